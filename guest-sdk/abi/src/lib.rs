@@ -1,0 +1,397 @@
+//! The tswasm guest/host ABI, version 1: the one definition shared by the host runtime and the guest SDK.
+//!
+//! A guest is a `wasm32-wasip1` reactor module. It imports the functions listed by [`for_each_import!`]
+//! from the module [`IMPORT_MODULE`] and exports the functions named in [`export`]. `ABI.md` at the
+//! repository root describes the contract in prose; this crate is what both sides compile against, so the
+//! two cannot drift apart.
+//!
+//! Conventions every import follows:
+//! - pointers and lengths are `u32` offsets into the guest's linear memory; the host checks every range
+//!   and traps the guest (never itself) when one is out of bounds;
+//! - functions that return bytes take a guest buffer `(buf_ptr, buf_cap)`, copy at most `buf_cap` bytes
+//!   and return the **full** length, so a return value larger than `buf_cap` means "call again with a
+//!   buffer at least this large";
+//! - a negative return value is an [`Error`] code.
+#![no_std]
+
+/// The ABI version a guest must report from [`export::ABI_VERSION`].
+pub const ABI_VERSION: u32 = 1;
+
+/// The wasm import module every host function lives in.
+pub const IMPORT_MODULE: &str = "tswasm_v1";
+
+/// Names of the functions a guest exports.
+pub mod export {
+    /// `() -> i32`: the ABI version the guest was built against ([`crate::ABI_VERSION`]).
+    pub const ABI_VERSION: &str = "tswasm_abi_version";
+    /// `() -> i32`: the set of hooks the guest wants on every transaction, as a [`crate::HookSet`] bit mask.
+    pub const HOOKS: &str = "tswasm_hooks";
+    /// `() -> i32`: called once per instance after `_initialize`; non-zero refuses to load.
+    pub const INIT: &str = "tswasm_init";
+    /// `(txn_id: i64, hook: i32) -> i32`: one hook of one transaction. Returns an [`crate::Action`], or a
+    /// [`crate::RemapStatus`] for [`crate::Hook::Remap`].
+    pub const ON_HOOK: &str = "tswasm_on_hook";
+}
+
+/// Defines a `#[repr(u32)]`/`#[repr(i32)]` enum with a checked conversion from the raw ABI value.
+macro_rules! abi_enum {
+    ($(#[$meta:meta])* pub enum $name:ident : $repr:ty { $($(#[$vmeta:meta])* $variant:ident = $value:expr => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr($repr)]
+        pub enum $name { $($(#[$vmeta])* $variant = $value,)* }
+
+        impl $name {
+            /// Every value, in ABI order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The value for a raw ABI number, or `None` if the number names nothing.
+            pub const fn from_raw(raw: $repr) -> Option<Self> {
+                match raw { $($value => Some($name::$variant),)* _ => None }
+            }
+
+            /// The raw ABI number.
+            pub const fn raw(self) -> $repr { self as $repr }
+
+            /// A short lower-case name, as used in logs and `tswasm inspect`.
+            pub const fn name(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+        }
+
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result { f.write_str(self.name()) }
+        }
+    };
+}
+
+abi_enum! {
+    /// The points in a transaction's life where a guest can run, in the order a proxy reaches them.
+    /// They mirror Traffic Server's HTTP hooks.
+    pub enum Hook: u32 {
+        TxnStart = 0 => "txn-start",
+        ReadRequest = 1 => "read-request",
+        PreRemap = 2 => "pre-remap",
+        /// The remap rule matched; only for plugins attached to a remap rule. Returns a [`RemapStatus`].
+        Remap = 3 => "remap",
+        PostRemap = 4 => "post-remap",
+        CacheLookupComplete = 5 => "cache-lookup-complete",
+        ReadCache = 6 => "read-cache",
+        OsDns = 7 => "os-dns",
+        SendRequest = 8 => "send-request",
+        ReadResponse = 9 => "read-response",
+        SendResponse = 10 => "send-response",
+        /// Always delivered to an instance a transaction was bound to, so guests can drop its state.
+        TxnClose = 11 => "txn-close",
+    }
+}
+
+/// A set of [`Hook`]s as a bit mask (bit `n` = hook with raw value `n`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct HookSet(pub u32);
+
+impl HookSet {
+    pub const EMPTY: HookSet = HookSet(0);
+
+    /// The set with one more hook.
+    pub const fn with(self, hook: Hook) -> HookSet {
+        HookSet(self.0 | (1 << hook as u32))
+    }
+
+    pub const fn contains(self, hook: Hook) -> bool {
+        self.0 & (1 << hook as u32) != 0
+    }
+
+    pub fn insert(&mut self, hook: Hook) {
+        *self = self.with(hook);
+    }
+
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// True if bits are set that name no hook (a guest built against a newer ABI, or garbage).
+    pub const fn has_unknown_bits(self) -> bool {
+        self.0 >> Hook::ALL.len() != 0
+    }
+
+    /// The hooks in the set, in life-cycle order.
+    pub fn iter(self) -> impl Iterator<Item = Hook> {
+        Hook::ALL.iter().copied().filter(move |h| self.contains(*h))
+    }
+}
+
+abi_enum! {
+    /// What a hook tells the proxy to do next.
+    pub enum Action: i32 {
+        /// Carry on with the transaction.
+        Continue = 0 => "continue",
+        /// Fail the transaction: the proxy answers with an error (or the local response, if one was set).
+        Error = 1 => "error",
+    }
+}
+
+abi_enum! {
+    /// The result of [`Hook::Remap`], with Traffic Server's `TSRemapStatus` numbering.
+    pub enum RemapStatus: i32 {
+        /// The plugin left the URL alone; the rule's own mapping applies.
+        NoRemap = 0 => "no-remap",
+        /// The plugin rewrote the request URL.
+        DidRemap = 1 => "did-remap",
+        /// As `NoRemap`, and no later plugin on the rule runs.
+        NoRemapStop = 2 => "no-remap-stop",
+        /// As `DidRemap`, and no later plugin on the rule runs.
+        DidRemapStop = 3 => "did-remap-stop",
+        /// Fail the transaction.
+        Error = -1 => "error",
+    }
+}
+
+abi_enum! {
+    /// The HTTP messages of a transaction. Each exists only from a certain hook on.
+    pub enum Message: u32 {
+        /// From the client; from [`Hook::ReadRequest`] on.
+        ClientRequest = 0 => "client-request",
+        /// What the origin will receive; from [`Hook::SendRequest`] on.
+        ServerRequest = 1 => "server-request",
+        /// What the origin answered; from [`Hook::ReadResponse`] on.
+        ServerResponse = 2 => "server-response",
+        /// What the client will receive; at [`Hook::SendResponse`].
+        ClientResponse = 3 => "client-response",
+        /// The cached response on a cache hit, read-only; from [`Hook::ReadCache`] on.
+        CachedResponse = 4 => "cached-response",
+    }
+}
+
+impl Message {
+    pub const fn is_request(self) -> bool {
+        matches!(self, Message::ClientRequest | Message::ServerRequest)
+    }
+}
+
+abi_enum! {
+    /// Parts of a URL. `Port` is decimal text; `Url` is the whole URL as one string.
+    pub enum UrlPart: u32 {
+        Scheme = 0 => "scheme",
+        Host = 1 => "host",
+        Port = 2 => "port",
+        /// The path without its leading `/` (as Traffic Server stores it).
+        Path = 3 => "path",
+        /// The query without its leading `?`.
+        Query = 4 => "query",
+        Url = 5 => "url",
+    }
+}
+
+abi_enum! {
+    /// The two URLs of the remap rule a transaction matched.
+    pub enum RemapUrl: u32 {
+        From = 0 => "from",
+        To = 1 => "to",
+    }
+}
+
+abi_enum! {
+    /// The outcome of the cache lookup, with Traffic Server's `TS_CACHE_LOOKUP_*` numbering.
+    pub enum CacheStatus: i32 {
+        Miss = 0 => "miss",
+        HitStale = 1 => "hit-stale",
+        HitFresh = 2 => "hit-fresh",
+        Skipped = 3 => "skipped",
+    }
+}
+
+abi_enum! {
+    /// Severity of a log line, mapped onto the proxy's log functions (`TSDebug`, `TSNote`, ..., `TSError`).
+    /// There is deliberately no fatal level: a guest cannot stop the proxy.
+    pub enum LogLevel: u32 {
+        Debug = 0 => "debug",
+        Note = 1 => "note",
+        Status = 2 => "status",
+        Warning = 3 => "warning",
+        Alert = 4 => "alert",
+        Error = 5 => "error",
+    }
+}
+
+abi_enum! {
+    /// How a statistic aggregates.
+    pub enum StatKind: u32 {
+        /// Only ever incremented, e.g. requests seen.
+        Counter = 0 => "counter",
+        /// Set to a current value, e.g. connections open.
+        Gauge = 1 => "gauge",
+    }
+}
+
+abi_enum! {
+    /// Error codes returned (negated) by host functions.
+    pub enum Error: i32 {
+        /// The header, argument, statistic or setting does not exist.
+        NotFound = -1 => "not found",
+        /// The message or value does not exist at this hook (e.g. the server response before it arrived,
+        /// or any transaction function outside a transaction).
+        NotAvailable = -2 => "not available at this hook",
+        /// An enum value out of range, bytes that are not valid for the field, or a value of the wrong type.
+        InvalidArgument = -3 => "invalid argument",
+        /// The message cannot be changed (the cached response, or a request after it was sent).
+        ReadOnly = -4 => "read-only",
+        /// The proxy does not offer this operation.
+        Unsupported = -5 => "not supported by this proxy",
+    }
+}
+
+impl Error {
+    /// The error a negative return value stands for; `None` for success values and unknown codes.
+    pub const fn from_return(ret: i64) -> Option<Error> {
+        if ret < 0 && ret >= i32::MIN as i64 {
+            Error::from_raw(ret as i32)
+        } else {
+            None
+        }
+    }
+}
+
+/// Calls `$callback! { ... }` with the signature of every host function, in one list.
+///
+/// The host uses it to register its implementations with the linker (a missing one is a compile error),
+/// the guest SDK to declare its imports. Each entry reads `fn name(arg: type, ...) -> type;` with raw wasm
+/// types: `u32` for pointers, lengths and enums, `i32`/`i64` results (negative = [`Error`]).
+#[macro_export]
+macro_rules! for_each_import {
+    ($callback:ident) => {
+        $callback! {
+            module = "tswasm_v1";
+
+            // ---- logging, time, plugin arguments ----
+            /// Writes one log line at a [`LogLevel`] with a tag (e.g. the plugin name). Returns 0.
+            fn log(level: u32, tag_ptr: u32, tag_len: u32, msg_ptr: u32, msg_len: u32) -> i32;
+            /// 1 if a line at this level and tag would be written, else 0 (to skip building it).
+            fn log_enabled(level: u32, tag_ptr: u32, tag_len: u32) -> i32;
+            /// Wall-clock time in nanoseconds since the Unix epoch.
+            fn time_now_ns() -> i64;
+            /// The number of plugin arguments.
+            fn plugin_arg_count() -> i32;
+            /// Plugin argument `index` (from 0) into the buffer.
+            fn plugin_arg_get(index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+
+            // ---- the transaction ----
+            /// The proxy's id of the current transaction (as passed to `tswasm_on_hook`).
+            fn txn_id() -> i64;
+            /// Runs [`Hook`] `hook` for this transaction too (it must not have passed yet). Returns 0.
+            fn hook_add(hook: u32) -> i32;
+
+            // ---- headers of a [`Message`] ----
+            /// How many fields named `name` (case-insensitive) the message has.
+            fn header_count(msg: u32, name_ptr: u32, name_len: u32) -> i32;
+            /// The value of the `index`-th field named `name`.
+            fn header_get(msg: u32, name_ptr: u32, name_len: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Replaces all fields named `name` by one with this value.
+            fn header_set(msg: u32, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
+            /// Adds one more field named `name`, after the existing ones.
+            fn header_append(msg: u32, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
+            /// Removes all fields named `name`; returns how many there were.
+            fn header_remove(msg: u32, name_ptr: u32, name_len: u32) -> i32;
+            /// The number of header fields, for iteration.
+            fn field_count(msg: u32) -> i32;
+            /// The name of field `index` (from 0), as the message spells it.
+            fn field_name(msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// The value of field `index` (from 0).
+            fn field_value(msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+
+            // ---- request line, URL, status line ----
+            fn method_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            fn method_set(msg: u32, ptr: u32, len: u32) -> i32;
+            /// A [`UrlPart`] of a request's URL.
+            fn url_get(msg: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Sets a [`UrlPart`] of a request's URL; an empty value clears an optional part.
+            fn url_set(msg: u32, part: u32, ptr: u32, len: u32) -> i32;
+            /// A response's status code.
+            fn status_get(msg: u32) -> i32;
+            fn status_set(msg: u32, status: u32) -> i32;
+            fn reason_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            fn reason_set(msg: u32, ptr: u32, len: u32) -> i32;
+
+            // ---- remap rule, client, cache ----
+            /// A [`UrlPart`] of the matched remap rule's from or to URL ([`RemapUrl`]).
+            fn remap_url_get(which: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// The client's IP address as text.
+            fn client_addr_get(buf_ptr: u32, buf_cap: u32) -> i32;
+            /// The client's TCP port.
+            fn client_port_get() -> i32;
+            /// The [`CacheStatus`] of the lookup, from [`Hook::CacheLookupComplete`] on.
+            fn cache_status_get() -> i32;
+            /// Overrides the [`CacheStatus`], at [`Hook::CacheLookupComplete`].
+            fn cache_status_set(status: u32) -> i32;
+            /// The key the cache will use for this transaction.
+            fn cache_key_get(buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Sets the cache key (a URL), before the cache lookup.
+            fn cache_key_set(ptr: u32, len: u32) -> i32;
+
+            // ---- local response ----
+            /// Answers the client with this status and body instead of going to the origin (or instead of
+            /// the origin's response, when called later). Takes effect when the hook returns.
+            fn respond(status: u32, body_ptr: u32, body_len: u32) -> i32;
+            /// Adds a header field to the local response set by `respond`.
+            fn respond_header_add(name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
+
+            // ---- per-transaction configuration overrides (by Traffic Server record name) ----
+            /// Writes the integer setting to the `i64` at `out_ptr`.
+            fn config_int_get(name_ptr: u32, name_len: u32, out_ptr: u32) -> i32;
+            fn config_int_set(name_ptr: u32, name_len: u32, value: i64) -> i32;
+            /// Writes the float setting to the `f64` at `out_ptr`.
+            fn config_float_get(name_ptr: u32, name_len: u32, out_ptr: u32) -> i32;
+            fn config_float_set(name_ptr: u32, name_len: u32, value: f64) -> i32;
+            fn config_string_get(name_ptr: u32, name_len: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            fn config_string_set(name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
+
+            // ---- statistics, shared by all instances of all plugins ----
+            /// Creates (or finds, if it exists) a statistic of a [`StatKind`]; returns its id.
+            fn stat_create(name_ptr: u32, name_len: u32, kind: u32) -> i32;
+            /// The id of an existing statistic.
+            fn stat_find(name_ptr: u32, name_len: u32) -> i32;
+            /// Adds `delta` (may be negative) to a statistic.
+            fn stat_add(id: u32, delta: i64) -> i32;
+            fn stat_set(id: u32, value: i64) -> i32;
+            /// Writes the statistic's value to the `i64` at `out_ptr`.
+            fn stat_get(id: u32, out_ptr: u32) -> i32;
+        }
+    };
+}
+
+#[cfg(test)]
+extern crate std;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn raw_values_round_trip() {
+        for hook in Hook::ALL {
+            assert_eq!(Hook::from_raw(hook.raw()), Some(*hook));
+        }
+        for err in Error::ALL {
+            assert_eq!(Error::from_return(err.raw() as i64), Some(*err));
+        }
+        assert_eq!(Hook::from_raw(Hook::ALL.len() as u32), None);
+        assert_eq!(Error::from_return(5), None);
+    }
+
+    #[test]
+    fn hook_set_rejects_unknown_bits() {
+        let set = HookSet::EMPTY.with(Hook::Remap).with(Hook::TxnClose);
+        assert!(set.contains(Hook::Remap) && !set.contains(Hook::TxnStart));
+        assert!(!set.has_unknown_bits());
+        assert!(HookSet(1 << 12).has_unknown_bits());
+        assert_eq!(set.iter().collect::<Vec<_>>(), [Hook::Remap, Hook::TxnClose]);
+    }
+
+    #[test]
+    fn remap_status_uses_traffic_server_numbers() {
+        assert_eq!(RemapStatus::from_raw(-1), Some(RemapStatus::Error));
+        assert_eq!(RemapStatus::DidRemapStop.raw(), 3);
+        assert_eq!(CacheStatus::HitFresh.raw(), 2);
+    }
+}

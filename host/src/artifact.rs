@@ -1,0 +1,152 @@
+//! Turning a file into a compiled module: `.wasm` is compiled once (and the result kept in the cache
+//! directory, so a restart maps it instead of compiling again), `.cwasm` is mapped as it is.
+//!
+//! The file's content decides, not its name: wasm starts with `\0asm`, wasmtime artifacts are ELF files
+//! that wasmtime recognises. Anything else, a truncated artifact, or one built by another engine version
+//! or configuration is refused with a message saying what to do.
+
+use std::hash::{Hash, Hasher};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use wasmtime::{bail, Result};
+use wasmtime::error::Context;
+use sha2::{Digest, Sha256};
+use wasmtime::{Module, Precompiled};
+
+const WASM_MAGIC: &[u8; 4] = b"\0asm";
+
+/// How a module came to be ready.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled from `.wasm` now (and written to the cache, if one is configured and writable).
+    Compiled { cached_to: Option<PathBuf> },
+    /// Compiled from `.wasm` earlier: mapped from the cache.
+    Cached { path: PathBuf },
+    /// A `.cwasm` made by `tswasm compile`, mapped.
+    Precompiled,
+}
+
+pub struct Loaded {
+    pub module: Module,
+    pub origin: Origin,
+    pub took: Duration,
+    pub file_size: u64,
+}
+
+/// Loads a module from `path`, compiling through the cache in `cache_dir` when given.
+pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) -> Result<Loaded> {
+    let started = Instant::now();
+    let shown = path.display();
+    let file_size = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read the plugin"))?.len();
+    let (module, origin) = match kind_of(path)? {
+        Kind::Precompiled => (deserialize(engine, path)?, Origin::Precompiled),
+        Kind::Wasm => {
+            let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
+            compile_cached(engine, path, &bytes, cache_dir)?
+        }
+    };
+    Ok(Loaded {
+        module,
+        origin,
+        took: started.elapsed(),
+        file_size,
+    })
+}
+
+/// Compiles a `.wasm` file to the bytes of a `.cwasm` for `engine`.
+pub fn precompile(engine: &wasmtime::Engine, path: &Path) -> Result<Vec<u8>> {
+    let shown = path.display();
+    match kind_of(path)? {
+        Kind::Wasm => {}
+        Kind::Precompiled => bail!("{shown}: already precompiled; give the .wasm it was made from"),
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
+    engine
+        .precompile_module(&bytes)
+        .with_context(|| format!("{shown}: not a valid WebAssembly module"))
+}
+
+enum Kind {
+    Wasm,
+    Precompiled,
+}
+
+fn kind_of(path: &Path) -> Result<Kind> {
+    let shown = path.display();
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(path).with_context(|| format!("{shown}: cannot open the plugin"))?;
+    let n = file.read(&mut magic).with_context(|| format!("{shown}: cannot read the plugin"))?;
+    if n == 4 && &magic == WASM_MAGIC {
+        return Ok(Kind::Wasm);
+    }
+    match wasmtime::Engine::detect_precompiled_file(path) {
+        Ok(Some(Precompiled::Module)) => Ok(Kind::Precompiled),
+        Ok(Some(Precompiled::Component)) => {
+            bail!("{shown}: a precompiled component; tswasm plugins are core wasm modules")
+        }
+        _ if magic == *b"\x7fELF" => bail!(
+            "{shown}: an ELF file that is not a wasmtime artifact (truncated or corrupt?); \
+             rebuild it with `tswasm compile`"
+        ),
+        _ => bail!(
+            "{shown}: not a WebAssembly module (no `\\0asm` header) nor a `.cwasm` from `tswasm compile`"
+        ),
+    }
+}
+
+fn deserialize(engine: &wasmtime::Engine, path: &Path) -> Result<Module> {
+    // SAFETY: wasmtime trusts a `.cwasm`'s machine code; it checks the format, engine version and
+    // configuration, but not that the code is what a compiler would have produced. Artifacts are as
+    // trusted as the proxy's own binaries: they come from the operator's `tswasm compile` or our cache.
+    unsafe { Module::deserialize_file(engine, path) }.with_context(|| {
+        format!(
+            "{}: cannot load this precompiled module; it was made by another tswasm/wasmtime version or \
+             engine configuration, or is truncated. Recompile it with this build's `tswasm compile`",
+            path.display()
+        )
+    })
+}
+
+fn compile_cached(
+    engine: &wasmtime::Engine,
+    path: &Path,
+    bytes: &[u8],
+    cache_dir: Option<&Path>,
+) -> Result<(Module, Origin)> {
+    let cache_file = cache_dir.map(|dir| dir.join(cache_name(engine, bytes)));
+    if let Some(file) = &cache_file {
+        if file.is_file() {
+            // A damaged cache entry is not the operator's problem: recompile and overwrite it.
+            if let Ok(module) = deserialize(engine, file) {
+                return Ok((module, Origin::Cached { path: file.clone() }));
+            }
+        }
+    }
+    let module = Module::new(engine, bytes)
+        .with_context(|| format!("{}: not a valid WebAssembly module", path.display()))?;
+    let cached_to = cache_file.filter(|file| store(&module, file).is_ok());
+    Ok((module, Origin::Compiled { cached_to }))
+}
+
+/// The cache key: the module's content and everything about the engine that affects the code.
+fn cache_name(engine: &wasmtime::Engine, bytes: &[u8]) -> String {
+    let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{hex}-{:016x}.cwasm", engine_hash.finish())
+}
+
+/// Writes atomically (temporary file, then rename) so concurrent loaders never map half a file.
+fn store(module: &Module, file: &Path) -> Result<()> {
+    let dir = file.parent().context("cache file has no directory")?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, module.serialize()?)?;
+    std::fs::rename(&tmp, file).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })?;
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! tswasm: WebAssembly plugins for HTTP proxies, compiled once, run sandboxed.
+//!
+//! The pieces, in the order a request meets them:
+//! - [`engine`]: the one wasmtime configuration (shared with `tswasm compile`) and the epoch ticker;
+//! - [`artifact`]: `.wasm` compiled once (and cached), `.cwasm` mapped, anything else refused;
+//! - [`plugin`]: a loaded module with N long-lived instances, transaction bindings, fault handling;
+//! - `abi` (private): the host side of ABI v1, every guest pointer checked;
+//! - [`txn`] and [`services`]: what the ABI calls, implemented by a proxy adapter;
+//! - [`memory`]: an in-memory transaction and a driver that walks it through the hooks, for
+//!   `tswasm run`, tests and benchmarks.
+
+mod abi;
+pub mod artifact;
+pub mod engine;
+pub mod fault;
+mod instance;
+pub mod limits;
+pub mod memory;
+pub mod plugin;
+pub mod services;
+pub mod settings;
+mod state;
+pub mod txn;
+
+pub use engine::{Engine, PoolLimits};
+pub use plugin::{Binding, HookCall, Plugin, PluginStats, Reply};
+pub use settings::{FailPolicy, Settings};
+pub use tswasm_abi as abi_types;

@@ -1,0 +1,230 @@
+//! Walks a [`MemoryTxn`] through a proxy's hooks, calling the attached plugins as Traffic Server would:
+//! txn start → read request → pre-remap → remap → post-remap → cache lookup → (miss) os-dns → send
+//! request → origin → read response → send response → txn close.
+//!
+//! A hook that returns "error" (or a fault under fail-closed) ends the request side: the client gets
+//! the local response if one was set, else a 500. A local response set at any hook before send-response
+//! is what the client gets; the origin is not contacted after it.
+
+use std::time::{Duration, Instant};
+
+use tswasm_abi::{Action, Hook, RemapStatus};
+
+use super::message::{Request, Response};
+use super::txn::{fill_from_host_header, MemoryTxn};
+use crate::fault::FaultKind;
+use crate::plugin::{Binding, Plugin, Reply};
+use crate::txn::CacheStatus;
+
+/// How a plugin is attached: to every transaction (plugin.config), or to a remap rule (remap.config).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Runs its declared hooks on every transaction; never its remap hook.
+    Global,
+    /// Runs its remap hook when the rule matches, then its declared hooks after remap.
+    Remap,
+}
+
+pub struct Attached<'a> {
+    pub plugin: &'a Plugin,
+    pub role: Role,
+}
+
+/// One hook call, for `tswasm run`'s trace.
+#[derive(Clone, Debug)]
+pub struct TraceEntry {
+    /// Index into the attached plugins.
+    pub plugin: usize,
+    pub hook: Hook,
+    pub reply: Reply,
+    pub fault: Option<FaultKind>,
+    pub elapsed: Duration,
+}
+
+/// The body of the 500 a failed transaction gets when no plugin set a response.
+pub const ERROR_BODY: &[u8] = b"tswasm: a plugin failed this request\n";
+
+/// The origin server: takes the request as the proxy sends it, returns its response.
+pub type Origin<'o> = &'o mut dyn FnMut(&Request) -> Response;
+
+/// Runs one transaction. `trace`, when given, receives every hook call in order.
+pub fn run(plugins: &[Attached<'_>], txn: &mut MemoryTxn, origin: Origin<'_>, trace: Option<&mut Vec<TraceEntry>>) {
+    let mut run = Run {
+        plugins,
+        bindings: plugins.iter().map(|_| None).collect(),
+        remap_matched: false,
+        trace,
+    };
+    match run.request_side(txn, origin) {
+        Ok(()) => {}
+        Err(Stop::Local) => txn.client_response = txn.local_response.take(),
+        Err(Stop::Fail) => txn.client_response = Some(error_response(txn)),
+    }
+    txn.hook = Hook::SendResponse;
+    match run.hook(txn, Hook::SendResponse) {
+        Flow::Fail => txn.client_response = Some(error_response(txn)),
+        Flow::Continue => {
+            if let Some(local) = txn.local_response.take() {
+                txn.client_response = Some(local);
+            }
+        }
+    }
+    run.close(txn);
+}
+
+enum Flow {
+    Continue,
+    Fail,
+}
+
+enum Stop {
+    Local,
+    Fail,
+}
+
+struct Run<'p, 'a, 't> {
+    plugins: &'p [Attached<'a>],
+    bindings: Vec<Option<Binding>>,
+    remap_matched: bool,
+    trace: Option<&'t mut Vec<TraceEntry>>,
+}
+
+impl Run<'_, '_, '_> {
+    fn request_side(&mut self, txn: &mut MemoryTxn, origin: Origin<'_>) -> Result<(), Stop> {
+        for hook in [Hook::TxnStart, Hook::ReadRequest, Hook::PreRemap] {
+            self.step(txn, hook)?;
+        }
+        self.remap(txn)?;
+        self.step(txn, Hook::PostRemap)?;
+
+        let hit = txn.cached_response.is_some();
+        if hit {
+            self.step(txn, Hook::ReadCache)?;
+        }
+        txn.cache_status = Some(if hit { CacheStatus::HitFresh } else { CacheStatus::Miss });
+        self.step(txn, Hook::CacheLookupComplete)?;
+        if txn.cache_status == Some(CacheStatus::HitFresh) && hit {
+            txn.client_response = txn.cached_response.clone();
+            return Ok(());
+        }
+
+        self.step(txn, Hook::OsDns)?;
+        txn.server_request = Some(self.server_request(txn));
+        self.step(txn, Hook::SendRequest)?;
+        let response = origin(txn.server_request.as_ref().expect("set above"));
+        txn.server_response = Some(response);
+        self.step(txn, Hook::ReadResponse)?;
+        txn.client_response = txn.server_response.clone();
+        Ok(())
+    }
+
+    /// Runs a hook and turns its outcome into "go on" or "stop the request side".
+    fn step(&mut self, txn: &mut MemoryTxn, hook: Hook) -> Result<(), Stop> {
+        txn.hook = hook;
+        match self.hook(txn, hook) {
+            Flow::Fail => Err(Stop::Fail),
+            Flow::Continue if txn.local_response.is_some() => Err(Stop::Local),
+            Flow::Continue => Ok(()),
+        }
+    }
+
+    fn hook(&mut self, txn: &mut MemoryTxn, hook: Hook) -> Flow {
+        for index in 0..self.plugins.len() {
+            let attached = &self.plugins[index];
+            let added = self.bindings[index].as_ref().is_some_and(|b| b.added_hooks().contains(hook));
+            let declared = attached.plugin.declared_hooks().contains(hook);
+            let wants = added
+                || match attached.role {
+                    Role::Global => declared && hook != Hook::Remap,
+                    Role::Remap => declared && self.remap_matched && hook.raw() > Hook::Remap.raw(),
+                };
+            if wants && self.call(index, txn, hook) == Reply::Action(Action::Error) {
+                return Flow::Fail;
+            }
+        }
+        Flow::Continue
+    }
+
+    fn remap(&mut self, txn: &mut MemoryTxn) -> Result<(), Stop> {
+        let Some(rule) = txn.remap.clone() else { return Ok(()) };
+        txn.hook = Hook::Remap;
+        self.remap_matched = true;
+        let mut did_remap = false;
+        for index in 0..self.plugins.len() {
+            let attached = &self.plugins[index];
+            if attached.role != Role::Remap || !attached.plugin.declared_hooks().contains(Hook::Remap) {
+                continue;
+            }
+            match self.call(index, txn, Hook::Remap) {
+                Reply::Remap(RemapStatus::DidRemap) => did_remap = true,
+                Reply::Remap(RemapStatus::NoRemap) => {}
+                Reply::Remap(RemapStatus::DidRemapStop) => {
+                    did_remap = true;
+                    break;
+                }
+                Reply::Remap(RemapStatus::NoRemapStop) => break,
+                Reply::Remap(RemapStatus::Error) | Reply::Action(_) => return Err(Stop::Fail),
+            }
+        }
+        if !did_remap {
+            fill_from_host_header(&mut txn.client_request.url, &txn.client_request.headers);
+            rule.apply(&mut txn.client_request.url);
+        }
+        if txn.local_response.is_some() {
+            return Err(Stop::Local);
+        }
+        Ok(())
+    }
+
+    /// The request as it leaves for the origin: the (remapped) client request, with the Host header
+    /// naming the server actually contacted after a remap (Traffic Server's default).
+    fn server_request(&self, txn: &MemoryTxn) -> Request {
+        let mut request = txn.client_request.clone();
+        fill_from_host_header(&mut request.url, &request.headers);
+        if self.remap_matched {
+            let host = match request.url.port {
+                Some(port) => format!("{}:{port}", request.url.host),
+                None => request.url.host.clone(),
+            };
+            let _ = request.headers.set(b"Host", host.as_bytes());
+        }
+        request
+    }
+
+    fn call(&mut self, index: usize, txn: &mut MemoryTxn, hook: Hook) -> Reply {
+        let plugin = self.plugins[index].plugin;
+        let binding = self.bindings[index].get_or_insert_with(|| plugin.bind());
+        let started = Instant::now();
+        let call = plugin.call(binding, hook, txn);
+        self.record(index, hook, call.reply, call.fault.map(|f| f.kind), started);
+        call.reply
+    }
+
+    fn record(&mut self, plugin: usize, hook: Hook, reply: Reply, fault: Option<FaultKind>, started: Instant) {
+        if let Some(trace) = self.trace.as_deref_mut() {
+            trace.push(TraceEntry { plugin, hook, reply, fault, elapsed: started.elapsed() });
+        }
+    }
+
+    /// Every plugin that saw this transaction (or wants every close) hears txn-close.
+    fn close(&mut self, txn: &mut MemoryTxn) {
+        txn.hook = Hook::TxnClose;
+        for index in 0..self.plugins.len() {
+            let attached = &self.plugins[index];
+            let binding = match self.bindings[index].take() {
+                Some(binding) => binding,
+                None if attached.role == Role::Global && attached.plugin.declared_hooks().contains(Hook::TxnClose) => {
+                    attached.plugin.bind()
+                }
+                None => continue,
+            };
+            let started = Instant::now();
+            let call = attached.plugin.close(binding, txn);
+            self.record(index, Hook::TxnClose, call.reply, call.fault.map(|f| f.kind), started);
+        }
+    }
+}
+
+fn error_response(txn: &mut MemoryTxn) -> Response {
+    txn.local_response.take().unwrap_or_else(|| Response::local(500, ERROR_BODY))
+}

@@ -1,0 +1,388 @@
+//! [`MemoryTxn`]: a transaction held in memory, with the availability rules of a real proxy.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use tswasm_abi::Hook;
+
+use super::message::{Headers, Request, Response};
+use super::url::Url;
+use crate::txn::{AbiResult, CacheStatus, Error, Message, RemapUrl, Transaction, UrlPart};
+
+/// The rule a request matched in remap.config: `map FROM TO`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemapRule {
+    pub from: Url,
+    pub to: Url,
+}
+
+impl RemapRule {
+    /// Parses `"FROM_URL TO_URL"`.
+    pub fn parse(text: &str) -> Result<RemapRule, String> {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        let [from, to] = parts[..] else {
+            return Err(format!("remap rule `{text}`: expected `FROM_URL TO_URL`"));
+        };
+        let absolute = |s: &str| match Url::parse(s) {
+            Ok(url) if !url.host.is_empty() => Ok(url),
+            Ok(_) => Err(format!("remap rule: `{s}` must be an absolute URL")),
+            Err(e) => Err(format!("remap rule: {e}")),
+        };
+        Ok(RemapRule {
+            from: absolute(from)?,
+            to: absolute(to)?,
+        })
+    }
+
+    /// Traffic Server's default mapping: the `to` URL's scheme, host and port, and its path in place
+    /// of the `from` path prefix.
+    pub fn apply(&self, url: &mut Url) {
+        let rest = url.path.strip_prefix(self.from.path.as_str()).unwrap_or(&url.path);
+        url.path = format!("{}{rest}", self.to.path);
+        url.scheme = self.to.scheme.clone();
+        url.host = self.to.host.clone();
+        url.port = self.to.port;
+    }
+}
+
+/// A configuration value set by a plugin.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigValue {
+    Int(i64),
+    Float(f64),
+    String(Vec<u8>),
+}
+
+/// A transaction held in memory. The driver in [`super::lifecycle`] fills the messages in as the
+/// transaction progresses; a message is available to plugins exactly when it is present.
+#[derive(Clone, Debug)]
+pub struct MemoryTxn {
+    pub id: u64,
+    pub client_addr: SocketAddr,
+    /// The hook being run, which decides what may be read or changed.
+    pub hook: Hook,
+    pub client_request: Request,
+    pub server_request: Option<Request>,
+    pub server_response: Option<Response>,
+    pub client_response: Option<Response>,
+    pub cached_response: Option<Response>,
+    pub remap: Option<RemapRule>,
+    pub cache_status: Option<CacheStatus>,
+    /// A cache key a plugin set; otherwise the key is the request URL.
+    pub cache_key: Option<Vec<u8>>,
+    /// A response a plugin asked to answer with, not yet sent.
+    pub local_response: Option<Response>,
+    pub config: BTreeMap<String, ConfigValue>,
+}
+
+/// Overridable records with their Traffic Server defaults, so reads before writes behave.
+const CONFIG_DEFAULTS: &[(&str, ConfigValue)] = &[
+    ("proxy.config.http.cache.http", ConfigValue::Int(1)),
+    ("proxy.config.http.insert_age_in_response", ConfigValue::Int(1)),
+    ("proxy.config.http.transaction_active_timeout_out", ConfigValue::Int(0)),
+    ("proxy.config.http.cache.heuristic_lm_factor", ConfigValue::Float(0.10)),
+];
+
+impl MemoryTxn {
+    pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> MemoryTxn {
+        let config = CONFIG_DEFAULTS.iter().map(|(name, value)| (name.to_string(), value.clone())).collect();
+        MemoryTxn {
+            id,
+            client_addr,
+            hook: Hook::TxnStart,
+            client_request,
+            server_request: None,
+            server_response: None,
+            client_response: None,
+            cached_response: None,
+            remap: None,
+            cache_status: None,
+            cache_key: None,
+            local_response: None,
+            config,
+        }
+    }
+
+    fn request(&self, msg: Message) -> AbiResult<&Request> {
+        match msg {
+            Message::ClientRequest if self.hook != Hook::TxnStart => Ok(&self.client_request),
+            Message::ServerRequest => self.server_request.as_ref().ok_or(Error::NotAvailable),
+            Message::ClientRequest => Err(Error::NotAvailable),
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+
+    fn request_mut(&mut self, msg: Message) -> AbiResult<&mut Request> {
+        self.request(msg)?;
+        Ok(match msg {
+            Message::ServerRequest => self.server_request.as_mut().ok_or(Error::NotAvailable)?,
+            _ => &mut self.client_request,
+        })
+    }
+
+    fn response(&self, msg: Message) -> AbiResult<&Response> {
+        let response = match msg {
+            Message::ServerResponse => &self.server_response,
+            Message::ClientResponse => &self.client_response,
+            Message::CachedResponse => &self.cached_response,
+            _ => return Err(Error::InvalidArgument),
+        };
+        response.as_ref().ok_or(Error::NotAvailable)
+    }
+
+    fn response_mut(&mut self, msg: Message) -> AbiResult<&mut Response> {
+        let response = match msg {
+            Message::ServerResponse => &mut self.server_response,
+            Message::ClientResponse => &mut self.client_response,
+            Message::CachedResponse if self.cached_response.is_some() => return Err(Error::ReadOnly),
+            Message::CachedResponse => return Err(Error::NotAvailable),
+            _ => return Err(Error::InvalidArgument),
+        };
+        response.as_mut().ok_or(Error::NotAvailable)
+    }
+
+    fn headers(&self, msg: Message) -> AbiResult<&Headers> {
+        match msg.is_request() {
+            true => self.request(msg).map(|r| &r.headers),
+            false => self.response(msg).map(|r| &r.headers),
+        }
+    }
+
+    fn headers_mut(&mut self, msg: Message) -> AbiResult<&mut Headers> {
+        match msg.is_request() {
+            true => self.request_mut(msg).map(|r| &mut r.headers),
+            false => self.response_mut(msg).map(|r| &mut r.headers),
+        }
+    }
+
+    /// The URL of the client request with the host filled in from the Host header if needed: what a
+    /// cache key or a log line means by "the request URL".
+    pub fn effective_url(&self) -> Url {
+        let mut url = self.client_request.url.clone();
+        fill_from_host_header(&mut url, &self.client_request.headers);
+        url
+    }
+
+    fn config_entry(&self, name: &[u8]) -> AbiResult<&ConfigValue> {
+        let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArgument)?;
+        self.config.get(name).ok_or(Error::NotFound)
+    }
+
+    fn config_set(&mut self, name: &[u8], value: ConfigValue) -> AbiResult<()> {
+        let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArgument)?;
+        if !name.starts_with("proxy.config.") {
+            return Err(Error::NotFound);
+        }
+        match self.config.get(name) {
+            Some(old) if std::mem::discriminant(old) != std::mem::discriminant(&value) => Err(Error::InvalidArgument),
+            _ => {
+                self.config.insert(name.to_owned(), value);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Origin-form requests carry their host in the Host header; a URL without a host borrows it.
+pub(crate) fn fill_from_host_header(url: &mut Url, headers: &Headers) {
+    if url.host.is_empty() {
+        if let Some((host, port)) = headers
+            .get(b"host", 0)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| super::url::split_host_port(h).ok())
+        {
+            url.host = host;
+            url.port = port;
+        }
+    }
+    if url.scheme.is_empty() {
+        url.scheme = "http".into();
+    }
+}
+
+impl Transaction for MemoryTxn {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn header_count(&self, msg: Message, name: &[u8]) -> AbiResult<usize> {
+        Ok(self.headers(msg)?.count(name))
+    }
+
+    fn header_get(&self, msg: Message, name: &[u8], index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let value = self.headers(msg)?.get(name, index).ok_or(Error::NotFound)?;
+        out.extend_from_slice(value);
+        Ok(())
+    }
+
+    fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        self.headers_mut(msg)?.set(name, value)
+    }
+
+    fn header_append(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        self.headers_mut(msg)?.append(name, value)
+    }
+
+    fn header_remove(&mut self, msg: Message, name: &[u8]) -> AbiResult<usize> {
+        Ok(self.headers_mut(msg)?.remove(name))
+    }
+
+    fn field_count(&self, msg: Message) -> AbiResult<usize> {
+        Ok(self.headers(msg)?.0.len())
+    }
+
+    fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let (name, _) = self.headers(msg)?.0.get(index).ok_or(Error::NotFound)?;
+        out.extend_from_slice(name);
+        Ok(())
+    }
+
+    fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let (_, value) = self.headers(msg)?.0.get(index).ok_or(Error::NotFound)?;
+        out.extend_from_slice(value);
+        Ok(())
+    }
+
+    fn method_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        out.extend_from_slice(self.request(msg)?.method.as_bytes());
+        Ok(())
+    }
+
+    fn method_set(&mut self, msg: Message, method: &[u8]) -> AbiResult<()> {
+        let method = std::str::from_utf8(method).map_err(|_| Error::InvalidArgument)?;
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
+            return Err(Error::InvalidArgument);
+        }
+        self.request_mut(msg)?.method = method.to_owned();
+        Ok(())
+    }
+
+    fn url_get(&self, msg: Message, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+        let request = self.request(msg)?;
+        if request.url.host.is_empty() || request.url.scheme.is_empty() {
+            let mut url = request.url.clone();
+            fill_from_host_header(&mut url, &request.headers);
+            url.get(part, out);
+        } else {
+            request.url.get(part, out);
+        }
+        Ok(())
+    }
+
+    fn url_set(&mut self, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()> {
+        self.request_mut(msg)?.url.set(part, value)
+    }
+
+    fn status_get(&self, msg: Message) -> AbiResult<u16> {
+        Ok(self.response(msg)?.status)
+    }
+
+    fn status_set(&mut self, msg: Message, status: u16) -> AbiResult<()> {
+        self.response_mut(msg)?.status = status;
+        Ok(())
+    }
+
+    fn reason_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        out.extend_from_slice(self.response(msg)?.reason.as_bytes());
+        Ok(())
+    }
+
+    fn reason_set(&mut self, msg: Message, reason: &[u8]) -> AbiResult<()> {
+        let reason = std::str::from_utf8(reason).map_err(|_| Error::InvalidArgument)?;
+        if reason.bytes().any(|b| b.is_ascii_control()) {
+            return Err(Error::InvalidArgument);
+        }
+        self.response_mut(msg)?.reason = reason.to_owned();
+        Ok(())
+    }
+
+    fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+        let rule = self.remap.as_ref().ok_or(Error::NotAvailable)?;
+        match which {
+            RemapUrl::From => rule.from.get(part, out),
+            RemapUrl::To => rule.to.get(part, out),
+        }
+        Ok(())
+    }
+
+    fn client_addr(&self) -> AbiResult<SocketAddr> {
+        Ok(self.client_addr)
+    }
+
+    fn cache_status_get(&self) -> AbiResult<CacheStatus> {
+        self.cache_status.ok_or(Error::NotAvailable)
+    }
+
+    fn cache_status_set(&mut self, status: CacheStatus) -> AbiResult<()> {
+        if self.hook != Hook::CacheLookupComplete {
+            return Err(Error::NotAvailable);
+        }
+        self.cache_status = Some(status);
+        Ok(())
+    }
+
+    fn cache_key_get(&self, out: &mut Vec<u8>) -> AbiResult<()> {
+        match &self.cache_key {
+            Some(key) => out.extend_from_slice(key),
+            None => out.extend_from_slice(self.effective_url().to_string().as_bytes()),
+        }
+        Ok(())
+    }
+
+    fn cache_key_set(&mut self, key: &[u8]) -> AbiResult<()> {
+        // The key must be known before the lookup starts.
+        if self.hook.raw() > Hook::PostRemap.raw() {
+            return Err(Error::NotAvailable);
+        }
+        if key.is_empty() || !key.iter().all(u8::is_ascii_graphic) {
+            return Err(Error::InvalidArgument);
+        }
+        self.cache_key = Some(key.to_vec());
+        Ok(())
+    }
+
+    fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()> {
+        self.local_response = Some(Response::local(status, body));
+        Ok(())
+    }
+
+    fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        self.local_response.as_mut().ok_or(Error::NotAvailable)?.headers.append(name, value)
+    }
+
+    fn config_int_get(&self, name: &[u8]) -> AbiResult<i64> {
+        match self.config_entry(name)? {
+            ConfigValue::Int(v) => Ok(*v),
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+
+    fn config_int_set(&mut self, name: &[u8], value: i64) -> AbiResult<()> {
+        self.config_set(name, ConfigValue::Int(value))
+    }
+
+    fn config_float_get(&self, name: &[u8]) -> AbiResult<f64> {
+        match self.config_entry(name)? {
+            ConfigValue::Float(v) => Ok(*v),
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+
+    fn config_float_set(&mut self, name: &[u8], value: f64) -> AbiResult<()> {
+        self.config_set(name, ConfigValue::Float(value))
+    }
+
+    fn config_string_get(&self, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
+        match self.config_entry(name)? {
+            ConfigValue::String(v) => {
+                out.extend_from_slice(v);
+                Ok(())
+            }
+            _ => Err(Error::InvalidArgument),
+        }
+    }
+
+    fn config_string_set(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        self.config_set(name, ConfigValue::String(value.to_vec()))
+    }
+}

@@ -1,0 +1,335 @@
+//! A loaded plugin: one compiled module, one pre-linked `InstancePre`, and N long-lived instances that
+//! transactions bind to.
+//!
+//! A transaction binds to one instance at its first hook ([`Plugin::bind`]) and keeps it until it
+//! closes, so state the guest keeps per transaction stays in one place. Each instance sits behind its
+//! own mutex; bindings spread transactions over instances so the locks are rarely contended. A fault
+//! discards the instance and builds a fresh one from the `InstancePre`: the faulting transaction gets
+//! the fail policy's answer, every other transaction carries on.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use wasmtime::{bail, Result};
+use wasmtime::error::Context;
+use tswasm_abi::{export, Action, Hook, HookSet, LogLevel, RemapStatus, IMPORT_MODULE};
+use wasmtime::{ExternType, Linker, Module};
+
+use crate::artifact::{self, Origin};
+use crate::engine::{deadline_ticks, Engine};
+use crate::fault::{Fault, FaultKind};
+use crate::instance::{Blueprint, Instance};
+use crate::services::Services;
+use crate::settings::{FailPolicy, Settings};
+use crate::state::StoreState;
+use crate::txn::Transaction;
+
+/// The tag the runtime's own log lines carry.
+pub const LOG_TAG: &str = "tswasm";
+
+const WASI_MODULE: &str = "wasi_snapshot_preview1";
+
+pub struct Plugin {
+    path: PathBuf,
+    blueprint: Blueprint,
+    declared: HookSet,
+    deadline_ticks: u64,
+    slots: Vec<Mutex<Option<Instance>>>,
+    next_slot: AtomicUsize,
+    stats: Counters,
+    load: LoadReport,
+}
+
+/// How loading went, for `tswasm inspect`, traces and benchmarks.
+#[derive(Clone, Debug)]
+pub struct LoadReport {
+    pub origin: Origin,
+    pub file_size: u64,
+    /// Reading and compiling (or mapping) the module.
+    pub module_time: Duration,
+    /// Creating and initialising all instances.
+    pub instances_time: Duration,
+}
+
+/// A transaction's hold on one instance of a plugin.
+#[derive(Debug)]
+pub struct Binding {
+    slot: usize,
+    added: HookSet,
+}
+
+impl Binding {
+    /// The hooks the guest registered for this transaction so far.
+    pub fn added_hooks(&self) -> HookSet {
+        self.added
+    }
+
+    pub fn instance_index(&self) -> usize {
+        self.slot
+    }
+}
+
+/// What the proxy should do after a hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Action(Action),
+    Remap(RemapStatus),
+}
+
+/// The outcome of one hook call.
+#[derive(Debug)]
+pub struct HookCall {
+    /// The guest's reply, or the fail policy's reply when it faulted.
+    pub reply: Reply,
+    pub fault: Option<Fault>,
+}
+
+/// Counts of what a plugin's hooks did, across all instances.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PluginStats {
+    pub hook_calls: u64,
+    /// Hooks that asked to fail their transaction.
+    pub hook_errors: u64,
+    pub deadline_hits: u64,
+    pub memory_cap_hits: u64,
+    pub traps: u64,
+    pub bad_replies: u64,
+    pub instance_rebuilds: u64,
+}
+
+#[derive(Default)]
+struct Counters([AtomicU64; 7]);
+
+impl Plugin {
+    /// Loads the module at `path` (compiling `.wasm` through the cache, mapping `.cwasm`), links it, and
+    /// creates `settings.states` instances. Every error names the file.
+    pub fn load(engine: &Engine, path: &Path, settings: Settings, services: Arc<dyn Services>) -> Result<Plugin> {
+        let cache = settings.resolved_cache_dir();
+        let loaded = artifact::load(engine.wasmtime(), path, cache.as_deref())?;
+        let shown = path.display();
+        check_shape(&loaded.module).with_context(|| format!("{shown}: not a tswasm plugin"))?;
+
+        let mut linker: Linker<StoreState> = Linker::new(engine.wasmtime());
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut StoreState| &mut state.wasi)?;
+        crate::abi::add_to_linker(&mut linker)?;
+        let pre = linker
+            .instantiate_pre(&loaded.module)
+            .with_context(|| format!("{shown}: cannot link the module"))?;
+
+        let tag: Arc<str> = path.file_stem().map_or("plugin".into(), |s| s.to_string_lossy().into());
+        let blueprint = Blueprint {
+            pre,
+            args: settings.args.clone().into(),
+            settings,
+            services,
+            tag,
+        };
+        let started = Instant::now();
+        let mut slots = Vec::with_capacity(blueprint.settings.states);
+        let mut declared = HookSet::EMPTY;
+        for index in 0..blueprint.settings.states {
+            let instance = Instance::new(&blueprint).with_context(|| format!("{shown}: starting instance {index}"))?;
+            declared = instance.declared;
+            slots.push(Mutex::new(Some(instance)));
+        }
+        Ok(Plugin {
+            path: path.to_path_buf(),
+            declared,
+            deadline_ticks: deadline_ticks(blueprint.settings.deadline),
+            blueprint,
+            slots,
+            next_slot: AtomicUsize::new(0),
+            stats: Counters::default(),
+            load: LoadReport {
+                origin: loaded.origin,
+                file_size: loaded.file_size,
+                module_time: loaded.took,
+                instances_time: started.elapsed(),
+            },
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn module(&self) -> &Module {
+        self.blueprint.pre.module()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.blueprint.settings
+    }
+
+    /// The hooks the guest wants on every transaction.
+    pub fn declared_hooks(&self) -> HookSet {
+        self.declared
+    }
+
+    pub fn load_report(&self) -> &LoadReport {
+        &self.load
+    }
+
+    pub fn stats(&self) -> PluginStats {
+        let c = |i: usize| self.stats.0[i].load(Ordering::Relaxed);
+        PluginStats {
+            hook_calls: c(0),
+            hook_errors: c(1),
+            deadline_hits: c(2),
+            memory_cap_hits: c(3),
+            traps: c(4),
+            bad_replies: c(5),
+            instance_rebuilds: c(6),
+        }
+    }
+
+    /// Binds a new transaction to an instance (round robin).
+    pub fn bind(&self) -> Binding {
+        let slot = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        Binding {
+            slot,
+            added: HookSet::EMPTY,
+        }
+    }
+
+    /// Whether `hook` should run for the transaction holding `binding`.
+    pub fn wants(&self, binding: &Binding, hook: Hook) -> bool {
+        self.declared.contains(hook) || binding.added.contains(hook)
+    }
+
+    /// Runs `hook` for `txn` on its bound instance. Never fails: a fault is logged, counted, the
+    /// instance rebuilt, and the fail policy decides the reply.
+    pub fn call(&self, binding: &mut Binding, hook: Hook, txn: &mut dyn Transaction) -> HookCall {
+        self.count(0);
+        let mut slot = self.slots[binding.slot].lock().unwrap_or_else(|poisoned| {
+            // A host panic mid-call left this instance in an unknown state: rebuild it.
+            let mut guard = poisoned.into_inner();
+            *guard = None;
+            guard
+        });
+        if slot.is_none() {
+            match self.rebuild(binding.slot) {
+                Ok(instance) => *slot = Some(instance),
+                Err(fault) => return self.failed(hook, fault),
+            }
+        }
+        let Some(instance) = slot.as_mut() else { unreachable!("instance was just rebuilt") };
+        let (result, added) = instance.call_hook(txn, hook, self.deadline_ticks);
+        binding.added = HookSet(binding.added.0 | added.0);
+        let raw = match result {
+            Ok(raw) => raw,
+            Err(error) => {
+                let settings = &self.blueprint.settings;
+                let fault = Fault::classify(&error, instance.take_cap_refusal(), settings.deadline, settings.memory_limit);
+                *slot = None;
+                let rebuilt = match self.rebuild(binding.slot) {
+                    Ok(instance) => {
+                        *slot = Some(instance);
+                        "rebuilt"
+                    }
+                    Err(_) => "will be rebuilt on next use",
+                };
+                self.report(hook, &fault, &format!("instance {} {rebuilt}", binding.slot));
+                return self.failed(hook, fault);
+            }
+        };
+        match decode(hook, raw) {
+            Some(reply) => {
+                if matches!(reply, Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error)) {
+                    self.count(1);
+                }
+                HookCall { reply, fault: None }
+            }
+            None => {
+                let fault = Fault::bad_reply(hook, raw);
+                self.report(hook, &fault, "treated as a fault");
+                self.failed(hook, fault)
+            }
+        }
+    }
+
+    /// Ends the transaction's binding: the guest hears [`Hook::TxnClose`] so it can drop its state.
+    pub fn close(&self, mut binding: Binding, txn: &mut dyn Transaction) -> HookCall {
+        self.call(&mut binding, Hook::TxnClose, txn)
+    }
+
+    fn rebuild(&self, slot: usize) -> Result<Instance, Fault> {
+        self.count(6);
+        Instance::new(&self.blueprint).map_err(|error| {
+            let fault = Fault {
+                kind: FaultKind::Trap,
+                cause: format!("rebuilding instance {slot} failed: {error:#}"),
+                backtrace: None,
+            };
+            self.log(LogLevel::Error, &format!("{}: {}", self.path.display(), fault.cause));
+            fault
+        })
+    }
+
+    fn report(&self, hook: Hook, fault: &Fault, what_next: &str) {
+        self.count(match fault.kind {
+            FaultKind::Deadline => 2,
+            FaultKind::MemoryCap => 3,
+            FaultKind::Trap => 4,
+            FaultKind::BadReply => 5,
+        });
+        let policy = match self.blueprint.settings.fail_policy {
+            FailPolicy::Open => "transaction continues (fail open)",
+            FailPolicy::Closed => "transaction fails (fail closed)",
+        };
+        let message = format!("{}: {hook} hook: {fault}\n  {what_next}; {policy}", self.path.display());
+        self.log(LogLevel::Error, &message);
+    }
+
+    fn failed(&self, hook: Hook, fault: Fault) -> HookCall {
+        let fail_open = self.blueprint.settings.fail_policy == FailPolicy::Open;
+        let reply = match (hook, fail_open) {
+            (Hook::Remap, true) => Reply::Remap(RemapStatus::NoRemap),
+            (Hook::Remap, false) => Reply::Remap(RemapStatus::Error),
+            (_, true) => Reply::Action(Action::Continue),
+            (_, false) => Reply::Action(Action::Error),
+        };
+        HookCall { reply, fault: Some(fault) }
+    }
+
+    fn log(&self, level: LogLevel, message: &str) {
+        self.blueprint.services.log(level, LOG_TAG, message);
+    }
+
+    fn count(&self, index: usize) {
+        self.stats.0[index].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The guest's raw reply as the hook's reply type, or `None` if it means nothing.
+fn decode(hook: Hook, raw: i32) -> Option<Reply> {
+    match hook {
+        Hook::Remap => RemapStatus::from_raw(raw).map(Reply::Remap),
+        _ => Action::from_raw(raw).map(Reply::Action),
+    }
+}
+
+/// Refuses modules that cannot be tswasm plugins before trying to link them, with a reason.
+fn check_shape(module: &Module) -> Result<()> {
+    for import in module.imports() {
+        if import.module() != IMPORT_MODULE && import.module() != WASI_MODULE {
+            bail!(
+                "it imports `{}::{}`; a plugin may only import from `{IMPORT_MODULE}` and `{WASI_MODULE}`",
+                import.module(),
+                import.name()
+            );
+        }
+    }
+    let has_func = |name: &str| matches!(module.get_export(name), Some(ExternType::Func(_)));
+    for required in [export::ABI_VERSION, export::ON_HOOK] {
+        if !has_func(required) {
+            bail!("it exports no function `{required}` (build plugins with tswasm-guest-sdk)");
+        }
+    }
+    if !matches!(module.get_export("memory"), Some(ExternType::Memory(_))) {
+        bail!("it exports no linear memory named `memory`");
+    }
+    Ok(())
+}

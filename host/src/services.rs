@@ -1,0 +1,126 @@
+//! What a proxy offers plugins outside any one transaction: logging and statistics.
+//!
+//! The ATS adapter maps these onto `TSDebug`/`TSError` and `TSStat*`; [`LocalServices`] keeps them in
+//! the process, for `tswasm run`, tests and benches.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use tswasm_abi::{Error, LogLevel, StatKind};
+
+use crate::txn::AbiResult;
+
+/// Services shared by every plugin and instance of a proxy process; called from any thread.
+pub trait Services: Send + Sync {
+    fn log(&self, level: LogLevel, tag: &str, message: &str);
+    /// Whether a line at this level and tag would be written (lets guests skip formatting it).
+    fn log_enabled(&self, level: LogLevel, tag: &str) -> bool;
+    /// Creates a statistic, or returns the existing one of that name.
+    fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32>;
+    fn stat_find(&self, name: &str) -> AbiResult<u32>;
+    fn stat_add(&self, id: u32, delta: i64) -> AbiResult<()>;
+    fn stat_set(&self, id: u32, value: i64) -> AbiResult<()>;
+    fn stat_get(&self, id: u32) -> AbiResult<i64>;
+}
+
+/// Logs to stderr and keeps statistics in memory.
+pub struct LocalServices {
+    min_level: LogLevel,
+    stats: RwLock<StatTable>,
+    /// One writer at a time, so lines from different threads do not interleave.
+    stderr: Mutex<()>,
+}
+
+#[derive(Default)]
+struct StatTable {
+    ids: HashMap<String, u32>,
+    values: Vec<(String, AtomicI64)>,
+}
+
+impl LocalServices {
+    /// Writes lines at `min_level` and above.
+    pub fn new(min_level: LogLevel) -> LocalServices {
+        LocalServices {
+            min_level,
+            stats: RwLock::default(),
+            stderr: Mutex::new(()),
+        }
+    }
+
+    /// Every statistic and its value, in creation order.
+    pub fn stats(&self) -> Vec<(String, i64)> {
+        let table = self.stats.read().unwrap_or_else(|e| e.into_inner());
+        table.values.iter().map(|(name, v)| (name.clone(), v.load(Ordering::Relaxed))).collect()
+    }
+
+    fn with_stat<T>(&self, id: u32, f: impl FnOnce(&AtomicI64) -> T) -> AbiResult<T> {
+        let table = self.stats.read().unwrap_or_else(|e| e.into_inner());
+        table.values.get(id as usize).map(|(_, v)| f(v)).ok_or(Error::NotFound)
+    }
+}
+
+impl Services for LocalServices {
+    fn log(&self, level: LogLevel, tag: &str, message: &str) {
+        if self.log_enabled(level, tag) {
+            let _guard = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = writeln!(std::io::stderr(), "[{level}] {tag}: {message}");
+        }
+    }
+
+    fn log_enabled(&self, level: LogLevel, _tag: &str) -> bool {
+        level.raw() >= self.min_level.raw()
+    }
+
+    fn stat_create(&self, name: &str, _kind: StatKind) -> AbiResult<u32> {
+        if name.is_empty() {
+            return Err(Error::InvalidArgument);
+        }
+        let mut table = self.stats.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = table.ids.get(name) {
+            return Ok(*id);
+        }
+        let id = u32::try_from(table.values.len()).map_err(|_| Error::InvalidArgument)?;
+        table.ids.insert(name.to_owned(), id);
+        table.values.push((name.to_owned(), AtomicI64::new(0)));
+        Ok(id)
+    }
+
+    fn stat_find(&self, name: &str) -> AbiResult<u32> {
+        let table = self.stats.read().unwrap_or_else(|e| e.into_inner());
+        table.ids.get(name).copied().ok_or(Error::NotFound)
+    }
+
+    fn stat_add(&self, id: u32, delta: i64) -> AbiResult<()> {
+        self.with_stat(id, |v| {
+            v.fetch_add(delta, Ordering::Relaxed);
+        })
+    }
+
+    fn stat_set(&self, id: u32, value: i64) -> AbiResult<()> {
+        self.with_stat(id, |v| v.store(value, Ordering::Relaxed))
+    }
+
+    fn stat_get(&self, id: u32) -> AbiResult<i64> {
+        self.with_stat(id, |v| v.load(Ordering::Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_are_found_by_name_and_shared() {
+        let services = LocalServices::new(LogLevel::Error);
+        let a = services.stat_create("plugin.requests", StatKind::Counter).unwrap();
+        assert_eq!(services.stat_create("plugin.requests", StatKind::Counter), Ok(a));
+        services.stat_add(a, 3).unwrap();
+        services.stat_add(a, -1).unwrap();
+        assert_eq!(services.stat_get(a), Ok(2));
+        assert_eq!(services.stat_find("nope"), Err(Error::NotFound));
+        assert_eq!(services.stat_add(99, 1), Err(Error::NotFound));
+        assert_eq!(services.stats(), vec![("plugin.requests".to_string(), 2)]);
+    }
+}

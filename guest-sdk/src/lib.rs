@@ -1,1 +1,182 @@
+//! Write tswasm proxy plugins in Rust.
+//!
+//! A plugin is a type implementing [`Plugin`]: it lists the hooks it wants in [`Plugin::HOOKS`] and
+//! overrides the matching `on_*` methods, each of which gets the current [`Txn`] and returns what the
+//! proxy should do next. [`register!`] exports it to the host. Build for `wasm32-wasip1` as a `cdylib`.
+//!
+//! ```ignore
+//! use tswasm_guest_sdk::{register, Action, Fields, Hook, Plugin, Txn};
+//!
+//! struct NoSniff;
+//!
+//! impl Plugin for NoSniff {
+//!     const HOOKS: &'static [Hook] = &[Hook::SendResponse];
+//!
+//!     fn new() -> Result<Self, String> {
+//!         Ok(NoSniff)
+//!     }
+//!
+//!     fn on_send_response(&mut self, txn: &Txn) -> Action {
+//!         let _ = txn.client_response().set_header("X-Content-Type-Options", "nosniff");
+//!         Action::Continue
+//!     }
+//! }
+//!
+//! register!(NoSniff);
+//! ```
+//!
+//! Each instance of a plugin holds one value of the type, created by [`Plugin::new`] when the instance
+//! starts and kept for its life; one instance serves many transactions, interleaved, so keep
+//! per-transaction state keyed by [`Txn::id`] and drop it in [`Plugin::on_txn_close`], which always
+//! runs for every transaction the instance saw.
 
+mod buffer;
+pub mod env;
+pub mod http;
+pub mod sys;
+mod txn;
+
+pub use http::{Fields, Request, Response};
+pub use tswasm_abi::{
+    Action, CacheStatus, Error, Hook, HookSet, LogLevel, Message, RemapStatus, RemapUrl, StatKind,
+    UrlPart, ABI_VERSION,
+};
+pub use txn::Txn;
+
+/// A proxy plugin. Override the hooks you list in [`Plugin::HOOKS`]; the others are never called.
+#[allow(unused_variables)]
+pub trait Plugin: Sized + 'static {
+    /// The hooks to run on every transaction. A plugin attached to a remap rule lists
+    /// [`Hook::Remap`]; its hooks after remap then run for the transactions that matched the rule.
+    const HOOKS: &'static [Hook];
+
+    /// Creates the plugin's state when an instance starts; read [`env::args`] here. An error is
+    /// logged and stops the plugin from loading.
+    fn new() -> Result<Self, String>;
+
+    fn on_txn_start(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_read_request(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_pre_remap(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    /// The remap rule this plugin is attached to matched. Say whether you rewrote the URL.
+    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+        RemapStatus::NoRemap
+    }
+    fn on_post_remap(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_cache_lookup_complete(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_read_cache(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_os_dns(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_send_request(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_read_response(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    fn on_send_response(&mut self, txn: &Txn) -> Action {
+        Action::Continue
+    }
+    /// The transaction ended; drop anything kept for it.
+    fn on_txn_close(&mut self, txn: &Txn) {}
+}
+
+/// Exports a [`Plugin`] type to the host: `register!(MyPlugin);` once per crate.
+#[macro_export]
+macro_rules! register {
+    ($plugin:ty) => {
+        const _: () = {
+            ::std::thread_local! {
+                static PLUGIN: ::core::cell::RefCell<::core::option::Option<$plugin>> =
+                    const { ::core::cell::RefCell::new(::core::option::Option::None) };
+            }
+
+            #[no_mangle]
+            pub extern "C" fn tswasm_abi_version() -> i32 {
+                $crate::ABI_VERSION as i32
+            }
+
+            #[no_mangle]
+            pub extern "C" fn tswasm_hooks() -> i32 {
+                $crate::__private::hook_mask(<$plugin as $crate::Plugin>::HOOKS)
+            }
+
+            #[no_mangle]
+            pub extern "C" fn tswasm_init() -> i32 {
+                PLUGIN.with(|cell| $crate::__private::init(cell))
+            }
+
+            #[no_mangle]
+            pub extern "C" fn tswasm_on_hook(txn: i64, hook: i32) -> i32 {
+                PLUGIN.with(|cell| $crate::__private::on_hook(cell, txn, hook))
+            }
+        };
+    };
+}
+
+/// Support for [`register!`]; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    use core::cell::RefCell;
+
+    use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, RemapStatus, Txn};
+
+    pub fn hook_mask(hooks: &[Hook]) -> i32 {
+        hooks
+            .iter()
+            .fold(HookSet::EMPTY, |set, hook| set.with(*hook))
+            .0 as i32
+    }
+
+    pub fn init<P: Plugin>(cell: &RefCell<Option<P>>) -> i32 {
+        match P::new() {
+            Ok(plugin) => {
+                *cell.borrow_mut() = Some(plugin);
+                0
+            }
+            Err(message) => {
+                env::log(LogLevel::Error, &format!("cannot start: {message}"));
+                1
+            }
+        }
+    }
+
+    pub fn on_hook<P: Plugin>(cell: &RefCell<Option<P>>, txn: i64, hook: i32) -> i32 {
+        let mut guard = cell.borrow_mut();
+        let Some(plugin) = guard.as_mut() else {
+            // The host only calls hooks after a successful init; anything else is a host bug.
+            return Action::Error.raw();
+        };
+        let txn = Txn::new(txn as u64);
+        let action = match Hook::from_raw(hook as u32) {
+            Some(Hook::TxnStart) => plugin.on_txn_start(&txn),
+            Some(Hook::ReadRequest) => plugin.on_read_request(&txn),
+            Some(Hook::PreRemap) => plugin.on_pre_remap(&txn),
+            Some(Hook::Remap) => return plugin.on_remap(&txn).raw(),
+            Some(Hook::PostRemap) => plugin.on_post_remap(&txn),
+            Some(Hook::CacheLookupComplete) => plugin.on_cache_lookup_complete(&txn),
+            Some(Hook::ReadCache) => plugin.on_read_cache(&txn),
+            Some(Hook::OsDns) => plugin.on_os_dns(&txn),
+            Some(Hook::SendRequest) => plugin.on_send_request(&txn),
+            Some(Hook::ReadResponse) => plugin.on_read_response(&txn),
+            Some(Hook::SendResponse) => plugin.on_send_response(&txn),
+            Some(Hook::TxnClose) => {
+                plugin.on_txn_close(&txn);
+                Action::Continue
+            }
+            None => return RemapStatus::Error.raw(),
+        };
+        action.raw()
+    }
+}

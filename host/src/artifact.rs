@@ -10,9 +10,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use wasmtime::{bail, Result};
-use wasmtime::error::Context;
 use sha2::{Digest, Sha256};
+use wasmtime::error::Context;
+use wasmtime::{bail, Result};
 use wasmtime::{Module, Precompiled};
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";
@@ -39,11 +39,14 @@ pub struct Loaded {
 pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) -> Result<Loaded> {
     let started = Instant::now();
     let shown = path.display();
-    let file_size = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read the plugin"))?.len();
+    let file_size = std::fs::metadata(path)
+        .with_context(|| format!("{shown}: cannot read the plugin"))?
+        .len();
     let (module, origin) = match kind_of(path)? {
         Kind::Precompiled => (deserialize(engine, path)?, Origin::Precompiled),
         Kind::Wasm => {
-            let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
+            let bytes =
+                std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
             compile_cached(engine, path, &bytes, cache_dir)?
         }
     };
@@ -76,8 +79,11 @@ enum Kind {
 fn kind_of(path: &Path) -> Result<Kind> {
     let shown = path.display();
     let mut magic = [0u8; 4];
-    let mut file = std::fs::File::open(path).with_context(|| format!("{shown}: cannot open the plugin"))?;
-    let n = file.read(&mut magic).with_context(|| format!("{shown}: cannot read the plugin"))?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{shown}: cannot open the plugin"))?;
+    let n = file
+        .read(&mut magic)
+        .with_context(|| format!("{shown}: cannot read the plugin"))?;
     if n == 4 && &magic == WASM_MAGIC {
         return Ok(Kind::Wasm);
     }
@@ -133,7 +139,9 @@ fn compile_cached(
 /// The cache key: the module's content and everything about the engine that affects the code.
 fn cache_name(engine: &wasmtime::Engine, bytes: &[u8]) -> String {
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
     let digest = Sha256::digest(bytes);
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("{hex}-{:016x}.cwasm", engine_hash.finish())

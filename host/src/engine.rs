@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wasmtime::{Result};
 use wasmtime::error::Context;
+use wasmtime::Result;
 use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig, WasmBacktraceDetails};
 
 /// How often the epoch advances. Hook deadlines are whole ticks, so this is their resolution; the
@@ -145,6 +145,9 @@ mod tests {
     fn deadline_rounds_up_to_whole_ticks() {
         assert_eq!(deadline_ticks(Duration::ZERO), 2);
         assert_eq!(deadline_ticks(EPOCH_TICK), 2);
-        assert_eq!(deadline_ticks(EPOCH_TICK * 10 + Duration::from_nanos(1)), 12);
+        assert_eq!(
+            deadline_ticks(EPOCH_TICK * 10 + Duration::from_nanos(1)),
+            12
+        );
     }
 }

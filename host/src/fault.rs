@@ -39,19 +39,38 @@ pub struct Fault {
 impl Fault {
     /// Classifies the error of a guest call. `cap_refusal` is the growth the memory cap refused during
     /// the call, which explains whatever trap followed it.
-    pub fn classify(error: &wasmtime::Error, cap_refusal: Option<usize>, deadline: Duration, cap: usize) -> Fault {
-        let backtrace = error.downcast_ref::<WasmBacktrace>().map(|bt| bt.to_string().trim_end().to_owned());
+    pub fn classify(
+        error: &wasmtime::Error,
+        cap_refusal: Option<usize>,
+        deadline: Duration,
+        cap: usize,
+    ) -> Fault {
+        let backtrace = error
+            .downcast_ref::<WasmBacktrace>()
+            .map(|bt| bt.to_string().trim_end().to_owned());
         let (kind, cause) = match (error.downcast_ref::<Trap>(), cap_refusal) {
-            (Some(Trap::Interrupt), _) => {
-                (FaultKind::Deadline, format!("still running after the {} ms deadline", deadline.as_millis()))
-            }
+            (Some(Trap::Interrupt), _) => (
+                FaultKind::Deadline,
+                format!(
+                    "still running after the {} ms deadline",
+                    deadline.as_millis()
+                ),
+            ),
             (_, Some(wanted)) => (
                 FaultKind::MemoryCap,
-                format!("needed {} MiB of memory, the cap is {} MiB", wanted.div_ceil(1 << 20), cap >> 20),
+                format!(
+                    "needed {} MiB of memory, the cap is {} MiB",
+                    wanted.div_ceil(1 << 20),
+                    cap >> 20
+                ),
             ),
             _ => (FaultKind::Trap, root_cause(error)),
         };
-        Fault { kind, cause, backtrace }
+        Fault {
+            kind,
+            cause,
+            backtrace,
+        }
     }
 
     pub fn bad_reply(hook: tswasm_abi::Hook, value: i32) -> Fault {

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use wasmtime::{format_err, bail, Result};
-use wasmtime::error::Context;
 use tswasm_abi::{export, Hook, HookSet, ABI_VERSION};
+use wasmtime::error::Context;
+use wasmtime::{bail, format_err, Result};
 use wasmtime::{InstancePre, Store, TypedFunc};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
@@ -52,7 +52,10 @@ impl Instance {
         store.limiter(|state| &mut state.cap);
         store.set_epoch_deadline(deadline_ticks(settings.deadline));
 
-        let instance = blueprint.pre.instantiate(&mut store).context("instantiating")?;
+        let instance = blueprint
+            .pre
+            .instantiate(&mut store)
+            .context("instantiating")?;
         let memory = instance
             .get_memory(&mut store, "memory")
             .ok_or_else(|| format_err!("the module exports no linear memory named `memory`"))?;
@@ -60,18 +63,27 @@ impl Instance {
 
         // A reactor's `_initialize` runs its static constructors (and libc's) before anything else.
         if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
-            initialize.call(&mut store, ()).context("running `_initialize`")?;
+            initialize
+                .call(&mut store, ())
+                .context("running `_initialize`")?;
         }
-        let version = typed::<(), i32>(&instance, &mut store, export::ABI_VERSION)?.call(&mut store, ())?;
+        let version =
+            typed::<(), i32>(&instance, &mut store, export::ABI_VERSION)?.call(&mut store, ())?;
         if version != ABI_VERSION as i32 {
-            bail!("the module was built for tswasm ABI v{version}; this host speaks v{ABI_VERSION}");
+            bail!(
+                "the module was built for tswasm ABI v{version}; this host speaks v{ABI_VERSION}"
+            );
         }
         let declared = match instance.get_typed_func::<(), i32>(&mut store, export::HOOKS) {
             Ok(hooks) => HookSet(hooks.call(&mut store, ())? as u32),
             Err(_) => HookSet::EMPTY,
         };
         if declared.has_unknown_bits() {
-            bail!("`{}` returned {:#x}, which names hooks this host does not know", export::HOOKS, declared.0);
+            bail!(
+                "`{}` returned {:#x}, which names hooks this host does not know",
+                export::HOOKS,
+                declared.0
+            );
         }
         if let Ok(init) = instance.get_typed_func::<(), i32>(&mut store, export::INIT) {
             store.set_epoch_deadline(deadline_ticks(settings.deadline));
@@ -81,17 +93,28 @@ impl Instance {
             }
         }
         let on_hook = typed(&instance, &mut store, export::ON_HOOK)?;
-        Ok(Instance { store, on_hook, declared })
+        Ok(Instance {
+            store,
+            on_hook,
+            declared,
+        })
     }
 
     /// Calls one hook for `txn` within the deadline; returns the guest's raw reply and the hooks it
     /// added for this transaction.
-    pub fn call_hook(&mut self, txn: &mut dyn Transaction, hook: Hook, deadline_ticks: u64) -> (Result<i32>, HookSet) {
+    pub fn call_hook(
+        &mut self,
+        txn: &mut dyn Transaction,
+        hook: Hook,
+        deadline_ticks: u64,
+    ) -> (Result<i32>, HookSet) {
         self.store.set_epoch_deadline(deadline_ticks);
         let txn_id = txn.id() as i64;
         // SAFETY: cleared below before `txn`'s borrow ends; `&mut self` keeps the store exclusive.
         unsafe { self.store.data_mut().call.install(txn, hook) };
-        let result = self.on_hook.call(&mut self.store, (txn_id, hook.raw() as i32));
+        let result = self
+            .on_hook
+            .call(&mut self.store, (txn_id, hook.raw() as i32));
         let added = self.store.data_mut().call.clear();
         (result, added)
     }
@@ -102,23 +125,33 @@ impl Instance {
     }
 }
 
-fn typed<P, R>(instance: &wasmtime::Instance, store: &mut Store<StoreState>, name: &str) -> Result<TypedFunc<P, R>>
+fn typed<P, R>(
+    instance: &wasmtime::Instance,
+    store: &mut Store<StoreState>,
+    name: &str,
+) -> Result<TypedFunc<P, R>>
 where
     P: wasmtime::WasmParams,
     R: wasmtime::WasmResults,
 {
     instance
         .get_typed_func::<P, R>(store, name)
-        .with_context(|| format!("the module's export `{name}` is missing or has the wrong signature"))
+        .with_context(|| {
+            format!("the module's export `{name}` is missing or has the wrong signature")
+        })
 }
 
 /// WASI with nothing but what the operator granted: no arguments, no environment, read-only
 /// directories at their own paths; the guest's stdout and stderr go to the proxy's stderr.
 fn wasi_context(granted: &[PathBuf]) -> Result<wasmtime_wasi::p1::WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
-    builder.stdout(wasmtime_wasi::cli::stderr()).inherit_stderr();
+    builder
+        .stdout(wasmtime_wasi::cli::stderr())
+        .inherit_stderr();
     for dir in granted {
-        let guest_path = dir.to_str().with_context(|| format!("{}: not valid UTF-8", dir.display()))?;
+        let guest_path = dir
+            .to_str()
+            .with_context(|| format!("{}: not valid UTF-8", dir.display()))?;
         builder
             .preopened_dir(dir, guest_path, FsPerms::ReadOnly)
             .with_context(|| format!("granting read access to {}", dir.display()))?;

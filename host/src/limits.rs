@@ -1,8 +1,8 @@
 //! The per-instance memory cap, remembering when it was hit so a trap can be reported as "memory cap"
 //! rather than as whatever the guest did when its allocation failed (usually an abort).
 
-use wasmtime::Result;
 use wasmtime::ResourceLimiter;
+use wasmtime::Result;
 
 /// Tables hold function references; no real guest needs more, and each element costs host memory.
 const MAX_TABLE_ELEMENTS: usize = 1 << 16;
@@ -33,7 +33,12 @@ impl MemoryCap {
 }
 
 impl ResourceLimiter for MemoryCap {
-    fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool> {
         let allowed = desired <= self.limit && maximum.is_none_or(|max| desired <= max);
         if !allowed {
             self.refused = Some(desired);
@@ -41,7 +46,12 @@ impl ResourceLimiter for MemoryCap {
         Ok(allowed)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> Result<bool> {
         Ok(desired <= MAX_TABLE_ELEMENTS)
     }
 }

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use wasmtime::{bail, Result};
-use wasmtime::error::Context;
 use tswasm_abi::{export, Action, Hook, HookSet, LogLevel, RemapStatus, IMPORT_MODULE};
+use wasmtime::error::Context;
+use wasmtime::{bail, Result};
 use wasmtime::{ExternType, Linker, Module};
 
 use crate::artifact::{self, Origin};
@@ -105,20 +105,29 @@ struct Counters([AtomicU64; 7]);
 impl Plugin {
     /// Loads the module at `path` (compiling `.wasm` through the cache, mapping `.cwasm`), links it, and
     /// creates `settings.states` instances. Every error names the file.
-    pub fn load(engine: &Engine, path: &Path, settings: Settings, services: Arc<dyn Services>) -> Result<Plugin> {
+    pub fn load(
+        engine: &Engine,
+        path: &Path,
+        settings: Settings,
+        services: Arc<dyn Services>,
+    ) -> Result<Plugin> {
         let cache = settings.resolved_cache_dir();
         let loaded = artifact::load(engine.wasmtime(), path, cache.as_deref())?;
         let shown = path.display();
         check_shape(&loaded.module).with_context(|| format!("{shown}: not a tswasm plugin"))?;
 
         let mut linker: Linker<StoreState> = Linker::new(engine.wasmtime());
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut StoreState| &mut state.wasi)?;
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut StoreState| {
+            &mut state.wasi
+        })?;
         crate::abi::add_to_linker(&mut linker)?;
         let pre = linker
             .instantiate_pre(&loaded.module)
             .with_context(|| format!("{shown}: cannot link the module"))?;
 
-        let tag: Arc<str> = path.file_stem().map_or("plugin".into(), |s| s.to_string_lossy().into());
+        let tag: Arc<str> = path
+            .file_stem()
+            .map_or("plugin".into(), |s| s.to_string_lossy().into());
         let blueprint = Blueprint {
             pre,
             args: settings.args.clone().into(),
@@ -130,7 +139,8 @@ impl Plugin {
         let mut slots = Vec::with_capacity(blueprint.settings.states);
         let mut declared = HookSet::EMPTY;
         for index in 0..blueprint.settings.states {
-            let instance = Instance::new(&blueprint).with_context(|| format!("{shown}: starting instance {index}"))?;
+            let instance = Instance::new(&blueprint)
+                .with_context(|| format!("{shown}: starting instance {index}"))?;
             declared = instance.declared;
             slots.push(Mutex::new(Some(instance)));
         }
@@ -215,14 +225,21 @@ impl Plugin {
                 Err(fault) => return self.failed(hook, fault),
             }
         }
-        let Some(instance) = slot.as_mut() else { unreachable!("instance was just rebuilt") };
+        let Some(instance) = slot.as_mut() else {
+            unreachable!("instance was just rebuilt")
+        };
         let (result, added) = instance.call_hook(txn, hook, self.deadline_ticks);
         binding.added = HookSet(binding.added.0 | added.0);
         let raw = match result {
             Ok(raw) => raw,
             Err(error) => {
                 let settings = &self.blueprint.settings;
-                let fault = Fault::classify(&error, instance.take_cap_refusal(), settings.deadline, settings.memory_limit);
+                let fault = Fault::classify(
+                    &error,
+                    instance.take_cap_refusal(),
+                    settings.deadline,
+                    settings.memory_limit,
+                );
                 *slot = None;
                 let rebuilt = match self.rebuild(binding.slot) {
                     Ok(instance) => {
@@ -231,13 +248,20 @@ impl Plugin {
                     }
                     Err(_) => "will be rebuilt on next use",
                 };
-                self.report(hook, &fault, &format!("instance {} {rebuilt}", binding.slot));
+                self.report(
+                    hook,
+                    &fault,
+                    &format!("instance {} {rebuilt}", binding.slot),
+                );
                 return self.failed(hook, fault);
             }
         };
         match decode(hook, raw) {
             Some(reply) => {
-                if matches!(reply, Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error)) {
+                if matches!(
+                    reply,
+                    Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error)
+                ) {
                     self.count(1);
                 }
                 HookCall { reply, fault: None }
@@ -263,7 +287,10 @@ impl Plugin {
                 cause: format!("rebuilding instance {slot} failed: {error:#}"),
                 backtrace: None,
             };
-            self.log(LogLevel::Error, &format!("{}: {}", self.path.display(), fault.cause));
+            self.log(
+                LogLevel::Error,
+                &format!("{}: {}", self.path.display(), fault.cause),
+            );
             fault
         })
     }
@@ -279,7 +306,10 @@ impl Plugin {
             FailPolicy::Open => "transaction continues (fail open)",
             FailPolicy::Closed => "transaction fails (fail closed)",
         };
-        let message = format!("{}: {hook} hook: {fault}\n  {what_next}; {policy}", self.path.display());
+        let message = format!(
+            "{}: {hook} hook: {fault}\n  {what_next}; {policy}",
+            self.path.display()
+        );
         self.log(LogLevel::Error, &message);
     }
 
@@ -291,7 +321,10 @@ impl Plugin {
             (_, true) => Reply::Action(Action::Continue),
             (_, false) => Reply::Action(Action::Error),
         };
-        HookCall { reply, fault: Some(fault) }
+        HookCall {
+            reply,
+            fault: Some(fault),
+        }
     }
 
     fn log(&self, level: LogLevel, message: &str) {
@@ -312,7 +345,8 @@ fn decode(hook: Hook, raw: i32) -> Option<Reply> {
 }
 
 /// Refuses modules that cannot be tswasm plugins before trying to link them, with a reason.
-fn check_shape(module: &Module) -> Result<()> {
+/// `tswasm compile` runs it too, so an artifact that could never load is never produced.
+pub fn check_shape(module: &Module) -> Result<()> {
     for import in module.imports() {
         if import.module() != IMPORT_MODULE && import.module() != WASI_MODULE {
             bail!(

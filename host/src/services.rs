@@ -52,12 +52,20 @@ impl LocalServices {
     /// Every statistic and its value, in creation order.
     pub fn stats(&self) -> Vec<(String, i64)> {
         let table = self.stats.read().unwrap_or_else(|e| e.into_inner());
-        table.values.iter().map(|(name, v)| (name.clone(), v.load(Ordering::Relaxed))).collect()
+        table
+            .values
+            .iter()
+            .map(|(name, v)| (name.clone(), v.load(Ordering::Relaxed)))
+            .collect()
     }
 
     fn with_stat<T>(&self, id: u32, f: impl FnOnce(&AtomicI64) -> T) -> AbiResult<T> {
         let table = self.stats.read().unwrap_or_else(|e| e.into_inner());
-        table.values.get(id as usize).map(|(_, v)| f(v)).ok_or(Error::NotFound)
+        table
+            .values
+            .get(id as usize)
+            .map(|(_, v)| f(v))
+            .ok_or(Error::NotFound)
     }
 }
 
@@ -114,8 +122,13 @@ mod tests {
     #[test]
     fn stats_are_found_by_name_and_shared() {
         let services = LocalServices::new(LogLevel::Error);
-        let a = services.stat_create("plugin.requests", StatKind::Counter).unwrap();
-        assert_eq!(services.stat_create("plugin.requests", StatKind::Counter), Ok(a));
+        let a = services
+            .stat_create("plugin.requests", StatKind::Counter)
+            .unwrap();
+        assert_eq!(
+            services.stat_create("plugin.requests", StatKind::Counter),
+            Ok(a)
+        );
         services.stat_add(a, 3).unwrap();
         services.stat_add(a, -1).unwrap();
         assert_eq!(services.stat_get(a), Ok(2));

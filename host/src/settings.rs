@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use wasmtime::{format_err, bail, Result};
 use wasmtime::error::Context;
+use wasmtime::{bail, format_err, Result};
 
 /// What happens to a transaction when its plugin faults (deadline, memory cap, trap).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,8 +57,16 @@ impl Default for Settings {
 }
 
 /// The keys [`Settings::set`] understands, for error messages and docs.
-pub const KEYS: &[&str] =
-    &["states", "deadline_ms", "memory_limit_mb", "fail", "grant", "cache_dir", "arg", "config"];
+pub const KEYS: &[&str] = &[
+    "states",
+    "deadline_ms",
+    "memory_limit_mb",
+    "fail",
+    "grant",
+    "cache_dir",
+    "arg",
+    "config",
+];
 
 const MAX_STATES: usize = 1024;
 
@@ -73,7 +81,8 @@ impl Settings {
                 self.deadline = Duration::from_millis(parse_in_range(&key, value, 1, 600_000)?)
             }
             "memory_limit_mb" => {
-                let mb: usize = parse_in_range(&key, value, 1, crate::engine::MAX_MEMORY_BYTES >> 20)?;
+                let mb: usize =
+                    parse_in_range(&key, value, 1, crate::engine::MAX_MEMORY_BYTES >> 20)?;
                 self.memory_limit = mb << 20;
             }
             "fail" => {
@@ -112,12 +121,16 @@ impl Settings {
     pub fn load_toml(&mut self, path: &Path) -> Result<()> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read settings file", path.display()))?;
-        let table: toml::Table =
-            text.parse::<toml::Table>().with_context(|| format!("{}: not valid TOML", path.display()))?;
+        let table: toml::Table = text
+            .parse::<toml::Table>()
+            .with_context(|| format!("{}: not valid TOML", path.display()))?;
         for (key, value) in &table {
             let key = if key == "args" { "arg" } else { key.as_str() };
             if key == "config" {
-                bail!("{}: `config` cannot be nested in a settings file", path.display());
+                bail!(
+                    "{}: `config` cannot be nested in a settings file",
+                    path.display()
+                );
             }
             let values = match value {
                 toml::Value::Array(items) => items.iter().collect(),
@@ -127,9 +140,13 @@ impl Settings {
                 let text = match value {
                     toml::Value::String(s) => s.clone(),
                     toml::Value::Integer(i) => i.to_string(),
-                    other => bail!("{}: `{key}` has an unsupported value {other}", path.display()),
+                    other => bail!(
+                        "{}: `{key}` has an unsupported value {other}",
+                        path.display()
+                    ),
                 };
-                self.set(key, &text).with_context(|| format!("{}", path.display()))?;
+                self.set(key, &text)
+                    .with_context(|| format!("{}", path.display()))?;
             }
         }
         Ok(())
@@ -141,7 +158,11 @@ impl Settings {
             CacheDir::Off => None,
             CacheDir::Path(p) => Some(p.clone()),
             CacheDir::Default => {
-                let env = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+                let env = |name| {
+                    std::env::var_os(name)
+                        .filter(|v| !v.is_empty())
+                        .map(PathBuf::from)
+                };
                 env("TSWASM_CACHE_DIR")
                     .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("tswasm")))
                     .or_else(|| env("HOME").map(|d| d.join(".cache/tswasm")))
@@ -198,15 +219,25 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tswasm-settings-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("plugin.toml");
-        std::fs::write(&file, "states = 2\nfail = \"closed\"\nargs = [\"x\", \"y\"]\ncache_dir = \"off\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "states = 2\nfail = \"closed\"\nargs = [\"x\", \"y\"]\ncache_dir = \"off\"\n",
+        )
+        .unwrap();
         let mut s = Settings::default();
         s.set("config", file.to_str().unwrap()).unwrap();
-        assert_eq!((s.states, s.fail_policy, s.cache_dir.clone()), (2, FailPolicy::Closed, CacheDir::Off));
+        assert_eq!(
+            (s.states, s.fail_policy, s.cache_dir.clone()),
+            (2, FailPolicy::Closed, CacheDir::Off)
+        );
         assert_eq!(s.args, ["x", "y"]);
 
         std::fs::write(&file, "states = 0\n").unwrap();
         let msg = format!("{:#}", Settings::default().load_toml(&file).unwrap_err());
-        assert!(msg.contains("plugin.toml") && msg.contains("out of range"), "{msg}");
+        assert!(
+            msg.contains("plugin.toml") && msg.contains("out of range"),
+            "{msg}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -52,7 +52,8 @@ impl CallSlot {
     /// store be used by anyone else in between (the instance pool holds its lock across both).
     pub unsafe fn install(&mut self, txn: &mut dyn Transaction, hook: Hook) {
         // SAFETY: only the lifetime is erased; the caller's contract bounds the pointer's use.
-        let txn: NonNull<dyn Transaction + 'static> = unsafe { std::mem::transmute(NonNull::from(txn)) };
+        let txn: NonNull<dyn Transaction + 'static> =
+            unsafe { std::mem::transmute(NonNull::from(txn)) };
         self.current = Some(Current {
             txn,
             hook,

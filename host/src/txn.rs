@@ -21,7 +21,13 @@ pub trait Transaction {
 
     // ---- header fields of a message; names compare case-insensitively ----
     fn header_count(&self, msg: Message, name: &[u8]) -> AbiResult<usize>;
-    fn header_get(&self, msg: Message, name: &[u8], index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
+    fn header_get(
+        &self,
+        msg: Message,
+        name: &[u8],
+        index: usize,
+        out: &mut Vec<u8>,
+    ) -> AbiResult<()>;
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()>;
     fn header_append(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()>;
     /// Removes every field with this name, returning how many there were.

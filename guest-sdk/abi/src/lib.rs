@@ -385,7 +385,10 @@ mod tests {
         assert!(set.contains(Hook::Remap) && !set.contains(Hook::TxnStart));
         assert!(!set.has_unknown_bits());
         assert!(HookSet(1 << 12).has_unknown_bits());
-        assert_eq!(set.iter().collect::<Vec<_>>(), [Hook::Remap, Hook::TxnClose]);
+        assert_eq!(
+            set.iter().collect::<Vec<_>>(),
+            [Hook::Remap, Hook::TxnClose]
+        );
     }
 
     #[test]

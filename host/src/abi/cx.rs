@@ -5,9 +5,9 @@
 //! host memory. ABI-level failures (a missing header, a message not available yet) become negative
 //! return codes the guest can handle.
 
-use wasmtime::{bail, Result};
 use std::ops::Range;
 use wasmtime::Caller;
+use wasmtime::{bail, Result};
 
 use crate::state::StoreState;
 use crate::txn::{AbiResult, Transaction};
@@ -22,10 +22,16 @@ pub(crate) struct Cx<'a> {
 impl<'a> Cx<'a> {
     pub fn new(caller: &'a mut Caller<'_, StoreState>, function: &'static str) -> Result<Cx<'a>> {
         let Some(memory) = caller.data().memory else {
-            bail!("{function}: called before the guest's memory was known (from a start function?)");
+            bail!(
+                "{function}: called before the guest's memory was known (from a start function?)"
+            );
         };
         let (mem, state) = memory.data_and_store_mut(caller);
-        Ok(Cx { mem, state, function })
+        Ok(Cx {
+            mem,
+            state,
+            function,
+        })
     }
 
     /// Checks that `len` bytes at `ptr` lie inside guest memory, and returns the range.
@@ -49,7 +55,10 @@ impl<'a> Cx<'a> {
 
     /// Runs `f` on the current transaction (with read access to guest memory for its inputs) and
     /// returns its value, or the error code.
-    pub fn call(self, f: impl FnOnce(&mut dyn Transaction, &[u8]) -> AbiResult<i32>) -> Result<i32> {
+    pub fn call(
+        self,
+        f: impl FnOnce(&mut dyn Transaction, &[u8]) -> AbiResult<i32>,
+    ) -> Result<i32> {
         let result = self.state.call.txn().and_then(|txn| f(txn, self.mem));
         Ok(code(result))
     }

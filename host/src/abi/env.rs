@@ -1,19 +1,32 @@
 //! Host functions that do not need a transaction: logging, time, plugin arguments, statistics.
 
-use wasmtime::Result;
 use tswasm_abi::{Error, LogLevel, StatKind};
+use wasmtime::Result;
 
 use super::cx::{code, Cx};
 
-pub fn log(cx: Cx, level: u32, tag_ptr: u32, tag_len: u32, msg_ptr: u32, msg_len: u32) -> Result<i32> {
+pub fn log(
+    cx: Cx,
+    level: u32,
+    tag_ptr: u32,
+    tag_len: u32,
+    msg_ptr: u32,
+    msg_len: u32,
+) -> Result<i32> {
     let tag = cx.input(tag_ptr, tag_len)?;
     let msg = cx.input(msg_ptr, msg_len)?;
     let Some(level) = LogLevel::from_raw(level) else {
         return Ok(Error::InvalidArgument.raw());
     };
     let tag = String::from_utf8_lossy(&cx.mem[tag]);
-    let tag = if tag.is_empty() { &*cx.state.tag } else { &*tag };
-    cx.state.services.log(level, tag, &String::from_utf8_lossy(&cx.mem[msg]));
+    let tag = if tag.is_empty() {
+        &*cx.state.tag
+    } else {
+        &*tag
+    };
+    cx.state
+        .services
+        .log(level, tag, &String::from_utf8_lossy(&cx.mem[msg]));
     Ok(0)
 }
 
@@ -27,7 +40,9 @@ pub fn log_enabled(cx: Cx, level: u32, tag_ptr: u32, tag_len: u32) -> Result<i32
 }
 
 pub fn time_now_ns(_cx: Cx) -> Result<i64> {
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     Ok(i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX))
 }
 
@@ -37,7 +52,10 @@ pub fn plugin_arg_count(cx: Cx) -> Result<i32> {
 
 pub fn plugin_arg_get(cx: Cx, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
     let args = cx.state.args.clone();
-    let arg = args.get(index as usize).map(|a| a.as_bytes()).ok_or(Error::NotFound);
+    let arg = args
+        .get(index as usize)
+        .map(|a| a.as_bytes())
+        .ok_or(Error::NotFound);
     cx.output_bytes(buf_ptr, buf_cap, arg)
 }
 
@@ -52,7 +70,10 @@ pub fn stat_create(cx: Cx, name_ptr: u32, name_len: u32, kind: u32) -> Result<i3
 
 pub fn stat_find(cx: Cx, name_ptr: u32, name_len: u32) -> Result<i32> {
     let name = cx.input_str(name_ptr, name_len)?;
-    Ok(code(name.and_then(|name| cx.state.services.stat_find(name)).map(id_code)))
+    Ok(code(
+        name.and_then(|name| cx.state.services.stat_find(name))
+            .map(id_code),
+    ))
 }
 
 pub fn stat_add(cx: Cx, id: u32, delta: i64) -> Result<i32> {

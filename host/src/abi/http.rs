@@ -1,8 +1,8 @@
 //! Host functions over the HTTP messages of the current transaction: header fields, request line,
 //! URL, status line.
 
-use wasmtime::Result;
 use tswasm_abi::{Error, Message, UrlPart};
+use wasmtime::Result;
 
 use super::cx::Cx;
 use crate::txn::AbiResult;
@@ -24,19 +24,55 @@ pub fn header_count(cx: Cx, msg: u32, name_ptr: u32, name_len: u32) -> Result<i3
     cx.call(|txn, mem| txn.header_count(message(msg)?, &mem[name]).map(count))
 }
 
-pub fn header_get(cx: Cx, msg: u32, name_ptr: u32, name_len: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+pub fn header_get(
+    cx: Cx,
+    msg: u32,
+    name_ptr: u32,
+    name_len: u32,
+    index: u32,
+    buf_ptr: u32,
+    buf_cap: u32,
+) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    cx.output(buf_ptr, buf_cap, |txn, mem, out| txn.header_get(message(msg)?, &mem[name], index as usize, out))
+    cx.output(buf_ptr, buf_cap, |txn, mem, out| {
+        txn.header_get(message(msg)?, &mem[name], index as usize, out)
+    })
 }
 
-pub fn header_set(cx: Cx, msg: u32, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> Result<i32> {
-    let (name, value) = (cx.input(name_ptr, name_len)?, cx.input(value_ptr, value_len)?);
-    cx.call(|txn, mem| txn.header_set(message(msg)?, &mem[name], &mem[value]).map(|()| 0))
+pub fn header_set(
+    cx: Cx,
+    msg: u32,
+    name_ptr: u32,
+    name_len: u32,
+    value_ptr: u32,
+    value_len: u32,
+) -> Result<i32> {
+    let (name, value) = (
+        cx.input(name_ptr, name_len)?,
+        cx.input(value_ptr, value_len)?,
+    );
+    cx.call(|txn, mem| {
+        txn.header_set(message(msg)?, &mem[name], &mem[value])
+            .map(|()| 0)
+    })
 }
 
-pub fn header_append(cx: Cx, msg: u32, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> Result<i32> {
-    let (name, value) = (cx.input(name_ptr, name_len)?, cx.input(value_ptr, value_len)?);
-    cx.call(|txn, mem| txn.header_append(message(msg)?, &mem[name], &mem[value]).map(|()| 0))
+pub fn header_append(
+    cx: Cx,
+    msg: u32,
+    name_ptr: u32,
+    name_len: u32,
+    value_ptr: u32,
+    value_len: u32,
+) -> Result<i32> {
+    let (name, value) = (
+        cx.input(name_ptr, name_len)?,
+        cx.input(value_ptr, value_len)?,
+    );
+    cx.call(|txn, mem| {
+        txn.header_append(message(msg)?, &mem[name], &mem[value])
+            .map(|()| 0)
+    })
 }
 
 pub fn header_remove(cx: Cx, msg: u32, name_ptr: u32, name_len: u32) -> Result<i32> {
@@ -49,15 +85,21 @@ pub fn field_count(cx: Cx, msg: u32) -> Result<i32> {
 }
 
 pub fn field_name(cx: Cx, msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| txn.field_name(message(msg)?, index as usize, out))
+    cx.output(buf_ptr, buf_cap, |txn, _, out| {
+        txn.field_name(message(msg)?, index as usize, out)
+    })
 }
 
 pub fn field_value(cx: Cx, msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| txn.field_value(message(msg)?, index as usize, out))
+    cx.output(buf_ptr, buf_cap, |txn, _, out| {
+        txn.field_value(message(msg)?, index as usize, out)
+    })
 }
 
 pub fn method_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| txn.method_get(message(msg)?, out))
+    cx.output(buf_ptr, buf_cap, |txn, _, out| {
+        txn.method_get(message(msg)?, out)
+    })
 }
 
 pub fn method_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
@@ -66,12 +108,17 @@ pub fn method_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
 }
 
 pub fn url_get(cx: Cx, msg: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| txn.url_get(message(msg)?, url_part(part)?, out))
+    cx.output(buf_ptr, buf_cap, |txn, _, out| {
+        txn.url_get(message(msg)?, url_part(part)?, out)
+    })
 }
 
 pub fn url_set(cx: Cx, msg: u32, part: u32, ptr: u32, len: u32) -> Result<i32> {
     let value = cx.input(ptr, len)?;
-    cx.call(|txn, mem| txn.url_set(message(msg)?, url_part(part)?, &mem[value]).map(|()| 0))
+    cx.call(|txn, mem| {
+        txn.url_set(message(msg)?, url_part(part)?, &mem[value])
+            .map(|()| 0)
+    })
 }
 
 pub fn status_get(cx: Cx, msg: u32) -> Result<i32> {
@@ -86,7 +133,9 @@ pub fn status_set(cx: Cx, msg: u32, status: u32) -> Result<i32> {
 }
 
 pub fn reason_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| txn.reason_get(message(msg)?, out))
+    cx.output(buf_ptr, buf_cap, |txn, _, out| {
+        txn.reason_get(message(msg)?, out)
+    })
 }
 
 pub fn reason_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {

@@ -1,8 +1,8 @@
 //! Host functions about the transaction as a whole: identity, hooks, remap rule, client, cache,
 //! local responses and configuration overrides.
 
-use wasmtime::Result;
 use tswasm_abi::{CacheStatus, Error, Hook, RemapUrl, UrlPart};
+use wasmtime::Result;
 
 use super::cx::{code, Cx};
 use super::http::valid_status;
@@ -20,7 +20,9 @@ pub fn hook_add(cx: Cx, hook: u32) -> Result<i32> {
         (None | Some(Hook::Remap), _) => Err(Error::InvalidArgument),
         (Some(_), None) => Err(Error::NotAvailable),
         // A hook that already passed would never run: tell the guest instead of ignoring it.
-        (Some(hook), Some(now)) if hook != Hook::TxnClose && hook.raw() <= now.raw() => Err(Error::NotAvailable),
+        (Some(hook), Some(now)) if hook != Hook::TxnClose && hook.raw() <= now.raw() => {
+            Err(Error::NotAvailable)
+        }
         (Some(hook), Some(_)) => call.add_hook(hook),
     };
     Ok(code(result.map(|()| 0)))
@@ -52,7 +54,10 @@ pub fn cache_status_get(cx: Cx) -> Result<i32> {
 
 pub fn cache_status_set(cx: Cx, status: u32) -> Result<i32> {
     cx.call(|txn, _| {
-        let status = i32::try_from(status).ok().and_then(CacheStatus::from_raw).ok_or(Error::InvalidArgument)?;
+        let status = i32::try_from(status)
+            .ok()
+            .and_then(CacheStatus::from_raw)
+            .ok_or(Error::InvalidArgument)?;
         txn.cache_status_set(status).map(|()| 0)
     })
 }
@@ -71,14 +76,27 @@ pub fn respond(cx: Cx, status: u32, body_ptr: u32, body_len: u32) -> Result<i32>
     cx.call(|txn, mem| txn.respond(valid_status(status)?, &mem[body]).map(|()| 0))
 }
 
-pub fn respond_header_add(cx: Cx, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> Result<i32> {
-    let (name, value) = (cx.input(name_ptr, name_len)?, cx.input(value_ptr, value_len)?);
+pub fn respond_header_add(
+    cx: Cx,
+    name_ptr: u32,
+    name_len: u32,
+    value_ptr: u32,
+    value_len: u32,
+) -> Result<i32> {
+    let (name, value) = (
+        cx.input(name_ptr, name_len)?,
+        cx.input(value_ptr, value_len)?,
+    );
     cx.call(|txn, mem| txn.respond_header_add(&mem[name], &mem[value]).map(|()| 0))
 }
 
 pub fn config_int_get(mut cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    let value = cx.state.call.txn().and_then(|txn| txn.config_int_get(&cx.mem[name]));
+    let value = cx
+        .state
+        .call
+        .txn()
+        .and_then(|txn| txn.config_int_get(&cx.mem[name]));
     match value {
         Ok(v) => cx.write_value(out_ptr, &v.to_le_bytes()).map(|()| 0),
         Err(e) => Ok(e.raw()),
@@ -92,7 +110,11 @@ pub fn config_int_set(cx: Cx, name_ptr: u32, name_len: u32, value: i64) -> Resul
 
 pub fn config_float_get(mut cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    let value = cx.state.call.txn().and_then(|txn| txn.config_float_get(&cx.mem[name]));
+    let value = cx
+        .state
+        .call
+        .txn()
+        .and_then(|txn| txn.config_float_get(&cx.mem[name]));
     match value {
         Ok(v) => cx.write_value(out_ptr, &v.to_le_bytes()).map(|()| 0),
         Err(e) => Ok(e.raw()),
@@ -104,12 +126,29 @@ pub fn config_float_set(cx: Cx, name_ptr: u32, name_len: u32, value: f64) -> Res
     cx.call(|txn, mem| txn.config_float_set(&mem[name], value).map(|()| 0))
 }
 
-pub fn config_string_get(cx: Cx, name_ptr: u32, name_len: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+pub fn config_string_get(
+    cx: Cx,
+    name_ptr: u32,
+    name_len: u32,
+    buf_ptr: u32,
+    buf_cap: u32,
+) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    cx.output(buf_ptr, buf_cap, |txn, mem, out| txn.config_string_get(&mem[name], out))
+    cx.output(buf_ptr, buf_cap, |txn, mem, out| {
+        txn.config_string_get(&mem[name], out)
+    })
 }
 
-pub fn config_string_set(cx: Cx, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> Result<i32> {
-    let (name, value) = (cx.input(name_ptr, name_len)?, cx.input(value_ptr, value_len)?);
+pub fn config_string_set(
+    cx: Cx,
+    name_ptr: u32,
+    name_len: u32,
+    value_ptr: u32,
+    value_len: u32,
+) -> Result<i32> {
+    let (name, value) = (
+        cx.input(name_ptr, name_len)?,
+        cx.input(value_ptr, value_len)?,
+    );
     cx.call(|txn, mem| txn.config_string_set(&mem[name], &mem[value]).map(|()| 0))
 }

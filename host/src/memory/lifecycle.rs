@@ -48,7 +48,12 @@ pub const ERROR_BODY: &[u8] = b"tswasm: a plugin failed this request\n";
 pub type Origin<'o> = &'o mut dyn FnMut(&Request) -> Response;
 
 /// Runs one transaction. `trace`, when given, receives every hook call in order.
-pub fn run(plugins: &[Attached<'_>], txn: &mut MemoryTxn, origin: Origin<'_>, trace: Option<&mut Vec<TraceEntry>>) {
+pub fn run(
+    plugins: &[Attached<'_>],
+    txn: &mut MemoryTxn,
+    origin: Origin<'_>,
+    trace: Option<&mut Vec<TraceEntry>>,
+) {
     let mut run = Run {
         plugins,
         bindings: plugins.iter().map(|_| None).collect(),
@@ -101,7 +106,11 @@ impl Run<'_, '_, '_> {
         if hit {
             self.step(txn, Hook::ReadCache)?;
         }
-        txn.cache_status = Some(if hit { CacheStatus::HitFresh } else { CacheStatus::Miss });
+        txn.cache_status = Some(if hit {
+            CacheStatus::HitFresh
+        } else {
+            CacheStatus::Miss
+        });
         self.step(txn, Hook::CacheLookupComplete)?;
         if txn.cache_status == Some(CacheStatus::HitFresh) && hit {
             txn.client_response = txn.cached_response.clone();
@@ -131,7 +140,9 @@ impl Run<'_, '_, '_> {
     fn hook(&mut self, txn: &mut MemoryTxn, hook: Hook) -> Flow {
         for index in 0..self.plugins.len() {
             let attached = &self.plugins[index];
-            let added = self.bindings[index].as_ref().is_some_and(|b| b.added_hooks().contains(hook));
+            let added = self.bindings[index]
+                .as_ref()
+                .is_some_and(|b| b.added_hooks().contains(hook));
             let declared = attached.plugin.declared_hooks().contains(hook);
             let wants = added
                 || match attached.role {
@@ -146,13 +157,17 @@ impl Run<'_, '_, '_> {
     }
 
     fn remap(&mut self, txn: &mut MemoryTxn) -> Result<(), Stop> {
-        let Some(rule) = txn.remap.clone() else { return Ok(()) };
+        let Some(rule) = txn.remap.clone() else {
+            return Ok(());
+        };
         txn.hook = Hook::Remap;
         self.remap_matched = true;
         let mut did_remap = false;
         for index in 0..self.plugins.len() {
             let attached = &self.plugins[index];
-            if attached.role != Role::Remap || !attached.plugin.declared_hooks().contains(Hook::Remap) {
+            if attached.role != Role::Remap
+                || !attached.plugin.declared_hooks().contains(Hook::Remap)
+            {
                 continue;
             }
             match self.call(index, txn, Hook::Remap) {
@@ -200,9 +215,22 @@ impl Run<'_, '_, '_> {
         call.reply
     }
 
-    fn record(&mut self, plugin: usize, hook: Hook, reply: Reply, fault: Option<FaultKind>, started: Instant) {
+    fn record(
+        &mut self,
+        plugin: usize,
+        hook: Hook,
+        reply: Reply,
+        fault: Option<FaultKind>,
+        started: Instant,
+    ) {
         if let Some(trace) = self.trace.as_deref_mut() {
-            trace.push(TraceEntry { plugin, hook, reply, fault, elapsed: started.elapsed() });
+            trace.push(TraceEntry {
+                plugin,
+                hook,
+                reply,
+                fault,
+                elapsed: started.elapsed(),
+            });
         }
     }
 
@@ -213,18 +241,28 @@ impl Run<'_, '_, '_> {
             let attached = &self.plugins[index];
             let binding = match self.bindings[index].take() {
                 Some(binding) => binding,
-                None if attached.role == Role::Global && attached.plugin.declared_hooks().contains(Hook::TxnClose) => {
+                None if attached.role == Role::Global
+                    && attached.plugin.declared_hooks().contains(Hook::TxnClose) =>
+                {
                     attached.plugin.bind()
                 }
                 None => continue,
             };
             let started = Instant::now();
             let call = attached.plugin.close(binding, txn);
-            self.record(index, Hook::TxnClose, call.reply, call.fault.map(|f| f.kind), started);
+            self.record(
+                index,
+                Hook::TxnClose,
+                call.reply,
+                call.fault.map(|f| f.kind),
+                started,
+            );
         }
     }
 }
 
 fn error_response(txn: &mut MemoryTxn) -> Response {
-    txn.local_response.take().unwrap_or_else(|| Response::local(500, ERROR_BODY))
+    txn.local_response
+        .take()
+        .unwrap_or_else(|| Response::local(500, ERROR_BODY))
 }

@@ -11,7 +11,9 @@ pub struct Headers(pub Vec<(Vec<u8>, Vec<u8>)>);
 
 impl Headers {
     fn named<'a>(&'a self, name: &'a [u8]) -> impl Iterator<Item = &'a (Vec<u8>, Vec<u8>)> + 'a {
-        self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     pub fn count(&self, name: &[u8]) -> usize {
@@ -20,13 +22,21 @@ impl Headers {
 
     /// The `index`-th value of `name`.
     pub fn get<'a>(&'a self, name: &[u8], index: usize) -> Option<&'a [u8]> {
-        self.0.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).nth(index).map(|(_, v)| v.as_slice())
+        self.0
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .nth(index)
+            .map(|(_, v)| v.as_slice())
     }
 
     /// Replaces every field named `name` by one, where the first one was (or at the end).
     pub fn set(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
         check_field(name, value)?;
-        match self.0.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        match self
+            .0
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             Some(first) => {
                 self.0[first].1 = value.to_vec();
                 let mut index = 0;
@@ -65,7 +75,10 @@ impl Headers {
 /// Names are RFC 9110 tokens; values may not break the message (no CR, LF or NUL).
 fn check_field(name: &[u8], value: &[u8]) -> AbiResult<()> {
     let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
-    if name.is_empty() || !name.iter().all(token) || value.iter().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+    if name.is_empty()
+        || !name.iter().all(token)
+        || value.iter().any(|b| matches!(b, b'\r' | b'\n' | 0))
+    {
         return Err(Error::InvalidArgument);
     }
     Ok(())
@@ -97,7 +110,9 @@ impl Request {
         let first = lines.next().ok_or("line 1: empty request")?;
         let parts: Vec<&str> = first.split(' ').collect();
         let [method, target, version] = parts[..] else {
-            return Err(format!("line 1: expected `METHOD TARGET HTTP/1.x`, got `{first}`"));
+            return Err(format!(
+                "line 1: expected `METHOD TARGET HTTP/1.x`, got `{first}`"
+            ));
         };
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') {
             return Err(format!("line 1: `{method}` is not an HTTP method"));
@@ -116,7 +131,13 @@ impl Request {
     /// The request as an origin server would receive it: origin-form target.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        let _ = write!(out, "{} {} {}\r\n", self.method, self.url.target(), self.version);
+        let _ = write!(
+            out,
+            "{} {} {}\r\n",
+            self.method,
+            self.url.target(),
+            self.version
+        );
         self.headers.write_to(&mut out);
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(&self.body);
@@ -150,7 +171,10 @@ impl Response {
     /// A response made by the proxy itself (local or error response), with a correct Content-Length.
     pub fn local(status: u16, body: &[u8]) -> Response {
         let mut headers = Headers::default();
-        headers.0.push((b"Content-Length".to_vec(), body.len().to_string().into_bytes()));
+        headers.0.push((
+            b"Content-Length".to_vec(),
+            body.len().to_string().into_bytes(),
+        ));
         Response {
             version: "HTTP/1.1".into(),
             status,
@@ -179,8 +203,12 @@ fn split_head(raw: &[u8]) -> Result<(Vec<String>, &[u8]), String> {
             None => (raw, &raw[raw.len()..]),
         },
     };
-    let head = std::str::from_utf8(head).map_err(|_| "the header section is not valid UTF-8".to_string())?;
-    let lines = head.lines().map(|l| l.trim_end_matches('\r').to_owned()).collect();
+    let head = std::str::from_utf8(head)
+        .map_err(|_| "the header section is not valid UTF-8".to_string())?;
+    let lines = head
+        .lines()
+        .map(|l| l.trim_end_matches('\r').to_owned())
+        .collect();
     Ok((lines, body))
 }
 
@@ -199,7 +227,10 @@ fn parse_fields<'a>(lines: impl Iterator<Item = &'a String>) -> Result<Headers, 
     let mut headers = Headers::default();
     for (i, line) in lines.enumerate() {
         let Some((name, value)) = line.split_once(':') else {
-            return Err(format!("line {}: expected `Name: value`, got `{line}`", i + 2));
+            return Err(format!(
+                "line {}: expected `Name: value`, got `{line}`",
+                i + 2
+            ));
         };
         headers
             .append(name.as_bytes(), value.trim().as_bytes())
@@ -239,7 +270,9 @@ mod tests {
 
     #[test]
     fn parses_a_request_and_serialises_origin_form() {
-        let req = Request::parse(b"GET http://h/a?b HTTP/1.1\nHost: h\nX-Multi: 1\nx-multi: 2\n\nbody").unwrap();
+        let req =
+            Request::parse(b"GET http://h/a?b HTTP/1.1\nHost: h\nX-Multi: 1\nx-multi: 2\n\nbody")
+                .unwrap();
         assert_eq!((req.method.as_str(), req.url.host.as_str()), ("GET", "h"));
         assert_eq!(req.headers.count(b"X-MULTI"), 2);
         assert_eq!(req.headers.get(b"x-multi", 1), Some(&b"2"[..]));
@@ -252,10 +285,18 @@ mod tests {
 
     #[test]
     fn bad_messages_name_the_line() {
-        assert!(Request::parse(b"GET /\r\n\r\n").unwrap_err().contains("line 1"));
-        assert!(Request::parse(b"GET / HTTP/2\r\n\r\n").unwrap_err().contains("HTTP/2"));
-        assert!(Request::parse(b"GET / HTTP/1.1\r\nno colon\r\n\r\n").unwrap_err().contains("line 2"));
-        assert!(Response::parse(b"HTTP/1.1 abc OK\r\n\r\n").unwrap_err().contains("status code"));
+        assert!(Request::parse(b"GET /\r\n\r\n")
+            .unwrap_err()
+            .contains("line 1"));
+        assert!(Request::parse(b"GET / HTTP/2\r\n\r\n")
+            .unwrap_err()
+            .contains("HTTP/2"));
+        assert!(Request::parse(b"GET / HTTP/1.1\r\nno colon\r\n\r\n")
+            .unwrap_err()
+            .contains("line 2"));
+        assert!(Response::parse(b"HTTP/1.1 abc OK\r\n\r\n")
+            .unwrap_err()
+            .contains("status code"));
     }
 
     #[test]
@@ -265,9 +306,18 @@ mod tests {
         h.append(b"B", b"2").unwrap();
         h.append(b"a", b"3").unwrap();
         h.set(b"A", b"x").unwrap();
-        assert_eq!(h.0, vec![(b"A".to_vec(), b"x".to_vec()), (b"B".to_vec(), b"2".to_vec())]);
+        assert_eq!(
+            h.0,
+            vec![
+                (b"A".to_vec(), b"x".to_vec()),
+                (b"B".to_vec(), b"2".to_vec())
+            ]
+        );
         assert_eq!(h.remove(b"b"), 1);
         assert_eq!(h.set(b"Bad Name", b"v"), Err(Error::InvalidArgument));
-        assert_eq!(h.append(b"X", b"v\r\nInjected: 1"), Err(Error::InvalidArgument));
+        assert_eq!(
+            h.append(b"X", b"v\r\nInjected: 1"),
+            Err(Error::InvalidArgument)
+        );
     }
 }

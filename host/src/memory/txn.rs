@@ -37,7 +37,10 @@ impl RemapRule {
     /// Traffic Server's default mapping: the `to` URL's scheme, host and port, and its path in place
     /// of the `from` path prefix.
     pub fn apply(&self, url: &mut Url) {
-        let rest = url.path.strip_prefix(self.from.path.as_str()).unwrap_or(&url.path);
+        let rest = url
+            .path
+            .strip_prefix(self.from.path.as_str())
+            .unwrap_or(&url.path);
         url.path = format!("{}{rest}", self.to.path);
         url.scheme = self.to.scheme.clone();
         url.host = self.to.host.clone();
@@ -78,14 +81,26 @@ pub struct MemoryTxn {
 /// Overridable records with their Traffic Server defaults, so reads before writes behave.
 const CONFIG_DEFAULTS: &[(&str, ConfigValue)] = &[
     ("proxy.config.http.cache.http", ConfigValue::Int(1)),
-    ("proxy.config.http.insert_age_in_response", ConfigValue::Int(1)),
-    ("proxy.config.http.transaction_active_timeout_out", ConfigValue::Int(0)),
-    ("proxy.config.http.cache.heuristic_lm_factor", ConfigValue::Float(0.10)),
+    (
+        "proxy.config.http.insert_age_in_response",
+        ConfigValue::Int(1),
+    ),
+    (
+        "proxy.config.http.transaction_active_timeout_out",
+        ConfigValue::Int(0),
+    ),
+    (
+        "proxy.config.http.cache.heuristic_lm_factor",
+        ConfigValue::Float(0.10),
+    ),
 ];
 
 impl MemoryTxn {
     pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> MemoryTxn {
-        let config = CONFIG_DEFAULTS.iter().map(|(name, value)| (name.to_string(), value.clone())).collect();
+        let config = CONFIG_DEFAULTS
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect();
         MemoryTxn {
             id,
             client_addr,
@@ -134,7 +149,9 @@ impl MemoryTxn {
         let response = match msg {
             Message::ServerResponse => &mut self.server_response,
             Message::ClientResponse => &mut self.client_response,
-            Message::CachedResponse if self.cached_response.is_some() => return Err(Error::ReadOnly),
+            Message::CachedResponse if self.cached_response.is_some() => {
+                return Err(Error::ReadOnly)
+            }
             Message::CachedResponse => return Err(Error::NotAvailable),
             _ => return Err(Error::InvalidArgument),
         };
@@ -174,7 +191,9 @@ impl MemoryTxn {
             return Err(Error::NotFound);
         }
         match self.config.get(name) {
-            Some(old) if std::mem::discriminant(old) != std::mem::discriminant(&value) => Err(Error::InvalidArgument),
+            Some(old) if std::mem::discriminant(old) != std::mem::discriminant(&value) => {
+                Err(Error::InvalidArgument)
+            }
             _ => {
                 self.config.insert(name.to_owned(), value);
                 Ok(())
@@ -209,7 +228,13 @@ impl Transaction for MemoryTxn {
         Ok(self.headers(msg)?.count(name))
     }
 
-    fn header_get(&self, msg: Message, name: &[u8], index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+    fn header_get(
+        &self,
+        msg: Message,
+        name: &[u8],
+        index: usize,
+        out: &mut Vec<u8>,
+    ) -> AbiResult<()> {
         let value = self.headers(msg)?.get(name, index).ok_or(Error::NotFound)?;
         out.extend_from_slice(value);
         Ok(())
@@ -347,7 +372,11 @@ impl Transaction for MemoryTxn {
     }
 
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        self.local_response.as_mut().ok_or(Error::NotAvailable)?.headers.append(name, value)
+        self.local_response
+            .as_mut()
+            .ok_or(Error::NotAvailable)?
+            .headers
+            .append(name, value)
     }
 
     fn config_int_get(&self, name: &[u8]) -> AbiResult<i64> {

@@ -20,17 +20,27 @@ impl Url {
             return Err(format!("`{text}` has spaces or control characters"));
         }
         let (scheme, rest) = match text.split_once("://") {
-            Some((scheme, rest)) if !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) => {
+            Some((scheme, rest))
+                if !scheme.is_empty()
+                    && scheme
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
+            {
                 (scheme.to_ascii_lowercase(), rest)
             }
             Some(_) => return Err(format!("`{text}` has an invalid scheme")),
             None if text.starts_with('/') => (String::new(), text),
-            None => return Err(format!("`{text}` is neither an absolute URL nor a path starting with `/`")),
+            None => {
+                return Err(format!(
+                    "`{text}` is neither an absolute URL nor a path starting with `/`"
+                ))
+            }
         };
         let (authority, target) = if scheme.is_empty() {
             ("", rest)
         } else {
-            rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]))
+            rest.find('/')
+                .map_or((rest, "/"), |i| (&rest[..i], &rest[i..]))
         };
         let (host, port) = split_host_port(authority)?;
         let target = target.strip_prefix('/').unwrap_or(target);
@@ -102,7 +112,11 @@ impl Url {
 impl fmt::Display for Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.host.is_empty() {
-            let scheme = if self.scheme.is_empty() { "http" } else { &self.scheme };
+            let scheme = if self.scheme.is_empty() {
+                "http"
+            } else {
+                &self.scheme
+            };
             write!(f, "{scheme}://{}", self.host)?;
             if let Some(port) = self.port {
                 write!(f, ":{port}")?;
@@ -126,7 +140,10 @@ pub fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String>
         }
     };
     let port = match port {
-        Some(p) => Some(p.parse::<u16>().map_err(|_| format!("`{authority}`: invalid port `{p}`"))?),
+        Some(p) => Some(
+            p.parse::<u16>()
+                .map_err(|_| format!("`{authority}`: invalid port `{p}`"))?,
+        ),
         None => None,
     };
     Ok((host.to_ascii_lowercase(), port))
@@ -144,12 +161,21 @@ mod tests {
     #[test]
     fn parses_absolute_and_origin_form() {
         let url = Url::parse("HTTP://Example.com:8080/a/b?x=1").unwrap();
-        assert_eq!((url.scheme.as_str(), url.host.as_str(), url.port), ("http", "example.com", Some(8080)));
-        assert_eq!((url.path.as_str(), url.query.as_deref()), ("a/b", Some("x=1")));
+        assert_eq!(
+            (url.scheme.as_str(), url.host.as_str(), url.port),
+            ("http", "example.com", Some(8080))
+        );
+        assert_eq!(
+            (url.path.as_str(), url.query.as_deref()),
+            ("a/b", Some("x=1"))
+        );
         assert_eq!(url.to_string(), "http://example.com:8080/a/b?x=1");
 
         let target = Url::parse("/p?q").unwrap();
-        assert_eq!((target.host.as_str(), target.path.as_str(), target.target()), ("", "p", "/p?q".into()));
+        assert_eq!(
+            (target.host.as_str(), target.path.as_str(), target.target()),
+            ("", "p", "/p?q".into())
+        );
         assert_eq!(Url::parse("http://h").unwrap().target(), "/");
         assert!(Url::parse("no-slash").is_err());
         assert!(Url::parse("/has space").is_err());
@@ -172,6 +198,9 @@ mod tests {
         url.set(UrlPart::Query, b"").unwrap();
         assert_eq!(get(&url, UrlPart::Url), "http://h:81/new/path");
         assert_eq!(url.set(UrlPart::Port, b"http"), Err(Error::InvalidArgument));
-        assert_eq!(url.set(UrlPart::Host, b"bad host"), Err(Error::InvalidArgument));
+        assert_eq!(
+            url.set(UrlPart::Host, b"bad host"),
+            Err(Error::InvalidArgument)
+        );
     }
 }

@@ -1,0 +1,91 @@
+//! What a plugin can use outside a transaction: logging, arguments, time, statistics.
+
+use crate::buffer::{raw, read_string, status};
+use crate::{sys, Error, LogLevel, StatKind};
+
+/// Writes a log line tagged with the plugin's name.
+pub fn log(level: LogLevel, message: &str) {
+    log_tagged(level, "", message)
+}
+
+/// Writes a log line with an explicit tag (e.g. a debug tag operators switch on).
+pub fn log_tagged(level: LogLevel, tag: &str, message: &str) {
+    let ((tp, tl), (mp, ml)) = (raw(tag.as_bytes()), raw(message.as_bytes()));
+    // SAFETY: pointers come from live slices; the host checks every range.
+    unsafe { sys::log(level.raw(), tp, tl, mp, ml) };
+}
+
+/// Whether a line at `level` with `tag` would be written, to skip formatting it.
+pub fn log_enabled(level: LogLevel, tag: &str) -> bool {
+    let (tp, tl) = raw(tag.as_bytes());
+    // SAFETY: as above.
+    unsafe { sys::log_enabled(level.raw(), tp, tl) == 1 }
+}
+
+pub fn debug(message: &str) {
+    log(LogLevel::Debug, message)
+}
+
+pub fn note(message: &str) {
+    log(LogLevel::Note, message)
+}
+
+pub fn warning(message: &str) {
+    log(LogLevel::Warning, message)
+}
+
+pub fn error(message: &str) {
+    log(LogLevel::Error, message)
+}
+
+/// The plugin's arguments (`@pparam=` values, or `--arg` of `tswasm run`).
+pub fn args() -> Vec<String> {
+    // SAFETY: no pointers.
+    let count = unsafe { sys::plugin_arg_count() }.max(0) as u32;
+    // SAFETY: the host checks the buffer range.
+    (0..count)
+        .filter_map(|i| read_string(|p, c| unsafe { sys::plugin_arg_get(i, p, c) }).ok())
+        .collect()
+}
+
+/// Wall-clock time in nanoseconds since the Unix epoch.
+pub fn now_ns() -> i64 {
+    // SAFETY: no pointers.
+    unsafe { sys::time_now_ns() }
+}
+
+/// A statistic shared by all instances (and, in a proxy, visible in its metrics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat(u32);
+
+impl Stat {
+    /// Creates the statistic, or finds it if another instance already did.
+    pub fn create(name: &str, kind: StatKind) -> Result<Stat, Error> {
+        let (p, l) = raw(name.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::stat_create(p, l, kind.raw()) }).map(|id| Stat(id as u32))
+    }
+
+    pub fn find(name: &str) -> Result<Stat, Error> {
+        let (p, l) = raw(name.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::stat_find(p, l) }).map(|id| Stat(id as u32))
+    }
+
+    pub fn add(self, delta: i64) -> Result<(), Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::stat_add(self.0, delta) }).map(drop)
+    }
+
+    pub fn set(self, value: i64) -> Result<(), Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::stat_set(self.0, value) }).map(drop)
+    }
+
+    pub fn get(self) -> Result<i64, Error> {
+        let mut value = 0i64;
+        // SAFETY: `value` is a live i64; the host checks the range.
+        status(unsafe { sys::stat_get(self.0, &mut value as *mut i64 as u32) })?;
+        Ok(value)
+    }
+}

@@ -1,0 +1,188 @@
+//! The HTTP messages of the current transaction: [`Request`] and [`Response`] handles.
+//!
+//! A handle names a message; every method is one host call on the live message, so changes are seen
+//! by the proxy at once. Header names compare case-insensitively. Each message exists only from a
+//! certain hook on (see [`Message`]); using it earlier returns [`Error::NotAvailable`].
+
+use crate::buffer::{raw, read_bytes, read_string, status};
+use crate::{sys, Error, Message, UrlPart};
+
+/// Header access shared by requests and responses.
+pub trait Fields {
+    /// The message this handle names.
+    fn message(&self) -> Message;
+
+    /// The first value of `name`, if the header is present.
+    fn header(&self, name: &str) -> Option<String> {
+        self.header_at(name, 0).ok()
+    }
+
+    /// The `index`-th value of `name` (several fields with one name are several values).
+    fn header_at(&self, name: &str, index: u32) -> Result<String, Error> {
+        let (np, nl) = raw(name.as_bytes());
+        // SAFETY: pointers come from live slices/buffers; the host checks every range.
+        read_string(|p, c| unsafe { sys::header_get(self.message().raw(), np, nl, index, p, c) })
+    }
+
+    /// Every value of `name`, in order.
+    fn header_all(&self, name: &str) -> Vec<String> {
+        (0..self.header_count(name))
+            .filter_map(|i| self.header_at(name, i).ok())
+            .collect()
+    }
+
+    /// How many fields are named `name` (0 when absent or the message is not available).
+    fn header_count(&self, name: &str) -> u32 {
+        let (np, nl) = raw(name.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::header_count(self.message().raw(), np, nl) }).map_or(0, |n| n as u32)
+    }
+
+    /// Replaces every field named `name` by one with `value`.
+    fn set_header(&self, name: &str, value: &str) -> Result<(), Error> {
+        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));
+        // SAFETY: as above.
+        status(unsafe { sys::header_set(self.message().raw(), np, nl, vp, vl) }).map(drop)
+    }
+
+    /// Adds a field named `name`, keeping existing ones.
+    fn append_header(&self, name: &str, value: &str) -> Result<(), Error> {
+        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));
+        // SAFETY: as above.
+        status(unsafe { sys::header_append(self.message().raw(), np, nl, vp, vl) }).map(drop)
+    }
+
+    /// Removes every field named `name`; returns how many there were.
+    fn remove_header(&self, name: &str) -> Result<u32, Error> {
+        let (np, nl) = raw(name.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::header_remove(self.message().raw(), np, nl) }).map(|n| n as u32)
+    }
+
+    /// All fields as `(name, value)`, in order, names spelled as in the message.
+    fn headers(&self) -> Result<Vec<(String, String)>, Error> {
+        let msg = self.message().raw();
+        // SAFETY: as above.
+        let count = status(unsafe { sys::field_count(msg) })? as u32;
+        (0..count)
+            .map(|i| {
+                // SAFETY: as above.
+                let name = read_string(|p, c| unsafe { sys::field_name(msg, i, p, c) })?;
+                let value = read_string(|p, c| unsafe { sys::field_value(msg, i, p, c) })?;
+                Ok((name, value))
+            })
+            .collect()
+    }
+}
+
+/// The client request or the request to the origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request(pub(crate) Message);
+
+/// The origin's response, the response to the client, or the cached response (read-only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Response(pub(crate) Message);
+
+impl Fields for Request {
+    fn message(&self) -> Message {
+        self.0
+    }
+}
+
+impl Fields for Response {
+    fn message(&self) -> Message {
+        self.0
+    }
+}
+
+impl Request {
+    pub fn method(&self) -> Result<String, Error> {
+        // SAFETY: as above.
+        read_string(|p, c| unsafe { sys::method_get(self.0.raw(), p, c) })
+    }
+
+    pub fn set_method(&self, method: &str) -> Result<(), Error> {
+        let (p, l) = raw(method.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::method_set(self.0.raw(), p, l) }).map(drop)
+    }
+
+    /// One part of the URL. A request without a host in its URL reports the Host header's.
+    pub fn url_part(&self, part: UrlPart) -> Result<String, Error> {
+        // SAFETY: as above.
+        read_string(|p, c| unsafe { sys::url_get(self.0.raw(), part.raw(), p, c) })
+    }
+
+    /// Sets one part of the URL; an empty port or query removes it.
+    pub fn set_url_part(&self, part: UrlPart, value: &str) -> Result<(), Error> {
+        let (p, l) = raw(value.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::url_set(self.0.raw(), part.raw(), p, l) }).map(drop)
+    }
+
+    /// The whole URL.
+    pub fn url(&self) -> Result<String, Error> {
+        self.url_part(UrlPart::Url)
+    }
+
+    /// The path, without its leading `/`.
+    pub fn path(&self) -> Result<String, Error> {
+        self.url_part(UrlPart::Path)
+    }
+
+    pub fn set_path(&self, path: &str) -> Result<(), Error> {
+        self.set_url_part(UrlPart::Path, path)
+    }
+
+    /// The query, without `?`; empty when there is none.
+    pub fn query(&self) -> Result<String, Error> {
+        self.url_part(UrlPart::Query)
+    }
+
+    pub fn set_query(&self, query: &str) -> Result<(), Error> {
+        self.set_url_part(UrlPart::Query, query)
+    }
+
+    pub fn host(&self) -> Result<String, Error> {
+        self.url_part(UrlPart::Host)
+    }
+
+    pub fn set_host(&self, host: &str) -> Result<(), Error> {
+        self.set_url_part(UrlPart::Host, host)
+    }
+
+    /// The port in effect (explicit, or the scheme's default).
+    pub fn port(&self) -> Result<Option<u16>, Error> {
+        Ok(self.url_part(UrlPart::Port)?.parse().ok())
+    }
+}
+
+impl Response {
+    pub fn status(&self) -> Result<u16, Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::status_get(self.0.raw()) }).map(|s| s as u16)
+    }
+
+    pub fn set_status(&self, code: u16) -> Result<(), Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::status_set(self.0.raw(), code.into()) }).map(drop)
+    }
+
+    pub fn reason(&self) -> Result<String, Error> {
+        // SAFETY: as above.
+        read_string(|p, c| unsafe { sys::reason_get(self.0.raw(), p, c) })
+    }
+
+    pub fn set_reason(&self, reason: &str) -> Result<(), Error> {
+        let (p, l) = raw(reason.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::reason_set(self.0.raw(), p, l) }).map(drop)
+    }
+}
+
+/// Reads raw bytes of a header value, for values that are not UTF-8.
+pub fn header_bytes(message: Message, name: &str, index: u32) -> Result<Vec<u8>, Error> {
+    let (np, nl) = raw(name.as_bytes());
+    // SAFETY: as above.
+    read_bytes(|p, c| unsafe { sys::header_get(message.raw(), np, nl, index, p, c) })
+}

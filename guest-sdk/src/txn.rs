@@ -1,0 +1,150 @@
+//! [`Txn`]: the transaction a hook runs for.
+
+use std::net::IpAddr;
+
+use crate::buffer::{raw, read_string, status};
+use crate::http::{Request, Response};
+use crate::{sys, CacheStatus, Error, Hook, Message, RemapUrl, UrlPart};
+
+/// The current transaction. Only valid inside the hook it was passed to.
+#[derive(Debug)]
+pub struct Txn {
+    id: u64,
+}
+
+impl Txn {
+    pub(crate) fn new(id: u64) -> Txn {
+        Txn { id }
+    }
+
+    /// The proxy's id for this transaction; use it to key per-transaction state.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn client_request(&self) -> Request {
+        Request(Message::ClientRequest)
+    }
+
+    /// The request as it will go to the origin, from the send-request hook on.
+    pub fn server_request(&self) -> Request {
+        Request(Message::ServerRequest)
+    }
+
+    /// The origin's response, from the read-response hook on.
+    pub fn server_response(&self) -> Response {
+        Response(Message::ServerResponse)
+    }
+
+    /// The response the client will get, at the send-response hook.
+    pub fn client_response(&self) -> Response {
+        Response(Message::ClientResponse)
+    }
+
+    /// The cached response on a cache hit; read-only.
+    pub fn cached_response(&self) -> Response {
+        Response(Message::CachedResponse)
+    }
+
+    /// Also run `hook` for this transaction (it must still be ahead).
+    pub fn add_hook(&self, hook: Hook) -> Result<(), Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::hook_add(hook.raw()) }).map(drop)
+    }
+
+    /// A part of the matched remap rule's from or to URL.
+    pub fn remap_url(&self, which: RemapUrl, part: UrlPart) -> Result<String, Error> {
+        // SAFETY: the host checks the buffer range.
+        read_string(|p, c| unsafe { sys::remap_url_get(which.raw(), part.raw(), p, c) })
+    }
+
+    pub fn client_ip(&self) -> Result<IpAddr, Error> {
+        // SAFETY: as above.
+        let text = read_string(|p, c| unsafe { sys::client_addr_get(p, c) })?;
+        text.parse().map_err(|_| Error::InvalidArgument)
+    }
+
+    pub fn client_port(&self) -> Result<u16, Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::client_port_get() }).map(|p| p as u16)
+    }
+
+    /// The cache lookup's outcome, from the cache-lookup-complete hook on.
+    pub fn cache_status(&self) -> Result<CacheStatus, Error> {
+        // SAFETY: no pointers.
+        let raw = status(unsafe { sys::cache_status_get() })?;
+        CacheStatus::from_raw(raw).ok_or(Error::InvalidArgument)
+    }
+
+    pub fn set_cache_status(&self, cache_status: CacheStatus) -> Result<(), Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::cache_status_set(cache_status.raw() as u32) }).map(drop)
+    }
+
+    pub fn cache_key(&self) -> Result<String, Error> {
+        // SAFETY: the host checks the buffer range.
+        read_string(|p, c| unsafe { sys::cache_key_get(p, c) })
+    }
+
+    /// Sets the cache key, before the cache lookup (at remap at the latest).
+    pub fn set_cache_key(&self, key: &str) -> Result<(), Error> {
+        let (p, l) = raw(key.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::cache_key_set(p, l) }).map(drop)
+    }
+
+    /// Answers the client with `status` and `body`; the origin is not contacted afterwards.
+    pub fn respond(&self, code: u16, body: &[u8]) -> Result<(), Error> {
+        let (p, l) = raw(body);
+        // SAFETY: as above.
+        status(unsafe { sys::respond(code.into(), p, l) }).map(drop)
+    }
+
+    /// Adds a header to the response set by [`Txn::respond`].
+    pub fn respond_header(&self, name: &str, value: &str) -> Result<(), Error> {
+        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));
+        // SAFETY: as above.
+        status(unsafe { sys::respond_header_add(np, nl, vp, vl) }).map(drop)
+    }
+
+    /// A per-transaction integer setting, by Traffic Server record name.
+    pub fn config_int(&self, name: &str) -> Result<i64, Error> {
+        let (p, l) = raw(name.as_bytes());
+        let mut value = 0i64;
+        // SAFETY: `value` is a live i64; the host checks the range.
+        status(unsafe { sys::config_int_get(p, l, &mut value as *mut i64 as u32) })?;
+        Ok(value)
+    }
+
+    pub fn set_config_int(&self, name: &str, value: i64) -> Result<(), Error> {
+        let (p, l) = raw(name.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::config_int_set(p, l, value) }).map(drop)
+    }
+
+    pub fn config_float(&self, name: &str) -> Result<f64, Error> {
+        let (p, l) = raw(name.as_bytes());
+        let mut value = 0f64;
+        // SAFETY: `value` is a live f64; the host checks the range.
+        status(unsafe { sys::config_float_get(p, l, &mut value as *mut f64 as u32) })?;
+        Ok(value)
+    }
+
+    pub fn set_config_float(&self, name: &str, value: f64) -> Result<(), Error> {
+        let (p, l) = raw(name.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::config_float_set(p, l, value) }).map(drop)
+    }
+
+    pub fn config_string(&self, name: &str) -> Result<String, Error> {
+        let (np, nl) = raw(name.as_bytes());
+        // SAFETY: as above.
+        read_string(|p, c| unsafe { sys::config_string_get(np, nl, p, c) })
+    }
+
+    pub fn set_config_string(&self, name: &str, value: &str) -> Result<(), Error> {
+        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));
+        // SAFETY: as above.
+        status(unsafe { sys::config_string_set(np, nl, vp, vl) }).map(drop)
+    }
+}

@@ -72,7 +72,7 @@ impl Stat {
         status(unsafe { sys::stat_find(p, l) }).map(|id| Stat(id as u32))
     }
 
-    pub fn add(self, delta: i64) -> Result<(), Error> {
+    pub fn increment(self, delta: i64) -> Result<(), Error> {
         // SAFETY: no pointers.
         status(unsafe { sys::stat_add(self.0, delta) }).map(drop)
     }

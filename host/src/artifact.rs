@@ -1,5 +1,5 @@
 //! Turning a file into a compiled module: `.wasm` is compiled once (and the result kept in the cache
-//! directory, so a restart maps it instead of compiling again), `.cwasm` is mapped as it is.
+//! directory, so a restart maps it instead of compiling again), `.cwasm` is loaded without compiling.
 //!
 //! The file's content decides, not its name: wasm starts with `\0asm`, wasmtime artifacts are ELF files
 //! that wasmtime recognises. Anything else, a truncated artifact, or one built by another engine version
@@ -24,7 +24,7 @@ pub enum Origin {
     Compiled { cached_to: Option<PathBuf> },
     /// Compiled from `.wasm` earlier: mapped from the cache.
     Cached { path: PathBuf },
-    /// A `.cwasm` made by `tswasm compile`, mapped.
+    /// A `.cwasm` made by `tswasm compile`, loaded without compiling.
     Precompiled,
 }
 
@@ -43,7 +43,7 @@ pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) ->
         .with_context(|| format!("{shown}: cannot read the plugin"))?
         .len();
     let (module, origin) = match kind_of(path)? {
-        Kind::Precompiled => (deserialize(engine, path)?, Origin::Precompiled),
+        Kind::Precompiled => (deserialize_copy(engine, path)?, Origin::Precompiled),
         Kind::Wasm => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
@@ -102,17 +102,31 @@ fn kind_of(path: &Path) -> Result<Kind> {
     }
 }
 
-fn deserialize(engine: &wasmtime::Engine, path: &Path) -> Result<Module> {
+/// Loads an operator's `.cwasm` by reading it, not mapping it: deployments replace files in place
+/// (`cp new.cwasm plugin.cwasm` truncates and rewrites the same inode), and a mapped file that shrinks
+/// under a running proxy kills it with SIGBUS. Reading costs a copy of the code at load, nothing more.
+fn deserialize_copy(engine: &wasmtime::Engine, path: &Path) -> Result<Module> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{}: cannot read the plugin", path.display()))?;
+    // SAFETY: as in `deserialize_mapped`.
+    unsafe { Module::deserialize(engine, &bytes) }.with_context(|| refusal(path))
+}
+
+/// Maps a cache entry. Safe from the SIGBUS above because the cache is only ever written by renaming
+/// a complete new file over the old name, which leaves mapped inodes untouched.
+fn deserialize_mapped(engine: &wasmtime::Engine, path: &Path) -> Result<Module> {
     // SAFETY: wasmtime trusts a `.cwasm`'s machine code; it checks the format, engine version and
     // configuration, but not that the code is what a compiler would have produced. Artifacts are as
     // trusted as the proxy's own binaries: they come from the operator's `tswasm compile` or our cache.
-    unsafe { Module::deserialize_file(engine, path) }.with_context(|| {
-        format!(
-            "{}: cannot load this precompiled module; it was made by another tswasm/wasmtime version or \
-             engine configuration, or is truncated. Recompile it with this build's `tswasm compile`",
-            path.display()
-        )
-    })
+    unsafe { Module::deserialize_file(engine, path) }.with_context(|| refusal(path))
+}
+
+fn refusal(path: &Path) -> String {
+    format!(
+        "{}: cannot load this precompiled module; it was made by another tswasm/wasmtime version or \
+         engine configuration, or is truncated. Recompile it with this build's `tswasm compile`",
+        path.display()
+    )
 }
 
 fn compile_cached(
@@ -125,7 +139,7 @@ fn compile_cached(
     if let Some(file) = &cache_file {
         if file.is_file() {
             // A damaged cache entry is not the operator's problem: recompile and overwrite it.
-            if let Ok(module) = deserialize(engine, file) {
+            if let Ok(module) = deserialize_mapped(engine, file) {
                 return Ok((module, Origin::Cached { path: file.clone() }));
             }
         }

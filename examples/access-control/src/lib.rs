@@ -59,7 +59,7 @@ impl Plugin for AccessControl {
                 txn.client_ip().map_or("?".into(), |ip| ip.to_string())
             ));
             if let Some(stat) = self.denials {
-                let _ = stat.add(1);
+                let _ = stat.increment(1);
             }
             let _ = txn.respond(403, b"Forbidden\n");
             let _ = txn.respond_header("Content-Type", "text/plain");

@@ -38,7 +38,7 @@ pub fn main(args: &[String]) -> Result<()> {
         load.file_size
     );
     let kind = match &load.origin {
-        Origin::Precompiled => "precompiled (.cwasm), mapped without compiling".to_string(),
+        Origin::Precompiled => "precompiled (.cwasm), loaded without compiling".to_string(),
         Origin::Cached { path } => {
             format!("wasm module; compiled code mapped from {}", path.display())
         }

@@ -162,7 +162,7 @@ fn report_load(plugin: &Plugin) {
         } => format!("compiled (cached to {})", path.display()),
         Origin::Compiled { cached_to: None } => "compiled (not cached)".into(),
         Origin::Cached { path } => format!("mapped from the cache ({})", path.display()),
-        Origin::Precompiled => "mapped (precompiled)".into(),
+        Origin::Precompiled => "loaded (precompiled)".into(),
     };
     eprintln!(
         "tswasm: loaded {}: {how} in {:.1} ms; {} instance(s) started in {:.1} ms; hooks: {}",

@@ -1,0 +1,243 @@
+//! Every ABI v1 function, exercised by the abi-probe guest and checked against the request fixture.
+
+mod common;
+
+use common::*;
+use tswasm::abi_types::Hook;
+
+const REQUEST: &str = "GET http://www.example.com:8080/some/path?x=1&y=2 HTTP/1.1
+Host: www.example.com:8080
+Accept: text/html
+accept: application/json
+X-Remove-Me: gone
+X-Set: a
+X-Set: b
+
+";
+
+#[test]
+fn request_side_functions_report_the_fixture() {
+    let (probe, _) = load("abi-probe", settings(&["alpha", "beta"]));
+    let (txn, _) = run_with(
+        &[&probe],
+        request(REQUEST),
+        None,
+        origin_ok(),
+        "192.0.2.10:40123",
+    );
+    let sent = txn.server_request.expect("reached the origin");
+    let h = |name: &str| header(&sent.headers, name).unwrap_or_else(|| panic!("{name} missing"));
+
+    assert_eq!(h("X-Probe-Method"), "GET");
+    assert_eq!(
+        h("X-Probe-Url"),
+        "http://www.example.com:8080/some/path?x=1&y=2"
+    );
+    assert_eq!(h("X-Probe-Scheme"), "http");
+    assert_eq!(h("X-Probe-Host"), "www.example.com");
+    assert_eq!(h("X-Probe-Port"), "8080");
+    assert_eq!(h("X-Probe-Path"), "some/path");
+    assert_eq!(h("X-Probe-Query"), "x=1&y=2");
+    assert_eq!(h("X-Probe-Accept-Count"), "2");
+    assert_eq!(h("X-Probe-Accept-All"), "text/html|application/json");
+    assert_eq!(h("X-Probe-Missing"), "error: not found");
+    assert_eq!(h("X-Probe-Second-Missing"), "error: not found");
+    assert_eq!(
+        h("X-Probe-Server-Response"),
+        "error: not available at this hook"
+    );
+    assert_eq!(
+        h("X-Probe-Cache-Early"),
+        "error: not available at this hook"
+    );
+    assert_eq!(h("X-Probe-Client"), "192.0.2.10:40123");
+    assert_eq!(h("X-Probe-Args"), "alpha,beta");
+    assert_eq!(h("X-Probe-Time-Sane"), "true");
+    assert_eq!(
+        h("X-Probe-Debug-Enabled"),
+        "false",
+        "the test services log warnings and up"
+    );
+    assert_eq!(h("X-Probe-Txn-Id"), txn.id.to_string());
+    assert_eq!(
+        h("X-Probe-Field-Names"),
+        "Host,Accept,accept,X-Remove-Me,X-Set,X-Set"
+    );
+    assert_eq!(h("X-Probe-Config-Int"), "1->0");
+    assert_eq!(h("X-Probe-Config-Float"), "0.5");
+    assert_eq!(h("X-Probe-Config-String"), "probe/1");
+    assert_eq!(h("X-Probe-Config-Wrong-Type"), "error: invalid argument");
+    assert_eq!(h("X-Probe-Config-Unknown"), "error: not found");
+    assert_eq!(h("X-Probe-Add-Send-Request"), "ok");
+    assert_eq!(
+        h("X-Probe-Add-Txn-Start"),
+        "error: not available at this hook"
+    );
+    assert_eq!(h("X-Probe-Add-Remap"), "error: invalid argument");
+    assert_eq!(
+        h("X-Probe-Default-Cache-Key"),
+        "http://www.example.com:8080/some/path?x=1&y=2"
+    );
+    assert_eq!(h("X-Probe-Stat-Find"), "true");
+    assert_eq!(h("X-Probe-Stat-Missing"), "error: not found");
+    assert_eq!(h("X-Probe-Bad-Name"), "error: invalid argument");
+    assert_eq!(h("X-Probe-Bad-Value"), "error: invalid argument");
+    assert_eq!(
+        h("X-Probe-Respond-Header-Early"),
+        "error: not available at this hook"
+    );
+    // The hook added at read-request ran at send-request, on the server request.
+    assert_eq!(h("X-Probe-Send-Request"), "www.example.com");
+
+    // Header edits reached the origin.
+    assert_eq!(header(&sent.headers, "X-Remove-Me"), None);
+    assert_eq!(headers_all(&sent.headers, "X-Set"), ["one"]);
+    assert_eq!(headers_all(&sent.headers, "X-Appended"), ["1", "2"]);
+    assert_eq!(
+        header(&sent.headers, "X-Ok"),
+        None,
+        "a rejected value is not half-written"
+    );
+}
+
+#[test]
+fn response_side_functions_and_per_transaction_state() {
+    let (probe, services) = load("abi-probe", settings(&[]));
+    let origin = response("HTTP/1.1 200 Fine\nX-Probe-Set-Status: yes\nContent-Length: 0\n\n");
+    let req = request("GET /p?rewrite=1 HTTP/1.1\nHost: h.example\nX-Probe-Set-Method: POST\n\n");
+    let (txn, trace) = run_with(&[&probe], req, None, origin, "127.0.0.1:1");
+
+    let sent = txn.server_request.as_ref().unwrap();
+    assert_eq!(
+        (sent.method.as_str(), sent.url.target()),
+        ("POST", "/rewritten/path".to_string())
+    );
+    let resp = txn.client_response.as_ref().unwrap();
+    let h = |name: &str| header(&resp.headers, name).unwrap_or_else(|| panic!("{name} missing"));
+    assert_eq!((resp.status, resp.reason.as_str()), (203, "Probed"));
+    assert_eq!(
+        h("X-Probe-Txn-Start-Method"),
+        "error: not available at this hook"
+    );
+    assert_eq!(h("X-Probe-Origin-Status"), "200 Fine");
+    assert_eq!(h("X-Probe-Bad-Status"), "error: invalid argument");
+    assert_eq!(h("X-Probe-Cache-Status"), "miss, set: ok");
+    assert_eq!(
+        h("X-Probe-Late-Cache-Key"),
+        "error: not available at this hook"
+    );
+    assert_eq!(h("X-Probe-Final-Cache-Key"), "probe-key");
+    assert_eq!(
+        h("X-Probe-Cached-Write"),
+        "error: not available at this hook"
+    );
+    assert_eq!(h("X-Probe-Stat"), "1");
+
+    let hooks: Vec<Hook> = trace.iter().map(|e| e.hook).collect();
+    assert_eq!(
+        hooks,
+        [
+            Hook::TxnStart,
+            Hook::ReadRequest,
+            Hook::CacheLookupComplete,
+            Hook::SendRequest,
+            Hook::ReadResponse,
+            Hook::SendResponse,
+            Hook::TxnClose
+        ]
+    );
+    // txn-close reached the guest: its gauge of open transactions is back to zero.
+    let stats = services.stats();
+    assert_eq!(stats.iter().find(|(n, _)| n == "probe.open").unwrap().1, 0);
+}
+
+#[test]
+fn a_local_response_skips_the_origin() {
+    let (probe, _) = load("abi-probe", settings(&[]));
+    let (txn, trace) = run(
+        &[&probe],
+        request("GET /deny/this HTTP/1.1\nHost: h\n\n"),
+        None,
+    );
+    assert!(txn.server_request.is_none());
+    let resp = txn.client_response.unwrap();
+    assert_eq!(
+        (resp.status, resp.reason.as_str(), resp.body.as_slice()),
+        (451, "", &b"blocked by probe\n"[..])
+    );
+    assert_eq!(
+        header(&resp.headers, "X-Probe-Local").as_deref(),
+        Some("yes")
+    );
+    assert_eq!(
+        header(&resp.headers, "Content-Length").as_deref(),
+        Some("17")
+    );
+    assert!(!trace
+        .iter()
+        .any(|e| e.hook == Hook::SendRequest || e.hook == Hook::CacheLookupComplete));
+    assert!(
+        trace.iter().any(|e| e.hook == Hook::SendResponse),
+        "send-response runs for local responses"
+    );
+}
+
+#[test]
+fn remap_sees_the_rule_and_the_default_mapping_applies_when_it_did_not_remap() {
+    let (probe, _) = load("abi-probe", settings(&[]));
+    let rule = "http://www.example.com/app/ https://backend.internal:8443/v2/";
+    let (txn, _) = run(
+        &[&probe],
+        request("GET /app/x?q=1 HTTP/1.1\nHost: www.example.com\n\n"),
+        Some(rule),
+    );
+    let resp = txn.client_response.as_ref().unwrap();
+    assert_eq!(
+        header(&resp.headers, "X-Probe-Remap").as_deref(),
+        Some("http://www.example.com/app/ -> https://backend.internal:8443/v2/")
+    );
+    let sent = txn.server_request.unwrap();
+    assert_eq!(
+        sent.url.to_string(),
+        "https://backend.internal:8443/v2/x?q=1"
+    );
+    assert_eq!(
+        header(&sent.headers, "Host").as_deref(),
+        Some("backend.internal:8443")
+    );
+
+    let (did, _) = load("abi-probe", settings(&["remap-did"]));
+    let (txn, _) = run(
+        &[&did],
+        request("GET /app/x HTTP/1.1\nHost: www.example.com\n\n"),
+        Some(rule),
+    );
+    let sent = txn.server_request.unwrap();
+    assert_eq!(
+        sent.url.to_string(),
+        "http://did.example/app/x",
+        "the plugin's own rewrite wins"
+    );
+}
+
+#[test]
+fn instances_share_transactions_round_robin_and_keep_them() {
+    let (probe, _) = load(
+        "abi-probe",
+        tswasm::Settings {
+            states: 3,
+            ..settings(&[])
+        },
+    );
+    let bindings: Vec<usize> = (0..6).map(|_| probe.bind().instance_index()).collect();
+    assert_eq!(bindings, [0, 1, 2, 0, 1, 2]);
+    // Interleaved transactions on the same instances keep their own per-transaction findings.
+    for _ in 0..4 {
+        let (txn, _) = run(&[&probe], request("GET / HTTP/1.1\nHost: h\n\n"), None);
+        let resp = txn.client_response.unwrap();
+        assert_eq!(
+            headers_all(&resp.headers, "X-Probe-Txn-Start-Method").len(),
+            1
+        );
+    }
+}

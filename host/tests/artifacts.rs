@@ -1,0 +1,287 @@
+//! `tswasm compile` / `run` / `inspect` on every example, with `.wasm` and `.cwasm`, and the refusal
+//! of files that are not loadable plugins: one clear error line, non-zero exit.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+use tswasm::artifact::{self, Origin};
+
+const EXAMPLES: &[(&str, &[&str])] = &[
+    ("security-headers", &[]),
+    ("path-normalize", &[]),
+    ("access-control", &["--arg", "deny-path=/admin"]),
+    (
+        "cache-key",
+        &["--remap", "http://www.example.com/ http://127.0.0.1:8080/"],
+    ),
+];
+
+fn tswasm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tswasm"))
+        .args(args)
+        .env("TSWASM_CACHE_DIR", scratch("cache"))
+        .output()
+        .expect("tswasm runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("tswasm-artifacts-{}", std::process::id()))
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Exit status non-zero and exactly one `tswasm: error:` line that names the file.
+fn assert_refused(output: &Output, file: &Path, reason: &str) {
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("tswasm: error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(&file.display().to_string()), "{stderr}");
+    assert!(
+        errors[0].contains(reason),
+        "expected `{reason}` in: {stderr}"
+    );
+}
+
+#[test]
+fn every_example_runs_the_same_from_wasm_and_cwasm() {
+    let request = repo_root().join("examples/requests/admin.http");
+    for (name, extra) in EXAMPLES {
+        let wasm = guest(name);
+        let cwasm = scratch("compiled").join(format!("{name}.cwasm"));
+        let compiled = tswasm(&[
+            "compile",
+            wasm.to_str().unwrap(),
+            "-o",
+            cwasm.to_str().unwrap(),
+        ]);
+        assert!(
+            compiled.status.success(),
+            "{name}: {}",
+            text(&compiled.stderr)
+        );
+
+        let run = |plugin: &Path| {
+            let mut args = vec![
+                "run",
+                plugin.to_str().unwrap(),
+                "--request",
+                request.to_str().unwrap(),
+                "--json",
+            ];
+            args.extend_from_slice(extra);
+            let out = tswasm(&args);
+            assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+            (
+                serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON output"),
+                text(&out.stderr),
+            )
+        };
+        let (from_wasm, _) = run(&wasm);
+        let (from_cwasm, trace) = run(&cwasm);
+        assert!(trace.contains("loaded (precompiled)"), "{name}: {trace}");
+        let strip = |mut v: serde_json::Value| {
+            v.as_object_mut().unwrap().remove("trace");
+            v
+        };
+        assert_eq!(strip(from_wasm), strip(from_cwasm), "{name}");
+
+        let inspected = text(&tswasm(&["inspect", cwasm.to_str().unwrap()]).stdout);
+        assert!(
+            inspected.contains("precompiled (.cwasm)") && inspected.contains("abi version:  1"),
+            "{inspected}"
+        );
+        assert!(inspected.contains("tswasm_v1::"), "{inspected}");
+    }
+}
+
+#[test]
+fn run_prints_the_origin_request_and_client_response_as_raw_http() {
+    let out = tswasm(&[
+        "run",
+        guest("access-control").to_str().unwrap(),
+        "--request",
+        repo_root()
+            .join("examples/requests/admin.http")
+            .to_str()
+            .unwrap(),
+        "--arg",
+        "deny-path=/admin",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("--- request to origin: none (answered by the proxy) ---"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("HTTP/1.1 403 Forbidden\r\n"), "{stdout}");
+    assert!(
+        text(&out.stderr).contains("read-request"),
+        "per-hook trace on stderr"
+    );
+}
+
+#[test]
+fn inspect_names_the_hooks_and_the_abi() {
+    let out = tswasm(&["inspect", guest("cache-key").to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("hooks:        remap"), "{stdout}");
+    assert!(stdout.contains("tswasm_on_hook (function)"), "{stdout}");
+    assert!(
+        stdout.contains("tswasm_v1::cache_key_set (function)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn truncated_foreign_and_non_plugin_files_are_refused() {
+    let dir = scratch("bad");
+    let cwasm = dir.join("good.cwasm");
+    assert!(tswasm(&[
+        "compile",
+        guest("security-headers").to_str().unwrap(),
+        "-o",
+        cwasm.to_str().unwrap()
+    ])
+    .status
+    .success());
+    let bytes = std::fs::read(&cwasm).unwrap();
+    let request = repo_root().join("examples/requests/simple.http");
+    let run = |file: &Path| {
+        tswasm(&[
+            "run",
+            file.to_str().unwrap(),
+            "--request",
+            request.to_str().unwrap(),
+        ])
+    };
+
+    let truncated = dir.join("truncated.cwasm");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    assert_refused(&run(&truncated), &truncated, "truncated or corrupt");
+
+    // The same artifact claiming another wasmtime version: the engine section holds a format byte,
+    // a length byte and the major version ("48").
+    let major = wasmtime_version().split('.').next().unwrap().to_string();
+    let needle = [&[0u8, major.len() as u8][..], major.as_bytes()].concat();
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("version in artifact")
+        + 2;
+    let mut foreign = bytes.clone();
+    foreign[at] = if foreign[at] == b'9' {
+        b'1'
+    } else {
+        foreign[at] + 1
+    };
+    let other_version = dir.join("other-version.cwasm");
+    std::fs::write(&other_version, &foreign).unwrap();
+    assert_refused(
+        &run(&other_version),
+        &other_version,
+        "Recompile it with this build's `tswasm compile`",
+    );
+
+    let text_file = dir.join("notes.wasm");
+    std::fs::write(&text_file, "these are not the bytes you are looking for").unwrap();
+    assert_refused(&run(&text_file), &text_file, "not a WebAssembly module");
+
+    let empty_module = dir.join("empty.wasm");
+    std::fs::write(&empty_module, b"\0asm\x01\0\0\0").unwrap();
+    assert_refused(&run(&empty_module), &empty_module, "not a tswasm plugin");
+    let out = dir.join("empty.cwasm");
+    assert_refused(
+        &tswasm(&[
+            "compile",
+            empty_module.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]),
+        &empty_module,
+        "not a tswasm plugin",
+    );
+    assert!(
+        !out.exists(),
+        "no artifact for a module that could never load"
+    );
+
+    let missing = dir.join("missing.wasm");
+    assert_refused(&run(&missing), &missing, "cannot");
+}
+
+/// The wasmtime version this host links, as it is written into artifacts.
+fn wasmtime_version() -> String {
+    let lock = std::fs::read_to_string(repo_root().join("Cargo.lock")).unwrap();
+    let at = lock.find("name = \"wasmtime\"\nversion = \"").unwrap()
+        + "name = \"wasmtime\"\nversion = \"".len();
+    lock[at..].split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn an_artifact_from_another_engine_configuration_is_refused() {
+    let mut config = tswasm::engine::code_config();
+    config.epoch_interruption(false);
+    let other = wasmtime::Engine::new(&config).unwrap();
+    let bytes = artifact::precompile(&other, &guest("security-headers")).unwrap();
+    let file = scratch("config").join("other-config.cwasm");
+    std::fs::write(&file, bytes).unwrap();
+    let err = artifact::load(engine().wasmtime(), &file, None)
+        .err()
+        .expect("refused");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("other-config.cwasm") && msg.contains("engine configuration"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn compiled_code_is_cached_and_a_damaged_cache_entry_is_rebuilt() {
+    let cache = scratch("cache-test");
+    let wasm = guest("path-normalize");
+    let first = artifact::load(engine().wasmtime(), &wasm, Some(&cache)).unwrap();
+    let Origin::Compiled {
+        cached_to: Some(entry),
+    } = first.origin
+    else {
+        panic!("{:?}", first.origin)
+    };
+    let second = artifact::load(engine().wasmtime(), &wasm, Some(&cache)).unwrap();
+    assert_eq!(
+        second.origin,
+        Origin::Cached {
+            path: entry.clone()
+        }
+    );
+
+    // Replace, never rewrite in place: the first two modules still map the old entry.
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::write(&entry, b"garbage").unwrap();
+    let third = artifact::load(engine().wasmtime(), &wasm, Some(&cache)).unwrap();
+    assert_eq!(
+        third.origin,
+        Origin::Compiled {
+            cached_to: Some(entry.clone())
+        }
+    );
+    assert!(matches!(
+        artifact::load(engine().wasmtime(), &wasm, Some(&cache))
+            .unwrap()
+            .origin,
+        Origin::Cached { .. }
+    ));
+}

@@ -1,0 +1,140 @@
+//! A faulting guest costs its own transaction (per the fail policy) and nothing else: the fault is
+//! classified and counted, the instance rebuilt, and the next transaction is served normally.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use tswasm::fault::FaultKind;
+use tswasm::{FailPolicy, Settings};
+
+fn faulty(mode: &str, policy: FailPolicy) -> Settings {
+    Settings {
+        states: 1,
+        fail_policy: policy,
+        deadline: Duration::from_millis(50),
+        memory_limit: 16 << 20,
+        ..settings(&[mode])
+    }
+}
+
+const REQUEST: &str = "GET /x HTTP/1.1\nHost: h\n\n";
+const SKIP: &str = "GET /x HTTP/1.1\nHost: h\nX-Faults-Skip: 1\n\n";
+
+fn check_fault(mode: &str, kind: FaultKind) {
+    let (plugin, _) = load("faults", faulty(mode, FailPolicy::Open));
+    let (txn, trace) = run(&[&plugin], request(REQUEST), None);
+    let faulted = trace
+        .iter()
+        .find(|e| e.fault.is_some())
+        .unwrap_or_else(|| panic!("{mode}: no fault"));
+    assert_eq!(faulted.fault, Some(kind), "{mode}");
+    assert_eq!(
+        txn.client_response.unwrap().status,
+        200,
+        "{mode}: fail-open lets the request through"
+    );
+
+    // The next transaction runs on a fresh instance: the guest's hook counter starts again at 1.
+    let (txn, trace) = run(&[&plugin], request(SKIP), None);
+    assert!(
+        trace.iter().all(|e| e.fault.is_none()),
+        "{mode}: the next transaction is clean"
+    );
+    let sent = txn.server_request.unwrap();
+    assert_eq!(
+        header(&sent.headers, "X-Faults-Instance-Calls").as_deref(),
+        Some("1"),
+        "{mode}"
+    );
+
+    let stats = plugin.stats();
+    let counted = match kind {
+        FaultKind::Deadline => stats.deadline_hits,
+        FaultKind::MemoryCap => stats.memory_cap_hits,
+        FaultKind::Trap => stats.traps,
+        FaultKind::BadReply => stats.bad_replies,
+    };
+    assert_eq!(counted, 1, "{mode}: {stats:?}");
+    assert_eq!(stats.instance_rebuilds, 1, "{mode}: {stats:?}");
+}
+
+#[test]
+fn an_endless_loop_hits_the_deadline() {
+    check_fault("loop", FaultKind::Deadline);
+}
+
+#[test]
+fn unbounded_allocation_hits_the_memory_cap() {
+    check_fault("oom", FaultKind::MemoryCap);
+}
+
+#[test]
+fn a_guest_panic_is_a_trap() {
+    check_fault("panic", FaultKind::Trap);
+}
+
+#[test]
+fn an_out_of_bounds_pointer_traps_the_guest_not_the_host() {
+    check_fault("bad-pointer", FaultKind::Trap);
+}
+
+#[test]
+fn fail_closed_answers_500_and_still_serves_the_next_request() {
+    let (plugin, _) = load("faults", faulty("panic", FailPolicy::Closed));
+    let (txn, _) = run(&[&plugin], request(REQUEST), None);
+    assert!(
+        txn.server_request.is_none(),
+        "a failed request does not reach the origin"
+    );
+    let resp = txn.client_response.unwrap();
+    assert_eq!(resp.status, 500);
+    assert_eq!(resp.body, tswasm::memory::lifecycle::ERROR_BODY);
+    let (txn, _) = run(&[&plugin], request(SKIP), None);
+    assert_eq!(txn.client_response.unwrap().status, 200);
+}
+
+#[test]
+fn a_fault_on_one_instance_leaves_the_others_alone() {
+    let (plugin, _) = load(
+        "faults",
+        Settings {
+            states: 2,
+            ..faulty("panic", FailPolicy::Open)
+        },
+    );
+    // Instance 0 and 1 each serve one clean request, then instance 0 faults.
+    for _ in 0..2 {
+        run(&[&plugin], request(SKIP), None);
+    }
+    run(&[&plugin], request(REQUEST), None);
+    let (txn, _) = run(&[&plugin], request(SKIP), None);
+    let sent = txn.server_request.unwrap();
+    assert_eq!(
+        header(&sent.headers, "X-Faults-Instance-Calls").as_deref(),
+        Some("2"),
+        "instance 1 kept its state"
+    );
+    assert_eq!(plugin.stats().instance_rebuilds, 1);
+}
+
+#[test]
+fn a_plugin_that_refuses_to_start_is_a_load_error_naming_the_file() {
+    let services = std::sync::Arc::new(tswasm::services::LocalServices::new(
+        tswasm::abi_types::LogLevel::Error,
+    ));
+    let err = tswasm::Plugin::load(
+        engine(),
+        &guest("faults"),
+        faulty("init-fail", FailPolicy::Open),
+        services,
+    )
+    .err()
+    .expect("refused");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("faults.wasm") && msg.contains("tswasm_init"),
+        "{msg}"
+    );
+}

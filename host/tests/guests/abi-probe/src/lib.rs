@@ -1,0 +1,276 @@
+//! Exercises every ABI v1 function and reports what it saw as `X-Probe-*` headers: observations made
+//! on the request side go onto the client request (so they reach the origin), the rest onto the
+//! client response. The host's tests compare them with what the request fixture says.
+
+use std::collections::HashMap;
+
+use tswasm_guest_sdk::env::{self, Stat};
+use tswasm_guest_sdk::{
+    register, Action, CacheStatus, Error, Fields, Hook, LogLevel, Plugin, RemapStatus, RemapUrl,
+    StatKind, Txn, UrlPart,
+};
+
+#[derive(Default)]
+pub struct Probe {
+    /// Findings per transaction, reported at send-response.
+    pending: HashMap<u64, Vec<(String, String)>>,
+    requests: Option<Stat>,
+    open: Option<Stat>,
+}
+
+fn show<T: ToString>(result: Result<T, Error>) -> String {
+    match result {
+        Ok(v) => v.to_string(),
+        Err(e) => format!("error: {}", e.name()),
+    }
+}
+
+impl Probe {
+    fn note(&mut self, txn: &Txn, name: &str, value: String) {
+        self.pending
+            .entry(txn.id())
+            .or_default()
+            .push((name.to_string(), value));
+    }
+}
+
+impl Plugin for Probe {
+    const HOOKS: &'static [Hook] = &[
+        Hook::TxnStart,
+        Hook::ReadRequest,
+        Hook::Remap,
+        Hook::CacheLookupComplete,
+        Hook::ReadResponse,
+        Hook::SendResponse,
+    ];
+
+    fn new() -> Result<Self, String> {
+        Ok(Probe {
+            pending: HashMap::new(),
+            requests: Some(
+                Stat::create("probe.requests", StatKind::Counter).map_err(|e| e.to_string())?,
+            ),
+            open: Some(Stat::create("probe.open", StatKind::Gauge).map_err(|e| e.to_string())?),
+        })
+    }
+
+    fn on_txn_start(&mut self, txn: &Txn) -> Action {
+        let early = show(txn.client_request().method());
+        self.note(txn, "X-Probe-Txn-Start-Method", early);
+        if let Some(open) = self.open {
+            let _ = open.increment(1);
+        }
+        Action::Continue
+    }
+
+    fn on_read_request(&mut self, txn: &Txn) -> Action {
+        let req = txn.client_request();
+        let mut out: Vec<(&str, String)> = vec![
+            ("X-Probe-Method", show(req.method())),
+            ("X-Probe-Url", show(req.url())),
+            ("X-Probe-Scheme", show(req.url_part(UrlPart::Scheme))),
+            ("X-Probe-Host", show(req.host())),
+            (
+                "X-Probe-Port",
+                show(
+                    req.port()
+                        .map(|p| p.map_or("none".into(), |p| p.to_string())),
+                ),
+            ),
+            ("X-Probe-Path", show(req.path())),
+            ("X-Probe-Query", show(req.query())),
+            (
+                "X-Probe-Accept-Count",
+                req.header_count("accept").to_string(),
+            ),
+            ("X-Probe-Accept-All", req.header_all("ACCEPT").join("|")),
+            ("X-Probe-Missing", show(req.header_at("X-None", 0))),
+            ("X-Probe-Second-Missing", show(req.header_at("Accept", 2))),
+            (
+                "X-Probe-Server-Response",
+                show(txn.server_response().status()),
+            ),
+            (
+                "X-Probe-Cache-Early",
+                show(txn.cache_status().map(|s| s.name())),
+            ),
+            (
+                "X-Probe-Client",
+                format!("{}:{}", show(txn.client_ip()), show(txn.client_port())),
+            ),
+            ("X-Probe-Args", env::args().join(",")),
+            (
+                "X-Probe-Time-Sane",
+                (env::now_ns() > 1_600_000_000_000_000_000).to_string(),
+            ),
+            (
+                "X-Probe-Debug-Enabled",
+                env::log_enabled(LogLevel::Debug, "probe").to_string(),
+            ),
+            ("X-Probe-Txn-Id", txn.id().to_string()),
+        ];
+        let fields = req.headers().unwrap_or_default();
+        out.push((
+            "X-Probe-Field-Names",
+            fields
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ));
+
+        // Configuration overrides: round trips, a wrong type, an unknown name.
+        let cfg = "proxy.config.http.cache.http";
+        out.push((
+            "X-Probe-Config-Int",
+            format!("{}->{}", show(txn.config_int(cfg)), {
+                let _ = txn.set_config_int(cfg, 0);
+                show(txn.config_int(cfg))
+            }),
+        ));
+        let _ = txn.set_config_float("proxy.config.http.cache.heuristic_lm_factor", 0.5);
+        out.push((
+            "X-Probe-Config-Float",
+            show(txn.config_float("proxy.config.http.cache.heuristic_lm_factor")),
+        ));
+        let _ = txn.set_config_string("proxy.config.http.response_server_str", "probe/1");
+        out.push((
+            "X-Probe-Config-String",
+            show(txn.config_string("proxy.config.http.response_server_str")),
+        ));
+        out.push(("X-Probe-Config-Wrong-Type", show(txn.config_float(cfg))));
+        out.push((
+            "X-Probe-Config-Unknown",
+            show(txn.set_config_int("no.such.record", 1).map(|()| "set")),
+        ));
+
+        // Hook registration: ahead is fine, passed or remap is refused.
+        out.push((
+            "X-Probe-Add-Send-Request",
+            show(txn.add_hook(Hook::SendRequest).map(|()| "ok")),
+        ));
+        out.push((
+            "X-Probe-Add-Txn-Start",
+            show(txn.add_hook(Hook::TxnStart).map(|()| "ok")),
+        ));
+        out.push((
+            "X-Probe-Add-Remap",
+            show(txn.add_hook(Hook::Remap).map(|()| "ok")),
+        ));
+
+        out.push(("X-Probe-Default-Cache-Key", show(txn.cache_key())));
+        if let Some(stat) = self.requests {
+            let _ = stat.increment(1);
+            out.push((
+                "X-Probe-Stat-Find",
+                show(Stat::find("probe.requests").map(|s| (s == stat).to_string())),
+            ));
+            out.push((
+                "X-Probe-Stat-Missing",
+                show(Stat::find("probe.nothing").map(|_| "found")),
+            ));
+        }
+
+        // Edits the origin must see.
+        let _ = req.remove_header("X-Remove-Me");
+        let _ = req.set_header("X-Set", "one");
+        let _ = req.append_header("X-Appended", "1");
+        let _ = req.append_header("X-Appended", "2");
+        out.push((
+            "X-Probe-Bad-Name",
+            show(req.set_header("Bad Name", "v").map(|()| "set")),
+        ));
+        out.push((
+            "X-Probe-Bad-Value",
+            show(req.set_header("X-Ok", "a\r\nInjected: 1").map(|()| "set")),
+        ));
+        if let Some(method) = req.header("X-Probe-Set-Method") {
+            let _ = req.set_method(&method);
+        }
+        if req.query().unwrap_or_default().contains("rewrite=1") {
+            let _ = req.set_path("rewritten/path");
+            let _ = req.set_query("");
+            let _ = txn.set_cache_key("probe-key");
+        }
+        if req.path().unwrap_or_default().starts_with("deny") {
+            let _ = txn.respond(451, b"blocked by probe\n");
+            let _ = txn.respond_header("X-Probe-Local", "yes");
+        }
+        out.push((
+            "X-Probe-Respond-Header-Early",
+            show(txn.respond_header("X", "y").map(|()| "ok")),
+        ));
+        for (name, value) in out {
+            let _ = req.set_header(name, &value);
+        }
+        Action::Continue
+    }
+
+    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+        let from = show(txn.remap_url(RemapUrl::From, UrlPart::Url));
+        let to = show(txn.remap_url(RemapUrl::To, UrlPart::Url));
+        self.note(txn, "X-Probe-Remap", format!("{from} -> {to}"));
+        if env::args().iter().any(|a| a == "remap-did") {
+            let _ = txn.client_request().set_host("did.example");
+            return RemapStatus::DidRemap;
+        }
+        RemapStatus::NoRemap
+    }
+
+    fn on_send_request(&mut self, txn: &Txn) -> Action {
+        let req = txn.server_request();
+        let _ = req.set_header("X-Probe-Send-Request", &show(req.host()));
+        Action::Continue
+    }
+
+    fn on_cache_lookup_complete(&mut self, txn: &Txn) -> Action {
+        let seen = show(txn.cache_status().map(|s| s.name()));
+        let set = show(txn.set_cache_status(CacheStatus::Miss).map(|()| "ok"));
+        self.note(txn, "X-Probe-Cache-Status", format!("{seen}, set: {set}"));
+        self.note(
+            txn,
+            "X-Probe-Late-Cache-Key",
+            show(txn.set_cache_key("late").map(|()| "ok")),
+        );
+        Action::Continue
+    }
+
+    fn on_read_response(&mut self, txn: &Txn) -> Action {
+        let resp = txn.server_response();
+        let seen = format!("{} {}", show(resp.status()), show(resp.reason()));
+        self.note(txn, "X-Probe-Origin-Status", seen);
+        if resp.header("X-Probe-Set-Status").is_some() {
+            let _ = resp.set_status(203);
+            let _ = resp.set_reason("Probed");
+        }
+        self.note(
+            txn,
+            "X-Probe-Bad-Status",
+            show(resp.set_status(42).map(|()| "set")),
+        );
+        Action::Continue
+    }
+
+    fn on_send_response(&mut self, txn: &Txn) -> Action {
+        let resp = txn.client_response();
+        let cached = show(txn.cached_response().set_header("X", "y").map(|()| "set"));
+        let _ = resp.set_header("X-Probe-Cached-Write", &cached);
+        let _ = resp.set_header("X-Probe-Final-Cache-Key", &show(txn.cache_key()));
+        if let Some(stat) = self.requests {
+            let _ = resp.set_header("X-Probe-Stat", &show(stat.get()));
+        }
+        for (name, value) in self.pending.get(&txn.id()).cloned().unwrap_or_default() {
+            let _ = resp.append_header(&name, &value);
+        }
+        Action::Continue
+    }
+
+    fn on_txn_close(&mut self, txn: &Txn) {
+        self.pending.remove(&txn.id());
+        if let Some(open) = self.open {
+            let _ = open.increment(-1);
+        }
+    }
+}
+
+register!(Probe);

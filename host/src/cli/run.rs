@@ -13,6 +13,7 @@ use tswasm::memory::{
     self, Attached, Headers, MemoryTxn, RemapRule, Request, Response, Role, TraceEntry,
 };
 use tswasm::services::LocalServices;
+use tswasm::txn::Transaction;
 use tswasm::{Engine, Plugin, PoolLimits, Reply, Settings};
 use wasmtime::error::Context;
 use wasmtime::{bail, Result};
@@ -228,7 +229,7 @@ fn print_raw(txn: &MemoryTxn) -> Result<()> {
     if let Some(response) = &txn.client_response {
         out.write_all(&response.to_bytes())?;
     }
-    writeln!(out)?;
+    writeln!(out, "\n--- cache key: {} ---", cache_key(txn))?;
     Ok(())
 }
 
@@ -261,9 +262,22 @@ fn as_json(txn: &MemoryTxn, trace: &[TraceEntry]) -> Value {
         .map(|e| {
             json!({
                 "hook": e.hook.name(), "reply": reply_name(e.reply),
-                "fault": e.fault.map(|f| f.name()), "micros": e.elapsed.as_secs_f64() * 1e6,
+                "fault": e.fault.map(|f| f.name()),
+                "micros": (e.elapsed.as_secs_f64() * 1e7).round() / 10.0,
             })
         })
         .collect();
-    json!({ "origin_request": origin_request, "client_response": client_response, "trace": trace })
+    json!({
+        "origin_request": origin_request,
+        "client_response": client_response,
+        "cache_key": cache_key(txn),
+        "trace": trace,
+    })
+}
+
+/// The key the cache would use: the plugin's, or the request URL.
+fn cache_key(txn: &MemoryTxn) -> String {
+    let mut key = Vec::new();
+    let _ = txn.cache_key_get(&mut key);
+    String::from_utf8_lossy(&key).into_owned()
 }

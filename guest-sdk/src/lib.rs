@@ -4,7 +4,7 @@
 //! overrides the matching `on_*` methods, each of which gets the current [`Txn`] and returns what the
 //! proxy should do next. [`register!`] exports it to the host. Build for `wasm32-wasip1` as a `cdylib`.
 //!
-//! ```ignore
+//! ```text
 //! use tswasm_guest_sdk::{register, Action, Fields, Hook, Plugin, Txn};
 //!
 //! struct NoSniff;

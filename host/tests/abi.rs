@@ -241,3 +241,42 @@ fn instances_share_transactions_round_robin_and_keep_them() {
         );
     }
 }
+
+#[test]
+fn files_are_readable_only_in_granted_directories_and_never_writable() {
+    let base = std::env::temp_dir().join(format!("tswasm-grant-{}", std::process::id()));
+    let (granted, other) = (base.join("granted"), base.join("other"));
+    std::fs::create_dir_all(&granted).unwrap();
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(granted.join("config.txt"), "hello from a granted dir\n").unwrap();
+    std::fs::write(other.join("secret.txt"), "secret\n").unwrap();
+
+    let probe_file = |file: &std::path::Path, grant: Option<&std::path::Path>| {
+        let arg = format!("read={}", file.display());
+        let mut settings = settings(&[&arg]);
+        settings.granted_dirs = grant.map(|g| g.to_path_buf()).into_iter().collect();
+        let (probe, _) = load("abi-probe", settings);
+        let (txn, _) = run(&[&probe], request("GET / HTTP/1.1\nHost: h\n\n"), None);
+        let sent = txn.server_request.unwrap();
+        (
+            header(&sent.headers, "X-Probe-File").unwrap(),
+            header(&sent.headers, "X-Probe-File-Write").unwrap(),
+        )
+    };
+    let (read, write) = probe_file(&granted.join("config.txt"), Some(&granted));
+    assert_eq!(read, "hello from a granted dir");
+    assert!(
+        write.starts_with("error"),
+        "granted directories are read-only: {write}"
+    );
+    assert!(!granted.join("config.txt.new").exists());
+
+    let (read, _) = probe_file(&other.join("secret.txt"), Some(&granted));
+    assert!(read.starts_with("error"), "outside the grant: {read}");
+    let (read, _) = probe_file(&granted.join("config.txt"), None);
+    assert!(
+        read.starts_with("error"),
+        "nothing is granted by default: {read}"
+    );
+    std::fs::remove_dir_all(&base).unwrap();
+}

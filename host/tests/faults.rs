@@ -138,3 +138,20 @@ fn a_plugin_that_refuses_to_start_is_a_load_error_naming_the_file() {
         "{msg}"
     );
 }
+
+#[test]
+fn arbitrary_arguments_get_answers_never_a_trap_or_a_host_panic() {
+    let (plugin, _) = load("faults", faulty("chaos", FailPolicy::Open));
+    for _ in 0..5 {
+        let (_, trace) = run(&[&plugin], request(REQUEST), None);
+        assert!(trace.iter().all(|e| e.fault.is_none()), "{trace:?}");
+    }
+    let stats = plugin.stats();
+    assert_eq!((stats.traps, stats.instance_rebuilds), (0, 0), "{stats:?}");
+    // The guest reports how many calls it made and how many the host refused with an error code.
+    let (txn, _) = run(&[&plugin], request("GET /x HTTP/1.1\nHost: h\n\n"), None);
+    if let Some(sent) = txn.server_request {
+        let chaos = header(&sent.headers, "X-Chaos").expect("chaos report");
+        assert!(chaos.starts_with("calls=4000 errors="), "{chaos}");
+    }
+}

@@ -200,6 +200,22 @@ impl Plugin for Probe {
             "X-Probe-Respond-Header-Early",
             show(txn.respond_header("X", "y").map(|()| "ok")),
         ));
+        // The sandbox: files only inside granted directories, never writable.
+        for arg in env::args() {
+            if let Some(path) = arg.strip_prefix("read=") {
+                let read = std::fs::read_to_string(path).map(|s| s.trim().to_string());
+                out.push((
+                    "X-Probe-File",
+                    read.unwrap_or_else(|e| format!("error: {:?}", e.kind())),
+                ));
+                let write =
+                    std::fs::write(format!("{path}.new"), "x").map(|()| "written".to_string());
+                out.push((
+                    "X-Probe-File-Write",
+                    write.unwrap_or_else(|e| format!("error: {:?}", e.kind())),
+                ));
+            }
+        }
         for (name, value) in out {
             let _ = req.set_header(name, &value);
         }

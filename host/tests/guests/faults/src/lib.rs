@@ -1,6 +1,8 @@
 //! A deliberately broken plugin for the runtime's fault tests. Its first argument picks the fault,
 //! which happens at the read-request hook (or at start, for `init-fail`):
-//! `loop`, `oom`, `panic`, `bad-pointer`, `init-fail`, or `none` (behave).
+//! `loop`, `oom`, `panic`, `bad-pointer`, `init-fail`, `chaos` (thousands of host calls with
+//! in-bounds buffers but arbitrary enum values, indexes, lengths and bytes: the host must answer every
+//! one with a value or an error code, never trap or panic), or `none` (behave).
 //! Every request also gets `X-Faults-Instance-Calls: N`, this instance's hook count, so tests can see
 //! an instance being rebuilt.
 
@@ -56,9 +58,115 @@ impl Plugin for Faults {
                 unsafe { sys::header_get(0, 0xffff_fff0, 64, 0, buf.as_mut_ptr() as u32, 16) };
                 Action::Continue
             }
+            "chaos" => {
+                let (calls, errors) = chaos(txn.id());
+                let _ = request.set_header("X-Chaos", &format!("calls={calls} errors={errors}"));
+                Action::Continue
+            }
             _ => Action::Continue,
         }
     }
+}
+
+/// A small deterministic generator (xorshift), seeded per transaction.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 16) as u32
+    }
+
+    /// A value that is usually small (a plausible enum or index) and sometimes extreme.
+    fn arg(&mut self) -> u32 {
+        match self.next() % 8 {
+            0 => u32::MAX,
+            1 => 1 << 31,
+            2 => self.next(),
+            _ => self.next() % 12,
+        }
+    }
+}
+
+const SCRATCH: usize = 512;
+
+/// Calls every import with arbitrary arguments whose buffers stay inside `scratch`.
+fn chaos(seed: u64) -> (u32, u32) {
+    let mut scratch = vec![0u8; SCRATCH];
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let (mut calls, mut errors) = (0u32, 0u32);
+    for _ in 0..4000 {
+        for byte in scratch.iter_mut().take(64) {
+            *byte = rng.next() as u8;
+        }
+        let base = scratch.as_mut_ptr() as u32;
+        // Two in-bounds buffers: (ptr, len) pairs inside the scratch area.
+        let buffer = |rng: &mut Rng| {
+            let start = rng.next() % SCRATCH as u32;
+            let len = rng.next() % (SCRATCH as u32 - start + 1);
+            (base + start, len)
+        };
+        let ((p1, l1), (p2, l2)) = (buffer(&mut rng), buffer(&mut rng));
+        let out = base + (rng.next() % (SCRATCH as u32 - 8)) & !7;
+        let (a, b) = (rng.arg(), rng.arg());
+        let wide = (rng.next() as i64) << 20 | rng.next() as i64;
+        // SAFETY (for the guest): every buffer lies inside `scratch`, which outlives the calls.
+        let ret: i64 = unsafe {
+            match rng.next() % 44 {
+                // Empty tag and message: random bytes would only make noisy log lines
+                // (and warning-and-up levels turned invalid, so the test log stays readable).
+                0 => sys::log(if (3..=5).contains(&a) { a + 100 } else { a }, p1, 0, p2, 0).into(),
+                1 => sys::log_enabled(a, p1, l1).into(),
+                2 => sys::time_now_ns(),
+                3 => sys::plugin_arg_count().into(),
+                4 => sys::plugin_arg_get(a, p1, l1).into(),
+                5 => sys::txn_id(),
+                6 => sys::hook_add(a).into(),
+                7 => sys::header_count(a, p1, l1).into(),
+                8 => sys::header_get(a, p1, l1, b, p2, l2).into(),
+                9 => sys::header_set(a, p1, l1, p2, l2).into(),
+                10 => sys::header_append(a, p1, l1, p2, l2).into(),
+                11 => sys::header_remove(a, p1, l1).into(),
+                12 => sys::field_count(a).into(),
+                13 => sys::field_name(a, b, p1, l1).into(),
+                14 => sys::field_value(a, b, p1, l1).into(),
+                15 => sys::method_get(a, p1, l1).into(),
+                16 => sys::method_set(a, p1, l1).into(),
+                17 => sys::url_get(a, b, p1, l1).into(),
+                18 => sys::url_set(a, b, p1, l1).into(),
+                19 => sys::status_get(a).into(),
+                20 => sys::status_set(a, b).into(),
+                21 => sys::reason_get(a, p1, l1).into(),
+                22 => sys::reason_set(a, p1, l1).into(),
+                23 => sys::remap_url_get(a, b, p1, l1).into(),
+                24 => sys::client_addr_get(p1, l1).into(),
+                25 => sys::client_port_get().into(),
+                26 => sys::cache_status_get().into(),
+                27 => sys::cache_status_set(a).into(),
+                28 => sys::cache_key_get(p1, l1).into(),
+                29 => sys::cache_key_set(p1, l1).into(),
+                30 => sys::respond(a, p1, l1).into(),
+                31 => sys::respond_header_add(p1, l1, p2, l2).into(),
+                32 => sys::config_int_get(p1, l1, out).into(),
+                33 => sys::config_int_set(p1, l1, wide).into(),
+                34 => sys::config_float_get(p1, l1, out).into(),
+                35 => sys::config_float_set(p1, l1, f64::from_bits(wide as u64)).into(),
+                36 => sys::config_string_get(p1, l1, p2, l2).into(),
+                37 => sys::config_string_set(p1, l1, p2, l2).into(),
+                38 => sys::stat_create(p1, l1, a).into(),
+                39 => sys::stat_find(p1, l1).into(),
+                40 => sys::stat_add(a, wide).into(),
+                41 => sys::stat_set(a, wide).into(),
+                42 => sys::stat_get(a, out).into(),
+                _ => sys::header_get(a, p1, l1, b, p2, l2).into(),
+            }
+        };
+        calls += 1;
+        errors += (ret < 0) as u32;
+    }
+    (calls, errors)
 }
 
 register!(Faults);

@@ -1,0 +1,229 @@
+//! In-process benchmarks of the runtime: the cost of a transaction through a plugin on the in-memory
+//! proxy, and the cost of loading a plugin from `.wasm` (compiling), from the cache, and from `.cwasm`.
+//!
+//! Cases run in interleaved rounds (A, B, C, A, B, C, ...) so a noisy neighbour hurts all of them
+//! alike; each result is the median over rounds, and every table has a baseline measured in the same
+//! run to divide by. Run with `scripts/bench` (which builds the guests first).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tswasm::abi_types::LogLevel;
+use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
+use tswasm::services::LocalServices;
+use tswasm::settings::CacheDir;
+use tswasm::{Engine, Plugin, PoolLimits, Settings};
+
+struct Case<'a> {
+    name: String,
+    run: Box<dyn FnMut() + 'a>,
+}
+
+/// Median time per call of each case, over `rounds` interleaved rounds of `iters` calls.
+fn measure(cases: &mut [Case<'_>], rounds: usize, iters: usize) -> Vec<Duration> {
+    let mut samples: Vec<Vec<Duration>> =
+        cases.iter().map(|_| Vec::with_capacity(rounds)).collect();
+    for _ in 0..rounds {
+        for (case, samples) in cases.iter_mut().zip(&mut samples) {
+            let started = Instant::now();
+            for _ in 0..iters {
+                (case.run)();
+            }
+            samples.push(started.elapsed() / iters as u32);
+        }
+    }
+    samples
+        .into_iter()
+        .map(|mut s| {
+            s.sort_unstable();
+            s[s.len() / 2]
+        })
+        .collect()
+}
+
+fn print_table(title: &str, cases: &[Case<'_>], medians: &[Duration], unit: &str) {
+    println!(
+        "\n{title}\n{:<52} {:>12} {:>9}",
+        "case",
+        format!("median {unit}"),
+        "ratio"
+    );
+    let scale = if unit == "µs" { 1e6 } else { 1e3 };
+    let base = medians[0].as_secs_f64();
+    for (case, median) in cases.iter().zip(medians) {
+        let ratio = median.as_secs_f64() / base;
+        println!(
+            "{:<52} {:>12.2} {:>8.2}x",
+            case.name,
+            median.as_secs_f64() * scale,
+            ratio
+        );
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn guest(name: &str) -> PathBuf {
+    let path = root().join("target/guests").join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} missing: run scripts/build-guests",
+        path.display()
+    );
+    path
+}
+
+fn settings(states: usize, cache: CacheDir, args: &[&str]) -> Settings {
+    Settings {
+        states,
+        cache_dir: cache,
+        args: args.iter().map(|s| s.to_string()).collect(),
+        ..Settings::default()
+    }
+}
+
+fn load(engine: &Engine, path: &Path, settings: Settings) -> Plugin {
+    Plugin::load(
+        engine,
+        path,
+        settings,
+        Arc::new(LocalServices::new(LogLevel::Error)),
+    )
+    .expect("plugin loads")
+}
+
+fn transaction_case<'a>(name: &str, plugin: Option<&'a Plugin>, remap: Option<&str>) -> Case<'a> {
+    let request = Request::parse(
+        b"GET /shop/item?b=2&utm_source=x&a=1 HTTP/1.1\r\nHost: shop.example.com\r\nAccept: */*\r\nUser-Agent: bench\r\n\r\n",
+    )
+    .unwrap();
+    let response = Response::parse(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nServer: Apache\r\nContent-Length: 2\r\n\r\nok",
+    )
+    .unwrap();
+    let remap = remap.map(|r| RemapRule::parse(r).unwrap());
+    let role = if remap.is_some() {
+        Role::Remap
+    } else {
+        Role::Global
+    };
+    let attached: Vec<Attached<'a>> = plugin
+        .into_iter()
+        .map(|plugin| Attached { plugin, role })
+        .collect();
+    let mut id = 0;
+    Case {
+        name: name.to_string(),
+        run: Box::new(move || {
+            id += 1;
+            let mut txn = MemoryTxn::new(id, "127.0.0.1:4000".parse().unwrap(), request.clone());
+            txn.remap = remap.clone();
+            let mut origin = |_: &Request| response.clone();
+            memory::run(&attached, &mut txn, &mut origin, None);
+            std::hint::black_box(&txn);
+        }),
+    }
+}
+
+fn main() {
+    let engine = Engine::new(PoolLimits { max_instances: 64 }).unwrap();
+    let rule = "http://shop.example.com/shop/ http://127.0.0.1:8080/store/";
+
+    // ---- per transaction ----
+    let headers = load(
+        &engine,
+        &guest("security-headers"),
+        settings(4, CacheDir::Off, &[]),
+    );
+    let normalize = load(
+        &engine,
+        &guest("path-normalize"),
+        settings(4, CacheDir::Off, &[]),
+    );
+    let cache_key = load(
+        &engine,
+        &guest("cache-key"),
+        settings(4, CacheDir::Off, &[]),
+    );
+    let probe = load(
+        &engine,
+        &guest("abi-probe"),
+        settings(4, CacheDir::Off, &[]),
+    );
+    let mut cases = vec![
+        transaction_case("in-memory proxy, no plugin (baseline)", None, None),
+        transaction_case(
+            "security-headers: 1 hook, 7 header edits",
+            Some(&headers),
+            None,
+        ),
+        transaction_case("path-normalize: 1 hook, path read", Some(&normalize), None),
+        transaction_case(
+            "cache-key: remap hook, 12 host calls",
+            Some(&cache_key),
+            Some(rule),
+        ),
+        transaction_case("abi-probe: 7 hooks, ~90 host calls", Some(&probe), None),
+    ];
+    let medians = measure(&mut cases, 31, 2000);
+    print_table(
+        "Transactions on the in-memory proxy (per transaction)",
+        &cases,
+        &medians,
+        "µs",
+    );
+    let per_hook = medians[2].saturating_sub(medians[0]) / 2;
+    println!("  => one hook call with a small body (path-normalize minus baseline, per hook incl. txn-close): {:.2} µs", per_hook.as_secs_f64() * 1e6);
+    drop(cases);
+
+    // ---- loading ----
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = guest("security-headers");
+    let cwasm = dir.join("security-headers.cwasm");
+    let compile_engine = tswasm::engine::compile_only_engine().unwrap();
+    std::fs::write(
+        &cwasm,
+        tswasm::artifact::precompile(&compile_engine, &wasm).unwrap(),
+    )
+    .unwrap();
+    let cache = CacheDir::Path(dir.join("cache"));
+    drop(load(&engine, &wasm, settings(1, cache.clone(), &[]))); // warm the cache
+    let mut cases = vec![
+        Case {
+            name: ".cwasm + 1 instance (baseline)".into(),
+            run: Box::new(|| drop(load(&engine, &cwasm, settings(1, CacheDir::Off, &[])))),
+        },
+        Case {
+            name: ".cwasm + 16 instances".into(),
+            run: Box::new(|| drop(load(&engine, &cwasm, settings(16, CacheDir::Off, &[])))),
+        },
+        Case {
+            name: ".wasm from the compile cache + 1 instance".into(),
+            run: Box::new(|| drop(load(&engine, &wasm, settings(1, cache.clone(), &[])))),
+        },
+        Case {
+            name: ".wasm compiled at load + 1 instance".into(),
+            run: Box::new(|| drop(load(&engine, &wasm, settings(1, CacheDir::Off, &[])))),
+        },
+    ];
+    let medians = measure(&mut cases, 11, 3);
+    print_table(
+        "Loading security-headers (per load)",
+        &cases,
+        &medians,
+        "ms",
+    );
+    let per_instance = medians[1].saturating_sub(medians[0]) / 15;
+    println!(
+        "  => one more instance: {:.3} ms",
+        per_instance.as_secs_f64() * 1e3
+    );
+    println!("\nmachine: {} cores; medians of interleaved rounds; ratios are to the first row of each table", std::thread::available_parallelism().map_or(0, |n| n.get()));
+}

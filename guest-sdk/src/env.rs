@@ -22,18 +22,22 @@ pub fn log_enabled(level: LogLevel, tag: &str) -> bool {
     unsafe { sys::log_enabled(level.raw(), tp, tl) == 1 }
 }
 
+/// Logs `message` at [`LogLevel::Debug`], tagged with the plugin's name.
 pub fn debug(message: &str) {
     log(LogLevel::Debug, message)
 }
 
+/// Logs `message` at [`LogLevel::Note`], tagged with the plugin's name.
 pub fn note(message: &str) {
     log(LogLevel::Note, message)
 }
 
+/// Logs `message` at [`LogLevel::Warning`], tagged with the plugin's name.
 pub fn warning(message: &str) {
     log(LogLevel::Warning, message)
 }
 
+/// Logs `message` at [`LogLevel::Error`], tagged with the plugin's name.
 pub fn error(message: &str) {
     log(LogLevel::Error, message)
 }
@@ -66,22 +70,26 @@ impl Stat {
         status(unsafe { sys::stat_create(p, l, kind.raw()) }).map(|id| Stat(id as u32))
     }
 
+    /// Finds a statistic created earlier, by any instance or plugin; [`Error::NotFound`] if none was.
     pub fn find(name: &str) -> Result<Stat, Error> {
         let (p, l) = raw(name.as_bytes());
         // SAFETY: as above.
         status(unsafe { sys::stat_find(p, l) }).map(|id| Stat(id as u32))
     }
 
+    /// Adds `delta` to the value; a negative `delta` decrements it.
     pub fn increment(self, delta: i64) -> Result<(), Error> {
         // SAFETY: no pointers.
         status(unsafe { sys::stat_add(self.0, delta) }).map(drop)
     }
 
+    /// Replaces the value, as a [`StatKind::Gauge`] is meant to be updated.
     pub fn set(self, value: i64) -> Result<(), Error> {
         // SAFETY: no pointers.
         status(unsafe { sys::stat_set(self.0, value) }).map(drop)
     }
 
+    /// The current value, including every other instance's updates.
     pub fn get(self) -> Result<i64, Error> {
         let mut value = 0i64;
         // SAFETY: `value` is a live i64; the host checks the range.

@@ -96,11 +96,13 @@ impl Fields for Response {
 }
 
 impl Request {
+    /// The method, e.g. `GET`.
     pub fn method(&self) -> Result<String, Error> {
         // SAFETY: as above.
         read_string(|p, c| unsafe { sys::method_get(self.0.raw(), p, c) })
     }
 
+    /// Replaces the method; [`Error::InvalidArgument`] if `method` is not a valid one.
     pub fn set_method(&self, method: &str) -> Result<(), Error> {
         let (p, l) = raw(method.as_bytes());
         // SAFETY: as above.
@@ -130,6 +132,7 @@ impl Request {
         self.url_part(UrlPart::Path)
     }
 
+    /// Replaces the path, given without its leading `/`.
     pub fn set_path(&self, path: &str) -> Result<(), Error> {
         self.set_url_part(UrlPart::Path, path)
     }
@@ -139,14 +142,17 @@ impl Request {
         self.url_part(UrlPart::Query)
     }
 
+    /// Replaces the query, given without `?`; an empty `query` removes it.
     pub fn set_query(&self, query: &str) -> Result<(), Error> {
         self.set_url_part(UrlPart::Query, query)
     }
 
+    /// The host, without the port; from the Host header when the URL has none.
     pub fn host(&self) -> Result<String, Error> {
         self.url_part(UrlPart::Host)
     }
 
+    /// Replaces the URL's host; the Host header is a separate field and keeps its value.
     pub fn set_host(&self, host: &str) -> Result<(), Error> {
         self.set_url_part(UrlPart::Host, host)
     }
@@ -158,21 +164,25 @@ impl Request {
 }
 
 impl Response {
+    /// The status code, e.g. 200.
     pub fn status(&self) -> Result<u16, Error> {
         // SAFETY: no pointers.
         status(unsafe { sys::status_get(self.0.raw()) }).map(|s| s as u16)
     }
 
+    /// Replaces the status code; [`Error::InvalidArgument`] unless it is between 100 and 999.
     pub fn set_status(&self, code: u16) -> Result<(), Error> {
         // SAFETY: no pointers.
         status(unsafe { sys::status_set(self.0.raw(), code.into()) }).map(drop)
     }
 
+    /// The reason phrase, e.g. `OK`.
     pub fn reason(&self) -> Result<String, Error> {
         // SAFETY: as above.
         read_string(|p, c| unsafe { sys::reason_get(self.0.raw(), p, c) })
     }
 
+    /// Replaces the reason phrase.
     pub fn set_reason(&self, reason: &str) -> Result<(), Error> {
         let (p, l) = raw(reason.as_bytes());
         // SAFETY: as above.

@@ -29,6 +29,7 @@
 //! starts and kept for its life; one instance serves many transactions, interleaved, so keep
 //! per-transaction state keyed by [`Txn::id`] and drop it in [`Plugin::on_txn_close`], which always
 //! runs for every transaction the instance saw.
+#![warn(missing_docs)]
 
 mod buffer;
 pub mod env;
@@ -54,12 +55,15 @@ pub trait Plugin: Sized + 'static {
     /// logged and stops the plugin from loading.
     fn new() -> Result<Self, String>;
 
+    /// The transaction began ([`Hook::TxnStart`]); its client request cannot be read yet.
     fn on_txn_start(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// The client request has been read ([`Hook::ReadRequest`]).
     fn on_read_request(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// Before the remap rules apply ([`Hook::PreRemap`]).
     fn on_pre_remap(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
@@ -67,24 +71,32 @@ pub trait Plugin: Sized + 'static {
     fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
         RemapStatus::NoRemap
     }
+    /// After remap, before the cache lookup ([`Hook::PostRemap`]): the last chance to set the cache key.
     fn on_post_remap(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// The cache lookup finished ([`Hook::CacheLookupComplete`]); [`Txn::set_cache_status`] can
+    /// override its outcome.
     fn on_cache_lookup_complete(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// A cache hit ([`Hook::ReadCache`]): [`Txn::cached_response`] can be read.
     fn on_read_cache(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// A cache miss, before the origin is contacted ([`Hook::OsDns`]).
     fn on_os_dns(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// [`Txn::server_request`] is about to go to the origin ([`Hook::SendRequest`]).
     fn on_send_request(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// The origin answered; [`Txn::server_response`] can be read and changed ([`Hook::ReadResponse`]).
     fn on_read_response(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }
+    /// [`Txn::client_response`] is about to go to the client ([`Hook::SendResponse`]).
     fn on_send_response(&mut self, txn: &Txn) -> Action {
         Action::Continue
     }

@@ -22,6 +22,7 @@ impl Txn {
         self.id
     }
 
+    /// The request as the client sent it (remap may rewrite its URL), from the read-request hook on.
     pub fn client_request(&self) -> Request {
         Request(Message::ClientRequest)
     }
@@ -58,12 +59,14 @@ impl Txn {
         read_string(|p, c| unsafe { sys::remap_url_get(which.raw(), part.raw(), p, c) })
     }
 
+    /// The client's IP address.
     pub fn client_ip(&self) -> Result<IpAddr, Error> {
         // SAFETY: as above.
         let text = read_string(|p, c| unsafe { sys::client_addr_get(p, c) })?;
         text.parse().map_err(|_| Error::InvalidArgument)
     }
 
+    /// The client's TCP port.
     pub fn client_port(&self) -> Result<u16, Error> {
         // SAFETY: no pointers.
         status(unsafe { sys::client_port_get() }).map(|p| p as u16)
@@ -76,24 +79,28 @@ impl Txn {
         CacheStatus::from_raw(raw).ok_or(Error::InvalidArgument)
     }
 
+    /// Overrides the cache lookup's outcome; only at the cache-lookup-complete hook, else
+    /// [`Error::NotAvailable`].
     pub fn set_cache_status(&self, cache_status: CacheStatus) -> Result<(), Error> {
         // SAFETY: no pointers.
         status(unsafe { sys::cache_status_set(cache_status.raw() as u32) }).map(drop)
     }
 
+    /// The key the cache uses for this transaction: the request URL unless a plugin set another.
     pub fn cache_key(&self) -> Result<String, Error> {
         // SAFETY: the host checks the buffer range.
         read_string(|p, c| unsafe { sys::cache_key_get(p, c) })
     }
 
-    /// Sets the cache key, before the cache lookup (at remap at the latest).
+    /// Sets the cache key, before the cache lookup (at post-remap at the latest).
     pub fn set_cache_key(&self, key: &str) -> Result<(), Error> {
         let (p, l) = raw(key.as_bytes());
         // SAFETY: as above.
         status(unsafe { sys::cache_key_set(p, l) }).map(drop)
     }
 
-    /// Answers the client with `status` and `body`; the origin is not contacted afterwards.
+    /// Answers the client with status `code` and `body`: set before the origin is contacted, the
+    /// origin is not contacted; set later, it replaces the origin's response.
     pub fn respond(&self, code: u16, body: &[u8]) -> Result<(), Error> {
         let (p, l) = raw(body);
         // SAFETY: as above.
@@ -116,12 +123,15 @@ impl Txn {
         Ok(value)
     }
 
+    /// Overrides an integer setting for this transaction only. An unknown record is
+    /// [`Error::NotFound`]; a record of another type is [`Error::InvalidArgument`].
     pub fn set_config_int(&self, name: &str, value: i64) -> Result<(), Error> {
         let (p, l) = raw(name.as_bytes());
         // SAFETY: as above.
         status(unsafe { sys::config_int_set(p, l, value) }).map(drop)
     }
 
+    /// A per-transaction float setting, by Traffic Server record name.
     pub fn config_float(&self, name: &str) -> Result<f64, Error> {
         let (p, l) = raw(name.as_bytes());
         let mut value = 0f64;
@@ -130,18 +140,21 @@ impl Txn {
         Ok(value)
     }
 
+    /// Overrides a float setting for this transaction only; errors as for [`Txn::set_config_int`].
     pub fn set_config_float(&self, name: &str, value: f64) -> Result<(), Error> {
         let (p, l) = raw(name.as_bytes());
         // SAFETY: as above.
         status(unsafe { sys::config_float_set(p, l, value) }).map(drop)
     }
 
+    /// A per-transaction string setting, by Traffic Server record name.
     pub fn config_string(&self, name: &str) -> Result<String, Error> {
         let (np, nl) = raw(name.as_bytes());
         // SAFETY: as above.
         read_string(|p, c| unsafe { sys::config_string_get(np, nl, p, c) })
     }
 
+    /// Overrides a string setting for this transaction only; errors as for [`Txn::set_config_int`].
     pub fn set_config_string(&self, name: &str, value: &str) -> Result<(), Error> {
         let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));
         // SAFETY: as above.

@@ -21,17 +21,28 @@ const WASM_MAGIC: &[u8; 4] = b"\0asm";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
     /// Compiled from `.wasm` now (and written to the cache, if one is configured and writable).
-    Compiled { cached_to: Option<PathBuf> },
+    Compiled {
+        /// The cache file written, or `None` without a cache or when writing it failed.
+        cached_to: Option<PathBuf>,
+    },
     /// Compiled from `.wasm` earlier: mapped from the cache.
-    Cached { path: PathBuf },
+    Cached {
+        /// The cache file mapped.
+        path: PathBuf,
+    },
     /// A `.cwasm` made by `tswasm compile`, loaded without compiling.
     Precompiled,
 }
 
+/// A module ready to link, with how it got ready.
 pub struct Loaded {
+    /// The compiled module.
     pub module: Module,
+    /// Compiled now, mapped from the cache, or precompiled.
     pub origin: Origin,
+    /// Wall-clock time spent reading and compiling or mapping.
     pub took: Duration,
+    /// The plugin file's size in bytes.
     pub file_size: u64,
 }
 

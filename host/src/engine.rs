@@ -69,7 +69,9 @@ impl Engine {
         // Instances are long-lived and each owns one memory (and a GC heap for wasm exceptions):
         // preallocating slots means instantiation and rebuilds map nothing new.
         pool.total_core_instances(limits.max_instances);
-        pool.total_memories(limits.max_instances);
+        // A module that uses wasm exceptions (the Lua guest) also gets a GC heap, which takes a
+        // memory slot of its own.
+        pool.total_memories(limits.max_instances.saturating_mul(2));
         pool.total_tables(limits.max_instances);
         pool.total_gc_heaps(limits.max_instances);
         pool.max_memory_size(MAX_MEMORY_BYTES);

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use wasmtime::{Trap, WasmBacktrace};
 
+/// Why a hook call faulted; each kind is counted separately in [`crate::PluginStats`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
     /// The hook ran past its CPU deadline and was interrupted.
@@ -18,6 +19,7 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// A short description for log lines, e.g. "deadline exceeded".
     pub fn name(self) -> &'static str {
         match self {
             FaultKind::Deadline => "deadline exceeded",
@@ -31,8 +33,11 @@ impl FaultKind {
 /// A classified guest fault: the kind, a one-line cause, and the guest's backtrace when there is one.
 #[derive(Clone, Debug)]
 pub struct Fault {
+    /// What kind of fault it was.
     pub kind: FaultKind,
+    /// One line saying what happened, e.g. the trap message or the deadline that passed.
     pub cause: String,
+    /// The guest's stack, one frame per line, when wasmtime captured one.
     pub backtrace: Option<String>,
 }
 
@@ -73,6 +78,7 @@ impl Fault {
         }
     }
 
+    /// The fault for a hook that returned `value`, which means nothing for `hook`.
     pub fn bad_reply(hook: tswasm_abi::Hook, value: i32) -> Fault {
         Fault {
             kind: FaultKind::BadReply,

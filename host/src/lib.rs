@@ -2,12 +2,14 @@
 //!
 //! The pieces, in the order a request meets them:
 //! - [`engine`]: the one wasmtime configuration (shared with `tswasm compile`) and the epoch ticker;
-//! - [`artifact`]: `.wasm` compiled once (and cached), `.cwasm` mapped, anything else refused;
+//! - [`artifact`]: `.wasm` compiled once (and cached), `.cwasm` loaded without compiling, anything else
+//!   refused;
 //! - [`plugin`]: a loaded module with N long-lived instances, transaction bindings, fault handling;
 //! - `abi` (private): the host side of ABI v1, every guest pointer checked;
 //! - [`txn`] and [`services`]: what the ABI calls, implemented by a proxy adapter;
 //! - [`memory`]: an in-memory transaction and a driver that walks it through the hooks, for
 //!   `tswasm run`, tests and benchmarks.
+#![warn(missing_docs)]
 
 mod abi;
 pub mod artifact;

@@ -15,6 +15,7 @@ pub struct MemoryCap {
 }
 
 impl MemoryCap {
+    /// A cap of `limit` bytes of linear memory.
     pub fn new(limit: usize) -> MemoryCap {
         MemoryCap {
             limit,
@@ -22,6 +23,7 @@ impl MemoryCap {
         }
     }
 
+    /// The cap, in bytes.
     pub fn limit(&self) -> usize {
         self.limit
     }

@@ -31,6 +31,7 @@ pub const LOG_TAG: &str = "tswasm";
 
 const WASI_MODULE: &str = "wasi_snapshot_preview1";
 
+/// A loaded plugin. Its methods take `&self`, so one value serves every proxy thread.
 pub struct Plugin {
     path: PathBuf,
     blueprint: Blueprint,
@@ -45,7 +46,9 @@ pub struct Plugin {
 /// How loading went, for `tswasm inspect`, traces and benchmarks.
 #[derive(Clone, Debug)]
 pub struct LoadReport {
+    /// Whether the module was compiled, mapped from the cache, or precompiled.
     pub origin: Origin,
+    /// The plugin file's size in bytes.
     pub file_size: u64,
     /// Reading and compiling (or mapping) the module.
     pub module_time: Duration,
@@ -66,6 +69,7 @@ impl Binding {
         self.added
     }
 
+    /// The instance the transaction is bound to (from 0), for traces and logs.
     pub fn instance_index(&self) -> usize {
         self.slot
     }
@@ -74,7 +78,9 @@ impl Binding {
 /// What the proxy should do after a hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reply {
+    /// The reply of every hook but [`Hook::Remap`].
     Action(Action),
+    /// The reply of [`Hook::Remap`].
     Remap(RemapStatus),
 }
 
@@ -83,19 +89,27 @@ pub enum Reply {
 pub struct HookCall {
     /// The guest's reply, or the fail policy's reply when it faulted.
     pub reply: Reply,
+    /// Why the guest's reply was not used (a fault, or an instance that could not be rebuilt); already
+    /// logged.
     pub fault: Option<Fault>,
 }
 
 /// Counts of what a plugin's hooks did, across all instances.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PluginStats {
+    /// Hook calls, including faulted ones and txn-close.
     pub hook_calls: u64,
     /// Hooks that asked to fail their transaction.
     pub hook_errors: u64,
+    /// Faults: hooks interrupted at their deadline.
     pub deadline_hits: u64,
+    /// Faults: hooks that failed after the memory cap refused to grow memory.
     pub memory_cap_hits: u64,
+    /// Faults: any other trap.
     pub traps: u64,
+    /// Faults: hooks that returned a value that means nothing for the hook.
     pub bad_replies: u64,
+    /// Instances rebuilt after a fault, including attempts that failed.
     pub instance_rebuilds: u64,
 }
 
@@ -111,6 +125,9 @@ impl Plugin {
         settings: Settings,
         services: Arc<dyn Services>,
     ) -> Result<Plugin> {
+        if settings.states == 0 {
+            bail!("{}: `states` must be at least 1", path.display());
+        }
         let cache = settings.resolved_cache_dir();
         let loaded = artifact::load(engine.wasmtime(), path, cache.as_deref())?;
         let shown = path.display();
@@ -161,14 +178,17 @@ impl Plugin {
         })
     }
 
+    /// The file the plugin was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The compiled module, e.g. to list its imports and exports.
     pub fn module(&self) -> &Module {
         self.blueprint.pre.module()
     }
 
+    /// The settings the plugin was loaded with.
     pub fn settings(&self) -> &Settings {
         &self.blueprint.settings
     }
@@ -178,10 +198,12 @@ impl Plugin {
         self.declared
     }
 
+    /// How loading went.
     pub fn load_report(&self) -> &LoadReport {
         &self.load
     }
 
+    /// The counters so far. They are read one at a time, so a call in flight may show in some only.
     pub fn stats(&self) -> PluginStats {
         let c = |i: usize| self.stats.0[i].load(Ordering::Relaxed);
         PluginStats {

@@ -14,14 +14,20 @@ use crate::txn::AbiResult;
 
 /// Services shared by every plugin and instance of a proxy process; called from any thread.
 pub trait Services: Send + Sync {
+    /// Writes one log line if lines at `level` with `tag` are enabled; callers do not check
+    /// [`Services::log_enabled`] first. `tag` is the plugin's name unless the guest gave one.
     fn log(&self, level: LogLevel, tag: &str, message: &str);
     /// Whether a line at this level and tag would be written (lets guests skip formatting it).
     fn log_enabled(&self, level: LogLevel, tag: &str) -> bool;
     /// Creates a statistic, or returns the existing one of that name.
     fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32>;
+    /// The id of an existing statistic; `NotFound` if there is none of that name.
     fn stat_find(&self, name: &str) -> AbiResult<u32>;
+    /// Adds `delta` (may be negative); `NotFound` for an unknown id.
     fn stat_add(&self, id: u32, delta: i64) -> AbiResult<()>;
+    /// Sets the value; `NotFound` for an unknown id.
     fn stat_set(&self, id: u32, value: i64) -> AbiResult<()>;
+    /// The current value; `NotFound` for an unknown id.
     fn stat_get(&self, id: u32) -> AbiResult<i64>;
 }
 

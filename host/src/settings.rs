@@ -21,11 +21,13 @@ pub enum FailPolicy {
 pub enum CacheDir {
     /// `$TSWASM_CACHE_DIR`, else `$XDG_CACHE_HOME/tswasm`, else `$HOME/.cache/tswasm`.
     Default,
+    /// This directory, created when first needed.
     Path(PathBuf),
     /// Compile on every load.
     Off,
 }
 
+/// How one plugin runs; [`Settings::default`] gives the values used when no option is set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Instances per plugin (tslua's "states"); transactions are spread over them.
@@ -34,9 +36,11 @@ pub struct Settings {
     pub deadline: Duration,
     /// Linear memory one instance may grow to, in bytes.
     pub memory_limit: usize,
+    /// What a fault does to the transaction.
     pub fail_policy: FailPolicy,
     /// Host directories the guest may read, at the same absolute path. None by default.
     pub granted_dirs: Vec<PathBuf>,
+    /// Where compiled `.wasm` modules are cached.
     pub cache_dir: CacheDir,
     /// Arguments handed to the plugin (`plugin_arg_get`).
     pub args: Vec<String>,

@@ -12,15 +12,23 @@ use std::net::SocketAddr;
 
 pub use tswasm_abi::{CacheStatus, Error, Message, RemapUrl, UrlPart};
 
+/// What a [`Transaction`] or [`crate::services::Services`] method returns: `Err` is the code the guest
+/// gets back.
 pub type AbiResult<T> = Result<T, Error>;
 
 /// One HTTP transaction as a plugin sees it.
+///
+/// Errors common to the message methods: `NotAvailable` when `msg` does not exist at the current hook,
+/// `ReadOnly` when changing the cached response, `InvalidArgument` for a request-only method on a
+/// response (or the reverse) and for bytes not valid for the field.
 pub trait Transaction {
     /// The proxy's id for this transaction, unique while it lives.
     fn id(&self) -> u64;
 
     // ---- header fields of a message; names compare case-insensitively ----
+    /// How many fields of `msg` are named `name` (0 when there are none).
     fn header_count(&self, msg: Message, name: &[u8]) -> AbiResult<usize>;
+    /// Appends the value of the `index`-th field named `name` (from 0); `NotFound` past the last one.
     fn header_get(
         &self,
         msg: Message,
@@ -28,46 +36,74 @@ pub trait Transaction {
         index: usize,
         out: &mut Vec<u8>,
     ) -> AbiResult<()>;
+    /// Replaces every field named `name` by one with `value`, where the first was (else at the end).
+    /// `InvalidArgument` if `name` is not an HTTP token or `value` holds CR, LF or NUL.
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()>;
+    /// Adds a field after the existing ones, validated as by [`Transaction::header_set`].
     fn header_append(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()>;
     /// Removes every field with this name, returning how many there were.
     fn header_remove(&mut self, msg: Message, name: &[u8]) -> AbiResult<usize>;
+    /// The number of fields in `msg`, for iterating over them by index.
     fn field_count(&self, msg: Message) -> AbiResult<usize>;
+    /// Appends the name of field `index` (from 0) as the message spells it; `NotFound` past the end.
     fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Appends the value of field `index` (from 0); `NotFound` past the end.
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
 
     // ---- request line and URL (requests only) ----
+    /// Appends the request's method.
     fn method_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Replaces the method; `InvalidArgument` if `method` is not a valid one.
     fn method_set(&mut self, msg: Message, method: &[u8]) -> AbiResult<()>;
+    /// Appends one part of the request's URL: the path has no leading `/`, the port is the effective
+    /// one, and a URL without a host takes host and port from the Host header and the scheme `http`.
     fn url_get(&self, msg: Message, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Sets one part of the request's URL; an empty port or query removes it.
     fn url_set(&mut self, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()>;
 
     // ---- status line (responses only) ----
+    /// The response's status code.
     fn status_get(&self, msg: Message) -> AbiResult<u16>;
+    /// Sets the status code, which the ABI layer has already checked is within 100..=999.
     fn status_set(&mut self, msg: Message, status: u16) -> AbiResult<()>;
+    /// Appends the response's reason phrase.
     fn reason_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Replaces the reason phrase; `InvalidArgument` if it holds control characters.
     fn reason_set(&mut self, msg: Message, reason: &[u8]) -> AbiResult<()>;
 
     // ---- the remap rule, the client, the cache ----
     /// A part of the matched remap rule's from/to URL; `NotAvailable` outside a remap rule.
     fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// The client's IP address and TCP port.
     fn client_addr(&self) -> AbiResult<SocketAddr>;
+    /// The cache lookup's outcome; `NotAvailable` before cache-lookup-complete.
     fn cache_status_get(&self) -> AbiResult<CacheStatus>;
+    /// Overrides the lookup's outcome; `NotAvailable` at any hook but cache-lookup-complete.
     fn cache_status_set(&mut self, status: CacheStatus) -> AbiResult<()>;
+    /// Appends the cache key: the one a plugin set, else the request URL.
     fn cache_key_get(&self, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Sets the cache key; `NotAvailable` once the lookup may have started (after post-remap).
     fn cache_key_set(&mut self, key: &[u8]) -> AbiResult<()>;
 
     // ---- answering locally ----
-    /// Answer the client with `status` and `body` instead of (or in place of) the origin's response.
+    /// Answer the client with `status` and `body`: instead of contacting the origin, or replacing its
+    /// response when the origin already answered.
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()>;
     /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`].
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;
 
     // ---- per-transaction overrides of the proxy's configuration, by record name ----
+    /// An integer record, e.g. `proxy.config.http.cache.http`. An unknown record is `NotFound`, a
+    /// record of another type `InvalidArgument`; the same holds for the other `config_*` methods.
     fn config_int_get(&self, name: &[u8]) -> AbiResult<i64>;
+    /// Overrides an integer record for this transaction only.
     fn config_int_set(&mut self, name: &[u8], value: i64) -> AbiResult<()>;
+    /// A float record.
     fn config_float_get(&self, name: &[u8]) -> AbiResult<f64>;
+    /// Overrides a float record for this transaction only.
     fn config_float_set(&mut self, name: &[u8], value: f64) -> AbiResult<()>;
+    /// Appends a string record's value.
     fn config_string_get(&self, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Overrides a string record for this transaction only.
     fn config_string_set(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;
 }

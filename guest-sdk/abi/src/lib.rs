@@ -13,6 +13,7 @@
 //!   buffer at least this large";
 //! - a negative return value is an [`Error`] code.
 #![no_std]
+#![warn(missing_docs)]
 
 /// The ABI version a guest must report from [`export::ABI_VERSION`].
 pub const ABI_VERSION: u32 = 1;
@@ -69,17 +70,28 @@ abi_enum! {
     /// The points in a transaction's life where a guest can run, in the order a proxy reaches them.
     /// They mirror Traffic Server's HTTP hooks.
     pub enum Hook: u32 {
+        /// The transaction began; the client request is not available yet.
         TxnStart = 0 => "txn-start",
+        /// The client request has been read.
         ReadRequest = 1 => "read-request",
+        /// Before the remap rules are applied.
         PreRemap = 2 => "pre-remap",
         /// The remap rule matched; only for plugins attached to a remap rule. Returns a [`RemapStatus`].
         Remap = 3 => "remap",
+        /// After remap, before the cache lookup; the last chance to change the cache key.
         PostRemap = 4 => "post-remap",
-        CacheLookupComplete = 5 => "cache-lookup-complete",
-        ReadCache = 6 => "read-cache",
+        /// A cache hit: the cached response is available (before cache-lookup-complete, as in
+        /// Traffic Server).
+        ReadCache = 5 => "read-cache",
+        /// The [`CacheStatus`] is known and may be changed.
+        CacheLookupComplete = 6 => "cache-lookup-complete",
+        /// A cache miss, before the origin is contacted.
         OsDns = 7 => "os-dns",
+        /// The server request exists and is about to go to the origin.
         SendRequest = 8 => "send-request",
+        /// The origin's response has been read.
         ReadResponse = 9 => "read-response",
+        /// The client response exists and is about to be sent.
         SendResponse = 10 => "send-response",
         /// Always delivered to an instance a transaction was bound to, so guests can drop its state.
         TxnClose = 11 => "txn-close",
@@ -91,6 +103,7 @@ abi_enum! {
 pub struct HookSet(pub u32);
 
 impl HookSet {
+    /// The set with no hooks.
     pub const EMPTY: HookSet = HookSet(0);
 
     /// The set with one more hook.
@@ -98,14 +111,17 @@ impl HookSet {
         HookSet(self.0 | (1 << hook as u32))
     }
 
+    /// Whether `hook` is in the set.
     pub const fn contains(self, hook: Hook) -> bool {
         self.0 & (1 << hook as u32) != 0
     }
 
+    /// Adds `hook` to the set, in place.
     pub fn insert(&mut self, hook: Hook) {
         *self = self.with(hook);
     }
 
+    /// True if no bit is set, known or unknown.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -164,6 +180,8 @@ abi_enum! {
 }
 
 impl Message {
+    /// True for the two requests (which have a method and URL), false for the responses (which have a
+    /// status line).
     pub const fn is_request(self) -> bool {
         matches!(self, Message::ClientRequest | Message::ServerRequest)
     }
@@ -172,13 +190,17 @@ impl Message {
 abi_enum! {
     /// Parts of a URL. `Port` is decimal text; `Url` is the whole URL as one string.
     pub enum UrlPart: u32 {
+        /// The scheme, e.g. `https`; `http` for a request whose URL has no host.
         Scheme = 0 => "scheme",
+        /// The host, without the port; taken from the `Host` header when the URL has none.
         Host = 1 => "host",
+        /// The port: reading gives the scheme's default when none is explicit; setting `""` removes it.
         Port = 2 => "port",
         /// The path without its leading `/` (as Traffic Server stores it).
         Path = 3 => "path",
         /// The query without its leading `?`.
         Query = 4 => "query",
+        /// The whole URL.
         Url = 5 => "url",
     }
 }
@@ -186,7 +208,9 @@ abi_enum! {
 abi_enum! {
     /// The two URLs of the remap rule a transaction matched.
     pub enum RemapUrl: u32 {
+        /// The URL requests are matched against.
         From = 0 => "from",
+        /// The URL matching requests are mapped to.
         To = 1 => "to",
     }
 }
@@ -194,9 +218,13 @@ abi_enum! {
 abi_enum! {
     /// The outcome of the cache lookup, with Traffic Server's `TS_CACHE_LOOKUP_*` numbering.
     pub enum CacheStatus: i32 {
+        /// The object is not in the cache.
         Miss = 0 => "miss",
+        /// The object is in the cache but stale, so it is normally revalidated with the origin.
         HitStale = 1 => "hit-stale",
+        /// The object is in the cache and fresh: served without contacting the origin.
         HitFresh = 2 => "hit-fresh",
+        /// The cache was not consulted (e.g. caching is off for this request).
         Skipped = 3 => "skipped",
     }
 }
@@ -205,11 +233,17 @@ abi_enum! {
     /// Severity of a log line, mapped onto the proxy's log functions (`TSDebug`, `TSNote`, ..., `TSError`).
     /// There is deliberately no fatal level: a guest cannot stop the proxy.
     pub enum LogLevel: u32 {
+        /// Developer diagnostics (`TSDebug`), normally switched off in production.
         Debug = 0 => "debug",
+        /// Something worth noting in normal operation.
         Note = 1 => "note",
+        /// A change of state an operator may want to see.
         Status = 2 => "status",
+        /// Something unexpected that the plugin worked around.
         Warning = 3 => "warning",
+        /// Something that needs an operator's attention.
         Alert = 4 => "alert",
+        /// A failure (`TSError`).
         Error = 5 => "error",
     }
 }
@@ -234,7 +268,7 @@ abi_enum! {
         NotAvailable = -2 => "not available at this hook",
         /// An enum value out of range, bytes that are not valid for the field, or a value of the wrong type.
         InvalidArgument = -3 => "invalid argument",
-        /// The message cannot be changed (the cached response, or a request after it was sent).
+        /// The message cannot be changed (the cached response).
         ReadOnly = -4 => "read-only",
         /// The proxy does not offer this operation.
         Unsupported = -5 => "not supported by this proxy",
@@ -264,7 +298,8 @@ macro_rules! for_each_import {
             module = "tswasm_v1";
 
             // ---- logging, time, plugin arguments ----
-            /// Writes one log line at a [`LogLevel`] with a tag (e.g. the plugin name). Returns 0.
+            /// Writes one log line at a [`LogLevel`] with a tag (empty: the plugin's name). Returns 0, or
+            /// `InvalidArgument` for an unknown level.
             fn log(level: u32, tag_ptr: u32, tag_len: u32, msg_ptr: u32, msg_len: u32) -> i32;
             /// 1 if a line at this level and tag would be written, else 0 (to skip building it).
             fn log_enabled(level: u32, tag_ptr: u32, tag_len: u32) -> i32;
@@ -300,7 +335,9 @@ macro_rules! for_each_import {
             fn field_value(msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
 
             // ---- request line, URL, status line ----
+            /// A request's method.
             fn method_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Sets a request's method.
             fn method_set(msg: u32, ptr: u32, len: u32) -> i32;
             /// A [`UrlPart`] of a request's URL.
             fn url_get(msg: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> i32;
@@ -308,8 +345,11 @@ macro_rules! for_each_import {
             fn url_set(msg: u32, part: u32, ptr: u32, len: u32) -> i32;
             /// A response's status code.
             fn status_get(msg: u32) -> i32;
+            /// Sets a response's status code (100 to 999).
             fn status_set(msg: u32, status: u32) -> i32;
+            /// A response's reason phrase.
             fn reason_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Sets a response's reason phrase.
             fn reason_set(msg: u32, ptr: u32, len: u32) -> i32;
 
             // ---- remap rule, client, cache ----
@@ -338,11 +378,15 @@ macro_rules! for_each_import {
             // ---- per-transaction configuration overrides (by Traffic Server record name) ----
             /// Writes the integer setting to the `i64` at `out_ptr`.
             fn config_int_get(name_ptr: u32, name_len: u32, out_ptr: u32) -> i32;
+            /// Sets the integer setting for this transaction.
             fn config_int_set(name_ptr: u32, name_len: u32, value: i64) -> i32;
             /// Writes the float setting to the `f64` at `out_ptr`.
             fn config_float_get(name_ptr: u32, name_len: u32, out_ptr: u32) -> i32;
+            /// Sets the float setting for this transaction.
             fn config_float_set(name_ptr: u32, name_len: u32, value: f64) -> i32;
+            /// The string setting, into the buffer.
             fn config_string_get(name_ptr: u32, name_len: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Sets the string setting for this transaction.
             fn config_string_set(name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
 
             // ---- statistics, shared by all instances of all plugins ----
@@ -352,6 +396,7 @@ macro_rules! for_each_import {
             fn stat_find(name_ptr: u32, name_len: u32) -> i32;
             /// Adds `delta` (may be negative) to a statistic.
             fn stat_add(id: u32, delta: i64) -> i32;
+            /// Sets a statistic to `value`, typically a [`StatKind::Gauge`].
             fn stat_set(id: u32, value: i64) -> i32;
             /// Writes the statistic's value to the `i64` at `out_ptr`.
             fn stat_get(id: u32, out_ptr: u32) -> i32;

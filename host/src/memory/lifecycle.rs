@@ -1,6 +1,6 @@
 //! Walks a [`MemoryTxn`] through a proxy's hooks, calling the attached plugins as Traffic Server would:
-//! txn start → read request → pre-remap → remap → post-remap → cache lookup → (miss) os-dns → send
-//! request → origin → read response → send response → txn close.
+//! txn start → read request → pre-remap → remap → post-remap → (hit) read-cache → cache lookup
+//! complete → (miss) os-dns → send request → origin → read response → send response → txn close.
 //!
 //! A hook that returns "error" (or a fault under fail-closed) ends the request side: the client gets
 //! the local response if one was set, else a 500. A local response set at any hook before send-response
@@ -25,8 +25,11 @@ pub enum Role {
     Remap,
 }
 
+/// A plugin as one transaction's run sees it: the plugin and how it is attached.
 pub struct Attached<'a> {
+    /// The loaded plugin.
     pub plugin: &'a Plugin,
+    /// Whether it is global or attached to the remap rule.
     pub role: Role,
 }
 
@@ -35,9 +38,13 @@ pub struct Attached<'a> {
 pub struct TraceEntry {
     /// Index into the attached plugins.
     pub plugin: usize,
+    /// The hook that ran.
     pub hook: Hook,
+    /// The reply the proxy acted on (the fail policy's, after a fault).
     pub reply: Reply,
+    /// The kind of fault, if the hook faulted.
     pub fault: Option<FaultKind>,
+    /// Wall-clock time of the call, including any instance rebuild.
     pub elapsed: Duration,
 }
 

@@ -16,6 +16,7 @@ impl Headers {
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
     }
 
+    /// How many fields are named `name`.
     pub fn count(&self, name: &[u8]) -> usize {
         self.named(name).count()
     }
@@ -50,12 +51,14 @@ impl Headers {
         Ok(())
     }
 
+    /// Adds a field at the end; `InvalidArgument` for an invalid name or value, as for [`Headers::set`].
     pub fn append(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
         check_field(name, value)?;
         self.0.push((name.to_vec(), value.to_vec()));
         Ok(())
     }
 
+    /// Removes every field named `name`, returning how many there were.
     pub fn remove(&mut self, name: &[u8]) -> usize {
         let before = self.0.len();
         self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
@@ -84,21 +87,33 @@ fn check_field(name: &[u8], value: &[u8]) -> AbiResult<()> {
     Ok(())
 }
 
+/// An HTTP/1.x request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
+    /// The method, e.g. `GET`.
     pub method: String,
+    /// The target: an absolute URL, or origin-form with an empty host.
     pub url: Url,
+    /// The protocol version, e.g. `HTTP/1.1`.
     pub version: String,
+    /// The header fields, in order.
     pub headers: Headers,
+    /// The body, as bytes.
     pub body: Vec<u8>,
 }
 
+/// An HTTP/1.x response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
+    /// The protocol version, e.g. `HTTP/1.1`.
     pub version: String,
+    /// The status code, e.g. 200.
     pub status: u16,
+    /// The reason phrase; may be empty.
     pub reason: String,
+    /// The header fields, in order.
     pub headers: Headers,
+    /// The body, as bytes.
     pub body: Vec<u8>,
 }
 
@@ -184,6 +199,7 @@ impl Response {
         }
     }
 
+    /// The response in HTTP/1.x wire form, status line to body.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         let _ = write!(out, "{} {} {}\r\n", self.version, self.status, self.reason);

@@ -12,7 +12,9 @@ use crate::txn::{AbiResult, CacheStatus, Error, Message, RemapUrl, Transaction, 
 /// The rule a request matched in remap.config: `map FROM TO`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RemapRule {
+    /// The URL requests are matched against; its path is the prefix [`RemapRule::apply`] replaces.
     pub from: Url,
+    /// The URL matching requests are mapped to.
     pub to: Url,
 }
 
@@ -51,8 +53,11 @@ impl RemapRule {
 /// A configuration value set by a plugin.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConfigValue {
+    /// An integer record.
     Int(i64),
+    /// A float record.
     Float(f64),
+    /// A string record, as bytes.
     String(Vec<u8>),
 }
 
@@ -60,21 +65,32 @@ pub enum ConfigValue {
 /// transaction progresses; a message is available to plugins exactly when it is present.
 #[derive(Clone, Debug)]
 pub struct MemoryTxn {
+    /// The transaction's id, as the guest sees it.
     pub id: u64,
+    /// The client's address and port.
     pub client_addr: SocketAddr,
     /// The hook being run, which decides what may be read or changed.
     pub hook: Hook,
+    /// The client's request; readable from read-request on, rewritten by remap.
     pub client_request: Request,
+    /// The request to the origin, made by the driver just before send-request.
     pub server_request: Option<Request>,
+    /// The origin's answer, from read-response on.
     pub server_response: Option<Response>,
+    /// What the client will get: set after read-response, on a fresh cache hit, or from a local or
+    /// error response.
     pub client_response: Option<Response>,
+    /// The cached response; set by the caller to simulate a cache hit.
     pub cached_response: Option<Response>,
+    /// The remap rule the request matched, if any; set by the caller.
     pub remap: Option<RemapRule>,
+    /// The cache lookup's outcome, known from cache-lookup-complete on.
     pub cache_status: Option<CacheStatus>,
     /// A cache key a plugin set; otherwise the key is the request URL.
     pub cache_key: Option<Vec<u8>>,
     /// A response a plugin asked to answer with, not yet sent.
     pub local_response: Option<Response>,
+    /// Configuration records by name: a few defaults, plus whatever plugins set.
     pub config: BTreeMap<String, ConfigValue>,
 }
 
@@ -96,6 +112,7 @@ const CONFIG_DEFAULTS: &[(&str, ConfigValue)] = &[
 ];
 
 impl MemoryTxn {
+    /// A transaction at txn-start, with no remap rule, no cache hit and the default configuration.
     pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> MemoryTxn {
         let config = CONFIG_DEFAULTS
             .iter()

@@ -4,12 +4,18 @@ use std::fmt;
 
 use crate::txn::{AbiResult, Error, UrlPart};
 
+/// A URL split into the parts [`UrlPart`] names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Url {
+    /// Lower-case; empty for an origin-form target.
     pub scheme: String,
+    /// Empty for an origin-form target.
     pub host: String,
+    /// The explicit port, if any; see [`Url::effective_port`].
     pub port: Option<u16>,
+    /// Without its leading `/`.
     pub path: String,
+    /// Without `?`; `None` when there is no `?`.
     pub query: Option<String>,
 }
 
@@ -74,6 +80,7 @@ impl Url {
         }
     }
 
+    /// Appends one part as the ABI reports it: the effective port, an empty query when there is none.
     pub fn get(&self, part: UrlPart, out: &mut Vec<u8>) {
         match part {
             UrlPart::Scheme => out.extend_from_slice(self.scheme.as_bytes()),
@@ -97,7 +104,7 @@ impl Url {
         }
         match part {
             UrlPart::Scheme => self.scheme = text.to_ascii_lowercase(),
-            UrlPart::Host => self.host = text.to_owned(),
+            UrlPart::Host => self.host = text.to_ascii_lowercase(),
             UrlPart::Port if text.is_empty() => self.port = None,
             UrlPart::Port => self.port = Some(text.parse().map_err(|_| Error::InvalidArgument)?),
             UrlPart::Path => self.path = text.strip_prefix('/').unwrap_or(text).to_owned(),
@@ -130,7 +137,17 @@ impl fmt::Display for Url {
 pub fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
     let (host, port) = if authority.starts_with('[') {
         match authority.find(']') {
-            Some(end) => (&authority[..=end], authority[end + 1..].strip_prefix(':')),
+            Some(end) => match &authority[end + 1..] {
+                "" => (&authority[..=end], None),
+                rest => match rest.strip_prefix(':') {
+                    Some(port) => (&authority[..=end], Some(port)),
+                    None => {
+                        return Err(format!(
+                            "`{authority}`: unexpected `{rest}` after the address"
+                        ))
+                    }
+                },
+            },
             None => return Err(format!("`{authority}`: unterminated IPv6 literal")),
         }
     } else {
@@ -180,6 +197,8 @@ mod tests {
         assert!(Url::parse("no-slash").is_err());
         assert!(Url::parse("/has space").is_err());
         assert!(Url::parse("http://h:99999/").is_err());
+        assert!(Url::parse("http://[::1]x/").is_err());
+        assert_eq!(Url::parse("http://[::1]:81/").unwrap().port, Some(81));
     }
 
     #[test]

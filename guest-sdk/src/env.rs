@@ -52,6 +52,24 @@ pub fn args() -> Vec<String> {
         .collect()
 }
 
+/// The plugin's source, for interpreter guests: the script the operator configured, and its path
+/// (for messages). `None` for a plugin that is a plain module.
+pub fn source() -> Option<(String, Vec<u8>)> {
+    // SAFETY: the host checks the buffer ranges.
+    let name = read_string(|p, c| unsafe { sys::source_name_get(p, c) }).ok()?;
+    let text = crate::buffer::read_bytes(|p, c| unsafe { sys::source_get(p, c) }).ok()?;
+    Some((name, text))
+}
+
+/// Tells the host the current hook failed in a way the guest contained (e.g. a script error caught
+/// by the interpreter): the host logs `message` with the plugin and hook, counts it, and applies the
+/// plugin's fail policy to the transaction. The instance stays as it is.
+pub fn hook_failed(message: &str) {
+    let (p, l) = raw(message.as_bytes());
+    // SAFETY: as above.
+    unsafe { sys::hook_failed(p, l) };
+}
+
 /// Wall-clock time in nanoseconds since the Unix epoch.
 pub fn now_ns() -> i64 {
     // SAFETY: no pointers.

@@ -96,6 +96,11 @@ impl Fields for Response {
 }
 
 impl Request {
+    /// A handle on a request message ([`Message::ClientRequest`] or [`Message::ServerRequest`]).
+    pub fn new(message: Message) -> Request {
+        Request(message)
+    }
+
     /// The method, e.g. `GET`.
     pub fn method(&self) -> Result<String, Error> {
         // SAFETY: as above.
@@ -164,6 +169,11 @@ impl Request {
 }
 
 impl Response {
+    /// A handle on a response message (server, client or cached response).
+    pub fn new(message: Message) -> Response {
+        Response(message)
+    }
+
     /// The status code, e.g. 200.
     pub fn status(&self) -> Result<u16, Error> {
         // SAFETY: no pointers.

@@ -49,7 +49,16 @@ pub use txn::Txn;
 pub trait Plugin: Sized + 'static {
     /// The hooks to run on every transaction. A plugin attached to a remap rule lists
     /// [`Hook::Remap`]; its hooks after remap then run for the transactions that matched the rule.
-    const HOOKS: &'static [Hook];
+    const HOOKS: &'static [Hook] = &[];
+
+    /// The hooks to run on every transaction, asked once per instance after [`Plugin::new`]. The
+    /// default is [`Plugin::HOOKS`]; plugins that learn their hooks at start (an interpreter loading
+    /// a script) override this instead.
+    fn hooks(&self) -> HookSet {
+        Self::HOOKS
+            .iter()
+            .fold(HookSet::EMPTY, |set, hook| set.with(*hook))
+    }
 
     /// Creates the plugin's state when an instance starts; read [`env::args`] here. An error is
     /// logged and stops the plugin from loading.
@@ -121,7 +130,7 @@ macro_rules! register {
 
             #[no_mangle]
             pub extern "C" fn tswasm_hooks() -> i32 {
-                $crate::__private::hook_mask(<$plugin as $crate::Plugin>::HOOKS)
+                PLUGIN.with(|cell| $crate::__private::hooks(cell))
             }
 
             #[no_mangle]
@@ -144,10 +153,10 @@ pub mod __private {
 
     use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, RemapStatus, Txn};
 
-    pub fn hook_mask(hooks: &[Hook]) -> i32 {
-        hooks
-            .iter()
-            .fold(HookSet::EMPTY, |set, hook| set.with(*hook))
+    pub fn hooks<P: Plugin>(cell: &RefCell<Option<P>>) -> i32 {
+        cell.borrow()
+            .as_ref()
+            .map_or(HookSet::EMPTY, |p| p.hooks())
             .0 as i32
     }
 

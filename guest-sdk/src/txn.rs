@@ -17,6 +17,14 @@ impl Txn {
         Txn { id }
     }
 
+    /// The transaction the current hook runs for, for code that cannot be handed the `&Txn` (e.g.
+    /// callbacks registered with an embedded interpreter). `None` outside a hook.
+    pub fn current() -> Option<Txn> {
+        // SAFETY: no pointers.
+        let id = unsafe { sys::txn_id() };
+        (id >= 0).then_some(Txn { id: id as u64 })
+    }
+
     /// The proxy's id for this transaction; use it to key per-transaction state.
     pub fn id(&self) -> u64 {
         self.id

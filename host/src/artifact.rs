@@ -34,6 +34,15 @@ pub enum Origin {
     Precompiled,
 }
 
+/// A plugin's source, for plugins that are an interpreter guest plus a script (`.lua`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// Where the script came from (its absolute path), for messages.
+    pub name: String,
+    /// The script itself.
+    pub text: Vec<u8>,
+}
+
 /// A module ready to link, with how it got ready.
 pub struct Loaded {
     /// The compiled module.
@@ -44,6 +53,8 @@ pub struct Loaded {
     pub took: Duration,
     /// The plugin file's size in bytes.
     pub file_size: u64,
+    /// The script, when the plugin is an interpreter guest running one.
+    pub source: Option<Source>,
 }
 
 /// Loads a module from `path`, compiling through the cache in `cache_dir` when given.
@@ -53,12 +64,28 @@ pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) ->
     let file_size = std::fs::metadata(path)
         .with_context(|| format!("{shown}: cannot read the plugin"))?
         .len();
+    let mut source = None;
     let (module, origin) = match kind_of(path)? {
-        Kind::Precompiled => (deserialize_copy(engine, path)?, Origin::Precompiled),
+        Kind::Precompiled => {
+            let (module, bundled) = deserialize_copy(engine, path)?;
+            source = bundled;
+            (module, Origin::Precompiled)
+        }
         Kind::Wasm => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
             compile_cached(engine, path, &bytes, cache_dir)?
+        }
+        Kind::Lua => {
+            source = Some(read_script(path)?);
+            // Every script shares the one compiled Lua guest (and its cache entry).
+            let guest = crate::lua_guest::wasm()?;
+            compile_cached(
+                engine,
+                Path::new("<the built-in Lua guest>"),
+                guest,
+                cache_dir,
+            )?
         }
     };
     Ok(Loaded {
@@ -66,29 +93,59 @@ pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) ->
         origin,
         took: started.elapsed(),
         file_size,
+        source,
     })
 }
 
-/// Compiles a `.wasm` file to the bytes of a `.cwasm` for `engine`.
+/// Compiles a `.wasm` file to the bytes of a `.cwasm` for `engine`; for a `.lua` script, the Lua
+/// guest precompiled with the script bundled in (one deployable file).
 pub fn precompile(engine: &wasmtime::Engine, path: &Path) -> Result<Vec<u8>> {
     let shown = path.display();
-    match kind_of(path)? {
-        Kind::Wasm => {}
+    let (bytes, source) = match kind_of(path)? {
+        Kind::Wasm => (
+            std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?,
+            None,
+        ),
+        Kind::Lua => (crate::lua_guest::wasm()?.to_vec(), Some(read_script(path)?)),
         Kind::Precompiled => bail!("{shown}: already precompiled; give the .wasm it was made from"),
-    }
-    let bytes = std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
-    engine
+    };
+    let compiled = engine
         .precompile_module(&bytes)
-        .with_context(|| format!("{shown}: not a valid WebAssembly module"))
+        .with_context(|| format!("{shown}: not a valid WebAssembly module"))?;
+    Ok(match source {
+        Some(source) => crate::bundle::join(compiled, &source),
+        None => compiled,
+    })
+}
+
+/// The modules of a file made by [`precompile`]: the module, and the bundled script if any.
+pub fn split_precompiled(bytes: &[u8]) -> Result<(&[u8], Option<Source>)> {
+    crate::bundle::split(bytes).map_err(|e| wasmtime::format_err!("{e}"))
 }
 
 enum Kind {
     Wasm,
     Precompiled,
+    Lua,
+}
+
+/// A script is read once at load; its absolute path names it in every error and traceback.
+fn read_script(path: &Path) -> Result<Source> {
+    let shown = path.display();
+    let text = std::fs::read(path).with_context(|| format!("{shown}: cannot read the script"))?;
+    let name = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(Source {
+        name: name.to_string_lossy().into_owned(),
+        text,
+    })
 }
 
 fn kind_of(path: &Path) -> Result<Kind> {
     let shown = path.display();
+    // Lua source has no magic number: the extension decides, as it does for tslua.
+    if path.extension().is_some_and(|ext| ext == "lua") {
+        return Ok(Kind::Lua);
+    }
     let mut magic = [0u8; 4];
     let mut file =
         std::fs::File::open(path).with_context(|| format!("{shown}: cannot open the plugin"))?;
@@ -116,11 +173,14 @@ fn kind_of(path: &Path) -> Result<Kind> {
 /// Loads an operator's `.cwasm` by reading it, not mapping it: deployments replace files in place
 /// (`cp new.cwasm plugin.cwasm` truncates and rewrites the same inode), and a mapped file that shrinks
 /// under a running proxy kills it with SIGBUS. Reading costs a copy of the code at load, nothing more.
-fn deserialize_copy(engine: &wasmtime::Engine, path: &Path) -> Result<Module> {
+/// A bundled script comes back with the module.
+fn deserialize_copy(engine: &wasmtime::Engine, path: &Path) -> Result<(Module, Option<Source>)> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("{}: cannot read the plugin", path.display()))?;
+    let (artifact, source) = split_precompiled(&bytes).with_context(|| refusal(path))?;
     // SAFETY: as in `deserialize_mapped`.
-    unsafe { Module::deserialize(engine, &bytes) }.with_context(|| refusal(path))
+    let module = unsafe { Module::deserialize(engine, artifact) }.with_context(|| refusal(path))?;
+    Ok((module, source))
 }
 
 /// Maps a cache entry. Safe from the SIGBUS above because the cache is only ever written by renaming

@@ -16,6 +16,9 @@ pub enum FaultKind {
     Trap,
     /// The hook returned a value that means nothing for that hook.
     BadReply,
+    /// The guest contained a failure and reported it (a script error caught by the interpreter):
+    /// the instance is intact, only the fail policy applies.
+    Script,
 }
 
 impl FaultKind {
@@ -26,6 +29,7 @@ impl FaultKind {
             FaultKind::MemoryCap => "memory cap hit",
             FaultKind::Trap => "trap",
             FaultKind::BadReply => "bad reply",
+            FaultKind::Script => "script error",
         }
     }
 }

@@ -9,11 +9,12 @@ use wasmtime::{bail, format_err, Result};
 use wasmtime::{InstancePre, Store, TypedFunc};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
+use crate::artifact::Source;
 use crate::engine::deadline_ticks;
 use crate::limits::MemoryCap;
 use crate::services::Services;
 use crate::settings::Settings;
-use crate::state::{CallSlot, StoreState};
+use crate::state::{CallReport, CallSlot, StoreState};
 use crate::txn::Transaction;
 
 /// What every instance of a plugin is made from.
@@ -22,6 +23,7 @@ pub(crate) struct Blueprint {
     pub settings: Settings,
     pub services: Arc<dyn Services>,
     pub args: Arc<[String]>,
+    pub source: Option<Arc<Source>>,
     pub tag: Arc<str>,
 }
 
@@ -43,6 +45,7 @@ impl Instance {
                 cap: MemoryCap::new(settings.memory_limit),
                 services: blueprint.services.clone(),
                 args: blueprint.args.clone(),
+                source: blueprint.source.clone(),
                 tag: blueprint.tag.clone(),
                 memory: None,
                 call: CallSlot::default(),
@@ -74,6 +77,14 @@ impl Instance {
                 "the module was built for tswasm ABI v{version}; this host speaks v{ABI_VERSION}"
             );
         }
+        if let Ok(init) = instance.get_typed_func::<(), i32>(&mut store, export::INIT) {
+            store.set_epoch_deadline(deadline_ticks(settings.deadline));
+            let status = init.call(&mut store, ()).context("running `tswasm_init`")?;
+            if status != 0 {
+                bail!("the plugin refused to start (`tswasm_init` returned {status}; see its log lines)");
+            }
+        }
+        // Asked after init: an interpreter guest learns its hooks from the script it loaded.
         let declared = match instance.get_typed_func::<(), i32>(&mut store, export::HOOKS) {
             Ok(hooks) => HookSet(hooks.call(&mut store, ())? as u32),
             Err(_) => HookSet::EMPTY,
@@ -85,13 +96,6 @@ impl Instance {
                 declared.0
             );
         }
-        if let Ok(init) = instance.get_typed_func::<(), i32>(&mut store, export::INIT) {
-            store.set_epoch_deadline(deadline_ticks(settings.deadline));
-            let status = init.call(&mut store, ()).context("running `tswasm_init`")?;
-            if status != 0 {
-                bail!("the plugin refused to start (`tswasm_init` returned {status}; see its log lines)");
-            }
-        }
         let on_hook = typed(&instance, &mut store, export::ON_HOOK)?;
         Ok(Instance {
             store,
@@ -100,14 +104,14 @@ impl Instance {
         })
     }
 
-    /// Calls one hook for `txn` within the deadline; returns the guest's raw reply and the hooks it
-    /// added for this transaction.
+    /// Calls one hook for `txn` within the deadline; returns the guest's raw reply and what the guest
+    /// reported during the call (hooks added, a contained failure).
     pub fn call_hook(
         &mut self,
         txn: &mut dyn Transaction,
         hook: Hook,
         deadline_ticks: u64,
-    ) -> (Result<i32>, HookSet) {
+    ) -> (Result<i32>, CallReport) {
         self.store.set_epoch_deadline(deadline_ticks);
         let txn_id = txn.id() as i64;
         // SAFETY: cleared below before `txn`'s borrow ends; `&mut self` keeps the store exclusive.
@@ -115,8 +119,8 @@ impl Instance {
         let result = self
             .on_hook
             .call(&mut self.store, (txn_id, hook.raw() as i32));
-        let added = self.store.data_mut().call.clear();
-        (result, added)
+        let report = self.store.data_mut().call.clear();
+        (result, report)
     }
 
     /// The size of the last memory growth the cap refused, if any since the last call.

@@ -13,10 +13,12 @@
 
 mod abi;
 pub mod artifact;
+mod bundle;
 pub mod engine;
 pub mod fault;
 mod instance;
 pub mod limits;
+mod lua_guest;
 pub mod memory;
 pub mod plugin;
 pub mod services;

@@ -111,10 +111,12 @@ pub struct PluginStats {
     pub bad_replies: u64,
     /// Instances rebuilt after a fault, including attempts that failed.
     pub instance_rebuilds: u64,
+    /// Failures the guest contained and reported (script errors); the instance was kept.
+    pub script_errors: u64,
 }
 
 #[derive(Default)]
-struct Counters([AtomicU64; 7]);
+struct Counters([AtomicU64; 8]);
 
 impl Plugin {
     /// Loads the module at `path` (compiling `.wasm` through the cache, mapping `.cwasm`), links it, and
@@ -148,6 +150,7 @@ impl Plugin {
         let blueprint = Blueprint {
             pre,
             args: settings.args.clone().into(),
+            source: loaded.source.map(Arc::new),
             settings,
             services,
             tag,
@@ -214,6 +217,7 @@ impl Plugin {
             traps: c(4),
             bad_replies: c(5),
             instance_rebuilds: c(6),
+            script_errors: c(7),
         }
     }
 
@@ -250,8 +254,8 @@ impl Plugin {
         let Some(instance) = slot.as_mut() else {
             unreachable!("instance was just rebuilt")
         };
-        let (result, added) = instance.call_hook(txn, hook, self.deadline_ticks);
-        binding.added = HookSet(binding.added.0 | added.0);
+        let (result, report) = instance.call_hook(txn, hook, self.deadline_ticks);
+        binding.added = HookSet(binding.added.0 | report.added.0);
         let raw = match result {
             Ok(raw) => raw,
             Err(error) => {
@@ -279,6 +283,23 @@ impl Plugin {
             }
         };
         match decode(hook, raw) {
+            Some(_) if report.failure.is_some() => {
+                let cause = report.failure.unwrap_or_default();
+                let fault = Fault {
+                    kind: FaultKind::Script,
+                    cause,
+                    backtrace: None,
+                };
+                self.report(hook, &fault, "the instance carries on");
+                match self.blueprint.settings.fail_policy {
+                    // The guest's own reply stands: tslua carries on after a script error.
+                    FailPolicy::Open => HookCall {
+                        reply: decode(hook, raw).expect("decoded above"),
+                        fault: Some(fault),
+                    },
+                    FailPolicy::Closed => self.failed(hook, fault),
+                }
+            }
             Some(reply) => {
                 if matches!(
                     reply,
@@ -323,6 +344,7 @@ impl Plugin {
             FaultKind::MemoryCap => 3,
             FaultKind::Trap => 4,
             FaultKind::BadReply => 5,
+            FaultKind::Script => 7,
         });
         let policy = match self.blueprint.settings.fail_policy {
             FailPolicy::Open => "transaction continues (fail open)",

@@ -17,6 +17,8 @@ pub(crate) struct StoreState {
     pub cap: MemoryCap,
     pub services: Arc<dyn Services>,
     pub args: Arc<[String]>,
+    /// The plugin's source (a script), for interpreter guests.
+    pub source: Option<Arc<crate::artifact::Source>>,
     /// The plugin's name, the tag for its log lines.
     pub tag: Arc<str>,
     /// The guest's exported memory, known once the instance exists.
@@ -36,7 +38,16 @@ struct Current {
     /// Valid from [`CallSlot::install`] to [`CallSlot::clear`].
     txn: NonNull<dyn Transaction + 'static>,
     hook: Hook,
-    added: HookSet,
+    report: CallReport,
+}
+
+/// What the guest told the host during one hook call, besides its reply.
+#[derive(Debug, Default)]
+pub(crate) struct CallReport {
+    /// Hooks registered for this transaction.
+    pub added: HookSet,
+    /// A failure the guest contained and reported with `hook_failed`.
+    pub failure: Option<String>,
 }
 
 // SAFETY: the pointer is installed and cleared around one hook call on one thread, while the store is
@@ -57,13 +68,13 @@ impl CallSlot {
         self.current = Some(Current {
             txn,
             hook,
-            added: HookSet::EMPTY,
+            report: CallReport::default(),
         });
     }
 
-    /// Forgets the current transaction and returns the hooks the guest added during the call.
-    pub fn clear(&mut self) -> HookSet {
-        self.current.take().map_or(HookSet::EMPTY, |c| c.added)
+    /// Forgets the current transaction and returns what the guest reported during the call.
+    pub fn clear(&mut self) -> CallReport {
+        self.current.take().map(|c| c.report).unwrap_or_default()
     }
 
     /// The current transaction; `NotAvailable` outside a hook (e.g. during `tswasm_init`).
@@ -83,7 +94,14 @@ impl CallSlot {
     /// Records a per-transaction hook registration.
     pub fn add_hook(&mut self, hook: Hook) -> AbiResult<()> {
         let current = self.current.as_mut().ok_or(Error::NotAvailable)?;
-        current.added.insert(hook);
+        current.report.added.insert(hook);
+        Ok(())
+    }
+
+    /// Records a failure the guest contained (the first one of the call is kept).
+    pub fn report_failure(&mut self, message: String) -> AbiResult<()> {
+        let current = self.current.as_mut().ok_or(Error::NotAvailable)?;
+        current.report.failure.get_or_insert(message);
         Ok(())
     }
 }

@@ -55,6 +55,7 @@ fn check_fault(mode: &str, kind: FaultKind) {
         FaultKind::MemoryCap => stats.memory_cap_hits,
         FaultKind::Trap => stats.traps,
         FaultKind::BadReply => stats.bad_replies,
+        FaultKind::Script => stats.script_errors,
     };
     assert_eq!(counted, 1, "{mode}: {stats:?}");
     assert_eq!(stats.instance_rebuilds, 1, "{mode}: {stats:?}");

@@ -309,6 +309,15 @@ macro_rules! for_each_import {
             fn plugin_arg_count() -> i32;
             /// Plugin argument `index` (from 0) into the buffer.
             fn plugin_arg_get(index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// The plugin's source (e.g. a Lua script) into the buffer, for interpreter guests;
+            /// `NotFound` when the plugin is a plain module.
+            fn source_get(buf_ptr: u32, buf_cap: u32) -> i32;
+            /// The path the source came from, for messages; `NotFound` without a source.
+            fn source_name_get(buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Reports that the current hook failed in a way the guest contained (a script error):
+            /// the host logs the message with the plugin and hook, counts it, and applies the fail
+            /// policy when the hook returns. `NotAvailable` outside a hook.
+            fn hook_failed(msg_ptr: u32, msg_len: u32) -> i32;
 
             // ---- the transaction ----
             /// The proxy's id of the current transaction (as passed to `tswasm_on_hook`).

@@ -59,6 +59,27 @@ pub fn plugin_arg_get(cx: Cx, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<
     cx.output_bytes(buf_ptr, buf_cap, arg)
 }
 
+pub fn source_get(cx: Cx, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+    let source = cx.state.source.clone();
+    let bytes = source.as_deref().map(|s| &*s.text).ok_or(Error::NotFound);
+    cx.output_bytes(buf_ptr, buf_cap, bytes)
+}
+
+pub fn source_name_get(cx: Cx, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+    let source = cx.state.source.clone();
+    let name = source
+        .as_deref()
+        .map(|s| s.name.as_bytes())
+        .ok_or(Error::NotFound);
+    cx.output_bytes(buf_ptr, buf_cap, name)
+}
+
+pub fn hook_failed(cx: Cx, msg_ptr: u32, msg_len: u32) -> Result<i32> {
+    let msg = cx.input(msg_ptr, msg_len)?;
+    let message = String::from_utf8_lossy(&cx.mem[msg]).into_owned();
+    Ok(code(cx.state.call.report_failure(message).map(|()| 0)))
+}
+
 pub fn stat_create(cx: Cx, name_ptr: u32, name_len: u32, kind: u32) -> Result<i32> {
     let name = cx.input_str(name_ptr, name_len)?;
     let result = name.and_then(|name| {

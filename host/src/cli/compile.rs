@@ -22,7 +22,8 @@ pub fn main(args: &[String]) -> Result<()> {
     let started = Instant::now();
     let bytes = artifact::precompile(&engine, input)?;
     // SAFETY: the bytes were produced just now by this engine.
-    let module = unsafe { wasmtime::Module::deserialize(&engine, &bytes) }?;
+    let (compiled, _) = artifact::split_precompiled(&bytes)?;
+    let module = unsafe { wasmtime::Module::deserialize(&engine, compiled) }?;
     tswasm::plugin::check_shape(&module)
         .with_context(|| format!("{}: not a tswasm plugin", input.display()))?;
     let tmp = output.with_extension("cwasm.tmp");

@@ -1,0 +1,209 @@
+//! `ts.client_request`, `ts.server_request`, `ts.server_response`, `ts.client_response` and
+//! `ts.cached_response`: header tables and the request/status line, as tslua offers them.
+//!
+//! Getters return `nil` when the message does not exist at this hook (as tslua does); setters on a
+//! missing message do nothing.
+
+use mlua::{Lua, Result, Table, Value};
+use tswasm_guest_sdk::{Fields, Message, Request, Response, UrlPart};
+
+/// Header access to any message, named by its ABI id.
+#[derive(Clone, Copy)]
+struct Msg(Message);
+
+impl Fields for Msg {
+    fn message(&self) -> Message {
+        self.0
+    }
+}
+
+/// A header value as tslua takes it: strings as they are, numbers formatted by Lua.
+fn text(lua: &Lua, value: &Value) -> Result<Option<String>> {
+    Ok(match value {
+        Value::Nil => None,
+        Value::String(s) => Some(s.to_str()?.to_string()),
+        Value::Integer(_) | Value::Number(_) => lua
+            .coerce_string(value.clone())?
+            .map(|s| s.to_string_lossy()),
+        Value::Boolean(b) => Some(b.to_string()),
+        other => {
+            return Err(mlua::Error::runtime(format!(
+                "header value must be a string, got {}",
+                other.type_name()
+            )))
+        }
+    })
+}
+
+/// Every field of that name, joined with "," (multiple fields mean one comma-separated value).
+fn joined(fields: &dyn Fields, name: &str) -> Option<String> {
+    let values = fields.header_all(name);
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+/// The `header` table: `h.Name` reads, `h.Name = v` replaces, `h.Name = nil` removes.
+fn header_table(lua: &Lua, msg: Message) -> Result<Table> {
+    let table = lua.create_table()?;
+    let meta = lua.create_table()?;
+    meta.set(
+        "__index",
+        lua.create_function(move |_, (_, name): (Value, String)| Ok(joined(&Msg(msg), &name)))?,
+    )?;
+    meta.set(
+        "__newindex",
+        lua.create_function(move |lua, (_, name, value): (Value, String, Value)| {
+            let fields = Msg(msg);
+            match text(lua, &value)? {
+                Some(value) => drop(fields.set_header(&name, &value)),
+                None => drop(fields.remove_header(&name)),
+            }
+            Ok(())
+        })?,
+    )?;
+    table.set_metatable(Some(meta))?;
+    Ok(table)
+}
+
+/// The `header_table` view: `t.Name` is the list of that header's values.
+fn header_list_table(lua: &Lua, msg: Message) -> Result<Table> {
+    let table = lua.create_table()?;
+    let meta = lua.create_table()?;
+    meta.set(
+        "__index",
+        lua.create_function(move |lua, (_, name): (Value, String)| {
+            let values = Msg(msg).header_all(&name);
+            if values.is_empty() {
+                return Ok(Value::Nil);
+            }
+            Ok(Value::Table(lua.create_sequence_from(values)?))
+        })?,
+    )?;
+    table.set_metatable(Some(meta))?;
+    Ok(table)
+}
+
+/// `get_headers()`: every header name mapped to its (joined) value.
+fn get_headers(lua: &Lua, fields: &dyn Fields) -> Result<Value> {
+    let Ok(all) = fields.headers() else {
+        return Ok(Value::Nil);
+    };
+    let table = lua.create_table()?;
+    for (name, value) in all {
+        let merged = match table.raw_get::<Option<String>>(name.as_str())? {
+            Some(existing) => format!("{existing},{value}"),
+            None => value,
+        };
+        table.raw_set(name, merged)?;
+    }
+    Ok(Value::Table(table))
+}
+
+fn common(lua: &Lua, table: &Table, msg: Message) -> Result<()> {
+    table.set("header", header_table(lua, msg)?)?;
+    table.set("header_table", header_list_table(lua, msg)?)?;
+    table.set(
+        "get_headers",
+        lua.create_function(move |lua, ()| get_headers(lua, &Msg(msg)))?,
+    )?;
+    Ok(())
+}
+
+/// `ts.client_request` / `ts.server_request`.
+pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
+    let request = move || Request::new(msg);
+    let t = lua.create_table()?;
+    common(lua, &t, msg)?;
+    let getter =
+        |part: UrlPart| lua.create_function(move |_, ()| Ok(request().url_part(part).ok()));
+    let setter = |part: UrlPart| {
+        lua.create_function(move |lua, value: Value| {
+            if let Some(value) = text(lua, &value)? {
+                let _ = request().set_url_part(part, &value);
+            }
+            Ok(())
+        })
+    };
+    t.set(
+        "get_method",
+        lua.create_function(move |_, ()| Ok(request().method().ok()))?,
+    )?;
+    t.set(
+        "set_method",
+        lua.create_function(move |_, method: String| {
+            let _ = request().set_method(&method);
+            Ok(())
+        })?,
+    )?;
+    // tslua's "uri" is the path with its leading slash.
+    t.set(
+        "get_uri",
+        lua.create_function(move |_, ()| Ok(request().path().ok().map(|p| format!("/{p}"))))?,
+    )?;
+    t.set(
+        "set_uri",
+        lua.create_function(move |_, uri: String| {
+            let _ = request().set_path(uri.strip_prefix('/').unwrap_or(&uri));
+            Ok(())
+        })?,
+    )?;
+    t.set(
+        "get_uri_args",
+        lua.create_function(move |_, ()| Ok(request().query().ok().filter(|q| !q.is_empty())))?,
+    )?;
+    t.set("set_uri_args", setter(UrlPart::Query)?)?;
+    t.set("get_url", getter(UrlPart::Url)?)?;
+    t.set("get_url_host", getter(UrlPart::Host)?)?;
+    t.set("set_url_host", setter(UrlPart::Host)?)?;
+    t.set("get_url_scheme", getter(UrlPart::Scheme)?)?;
+    t.set("set_url_scheme", setter(UrlPart::Scheme)?)?;
+    t.set(
+        "get_url_port",
+        lua.create_function(move |_, ()| Ok(request().port().ok().flatten()))?,
+    )?;
+    t.set("set_url_port", setter(UrlPart::Port)?)?;
+    Ok(t)
+}
+
+/// `ts.server_response` / `ts.client_response` / `ts.cached_response`.
+pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
+    let response = move || Response::new(msg);
+    let t = lua.create_table()?;
+    common(lua, &t, msg)?;
+    t.set(
+        "get_status",
+        lua.create_function(move |_, ()| Ok(response().status().ok()))?,
+    )?;
+    t.set(
+        "set_status",
+        lua.create_function(move |_, status: u16| {
+            let _ = response().set_status(status);
+            Ok(())
+        })?,
+    )?;
+    Ok(t)
+}
+
+/// Installs the five message tables into `ts`.
+pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
+    ts.set(
+        "client_request",
+        request_table(lua, Message::ClientRequest)?,
+    )?;
+    ts.set(
+        "server_request",
+        request_table(lua, Message::ServerRequest)?,
+    )?;
+    ts.set(
+        "server_response",
+        response_table(lua, Message::ServerResponse)?,
+    )?;
+    ts.set(
+        "client_response",
+        response_table(lua, Message::ClientResponse)?,
+    )?;
+    ts.set(
+        "cached_response",
+        response_table(lua, Message::CachedResponse)?,
+    )?;
+    Ok(())
+}

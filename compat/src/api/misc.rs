@@ -1,0 +1,207 @@
+//! The rest of `ts`: logging, time, digests and encodings, statistics.
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use md5::Md5;
+use mlua::{Lua, Result, Table, Value, Variadic};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use tswasm_guest_sdk::env::{self, Stat};
+use tswasm_guest_sdk::{LogLevel, StatKind};
+
+/// tslua's debug tag when a script gives none.
+const DEFAULT_TAG: &str = "ts_lua";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn log_fn(lua: &Lua, level: LogLevel) -> Result<mlua::Function> {
+    lua.create_function(move |lua, args: Variadic<Value>| {
+        // ts.debug(tag, msg) or ts.debug(msg); other levels take the message only.
+        let text = |v: &Value| {
+            lua.coerce_string(v.clone())
+                .ok()
+                .flatten()
+                .map(|s| s.to_string_lossy())
+        };
+        let (tag, msg) = match (level, args.len()) {
+            (LogLevel::Debug, 2..) => (
+                text(&args[0]).unwrap_or_default(),
+                text(&args[1]).unwrap_or_default(),
+            ),
+            _ => (
+                DEFAULT_TAG.to_string(),
+                args.first().and_then(text).unwrap_or_default(),
+            ),
+        };
+        env::log_tagged(level, &tag, &msg);
+        Ok(())
+    })
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, as tslua's escape_uri does.
+fn escape_uri(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn unescape_uri(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            s[i],
+            s.get(i + 1).copied().and_then(hex),
+            s.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn digest_fns<D: Digest>(lua: &Lua, ts: &Table, name: &str) -> Result<()> {
+    ts.set(
+        name,
+        lua.create_function(|_, s: mlua::LuaString| Ok(hex(&D::digest(s.as_bytes()))))?,
+    )?;
+    ts.set(
+        format!("{name}_bin"),
+        lua.create_function(|lua, s: mlua::LuaString| lua.create_string(D::digest(s.as_bytes())))?,
+    )?;
+    Ok(())
+}
+
+fn hmac_fn<M: Mac + hmac::digest::KeyInit>(lua: &Lua) -> Result<mlua::Function> {
+    // ts.hmac_X(hex_key, data): the key is given in hex, the result is hex.
+    lua.create_function(|_, (key, data): (String, mlua::LuaString)| {
+        let key: Option<Vec<u8>> = (0..key.len())
+            .step_by(2)
+            .map(|i| {
+                key.get(i..i + 2)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            })
+            .collect();
+        let Some(key) = key else { return Ok(None) };
+        let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(&key)
+            .map_err(|e| mlua::Error::runtime(e.to_string()))?;
+        mac.update(&data.as_bytes());
+        Ok(Some(hex(&mac.finalize().into_bytes())))
+    })
+}
+
+fn stat_table(lua: &Lua, stat: Stat) -> Result<Table> {
+    let t = lua.create_table()?;
+    t.set(
+        "increment",
+        lua.create_function(move |_, (_, n): (Value, Option<i64>)| {
+            Ok(stat.increment(n.unwrap_or(1)).is_ok())
+        })?,
+    )?;
+    t.set(
+        "decrement",
+        lua.create_function(move |_, (_, n): (Value, Option<i64>)| {
+            Ok(stat.increment(-n.unwrap_or(1)).is_ok())
+        })?,
+    )?;
+    t.set(
+        "get_value",
+        lua.create_function(move |_, _: Value| Ok(stat.get().ok()))?,
+    )?;
+    t.set(
+        "set_value",
+        lua.create_function(move |_, (_, v): (Value, i64)| Ok(stat.set(v).is_ok()))?,
+    )?;
+    Ok(t)
+}
+
+pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
+    for (name, level) in [
+        ("debug", LogLevel::Debug),
+        ("note", LogLevel::Note),
+        ("status", LogLevel::Status),
+        ("warning", LogLevel::Warning),
+        ("alert", LogLevel::Alert),
+        ("error", LogLevel::Error),
+        // A script cannot stop the proxy: fatal and emergency are logged as errors.
+        ("fatal", LogLevel::Error),
+        ("emergency", LogLevel::Error),
+    ] {
+        ts.set(name, log_fn(lua, level)?)?;
+    }
+    ts.set(
+        "is_debug_tag_set",
+        lua.create_function(|_, tag: String| Ok(env::log_enabled(LogLevel::Debug, &tag)))?,
+    )?;
+    ts.set(
+        "now",
+        lua.create_function(|_, ()| Ok((env::now_ns() / 1_000_000) as f64 / 1000.0))?,
+    )?;
+    digest_fns::<Md5>(lua, ts, "md5")?;
+    digest_fns::<Sha1>(lua, ts, "sha1")?;
+    digest_fns::<Sha256>(lua, ts, "sha256")?;
+    ts.set("hmac_md5", hmac_fn::<Hmac<Md5>>(lua)?)?;
+    ts.set("hmac_sha1", hmac_fn::<Hmac<Sha1>>(lua)?)?;
+    ts.set("hmac_sha256", hmac_fn::<Hmac<Sha256>>(lua)?)?;
+    use base64::engine::general_purpose::STANDARD as B64;
+    ts.set(
+        "base64_encode",
+        lua.create_function(|_, s: mlua::LuaString| Ok(B64.encode(s.as_bytes())))?,
+    )?;
+    ts.set(
+        "base64_decode",
+        lua.create_function(|lua, s: mlua::LuaString| match B64.decode(s.as_bytes()) {
+            Ok(bytes) => Ok(Value::String(lua.create_string(bytes)?)),
+            Err(_) => Ok(Value::Nil),
+        })?,
+    )?;
+    ts.set(
+        "escape_uri",
+        lua.create_function(|_, s: mlua::LuaString| Ok(escape_uri(&s.as_bytes())))?,
+    )?;
+    ts.set(
+        "unescape_uri",
+        lua.create_function(|lua, s: mlua::LuaString| {
+            lua.create_string(unescape_uri(&s.as_bytes()))
+        })?,
+    )?;
+    ts.set(
+        "stat_create",
+        lua.create_function(|lua, (name, kind): (String, Option<i64>)| {
+            // tslua's record data types: 1 = int counter; anything else is kept as a gauge-like value.
+            let kind = if kind.unwrap_or(1) == 1 {
+                StatKind::Counter
+            } else {
+                StatKind::Gauge
+            };
+            match Stat::create(&name, kind) {
+                Ok(stat) => Ok(Value::Table(stat_table(lua, stat)?)),
+                Err(_) => Ok(Value::Nil),
+            }
+        })?,
+    )?;
+    ts.set(
+        "stat_find",
+        lua.create_function(|lua, name: String| match Stat::find(&name) {
+            Ok(stat) => Ok(Value::Table(stat_table(lua, stat)?)),
+            Err(_) => Ok(Value::Nil),
+        })?,
+    )?;
+    Ok(())
+}

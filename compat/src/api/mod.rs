@@ -1,0 +1,141 @@
+//! The `ts` table: tslua's API mapped onto the tswasm ABI, and tslua's global constants.
+
+mod http;
+mod message;
+mod misc;
+mod remap;
+
+use mlua::{Function, Lua, Result, Table, Value};
+use tswasm_guest_sdk::{Hook, Txn};
+
+use crate::script::{CURRENT_CTX, CURRENT_ENV, SCRIPT_ENV, TXN_FUNCTIONS};
+
+/// tslua's hook ids (`TS_LUA_HOOK_*`), in tslua's numbering, with the hook each stands for.
+const HOOK_IDS: &[(&str, i32, Option<Hook>)] = &[
+    ("TS_LUA_HOOK_DUMMY", 0, None),
+    (
+        "TS_LUA_HOOK_CACHE_LOOKUP_COMPLETE",
+        1,
+        Some(Hook::CacheLookupComplete),
+    ),
+    ("TS_LUA_HOOK_SEND_REQUEST_HDR", 2, Some(Hook::SendRequest)),
+    ("TS_LUA_HOOK_READ_RESPONSE_HDR", 3, Some(Hook::ReadResponse)),
+    ("TS_LUA_HOOK_SEND_RESPONSE_HDR", 4, Some(Hook::SendResponse)),
+    ("TS_LUA_HOOK_READ_REQUEST_HDR", 5, Some(Hook::ReadRequest)),
+    ("TS_LUA_HOOK_TXN_START", 6, Some(Hook::TxnStart)),
+    ("TS_LUA_HOOK_PRE_REMAP", 7, Some(Hook::PreRemap)),
+    ("TS_LUA_HOOK_POST_REMAP", 8, Some(Hook::PostRemap)),
+    ("TS_LUA_HOOK_OS_DNS", 9, Some(Hook::OsDns)),
+    ("TS_LUA_HOOK_READ_CACHE_HDR", 10, Some(Hook::ReadCache)),
+    ("TS_LUA_HOOK_TXN_CLOSE", 11, Some(Hook::TxnClose)),
+    ("TS_LUA_REQUEST_TRANSFORM", 12, None),
+    ("TS_LUA_RESPONSE_TRANSFORM", 13, None),
+    ("TS_LUA_REQUEST_CLIENT", 14, None),
+    ("TS_LUA_RESPONSE_CLIENT", 15, None),
+    ("TS_LUA_HOOK_LAST", 16, None),
+];
+
+const OTHER_CONSTANTS: &[(&str, i32)] = &[
+    ("TS_LUA_REMAP_NO_REMAP", 0),
+    ("TS_LUA_REMAP_DID_REMAP", 1),
+    ("TS_LUA_REMAP_NO_REMAP_STOP", 2),
+    ("TS_LUA_REMAP_DID_REMAP_STOP", 3),
+    ("TS_LUA_REMAP_ERROR", -1),
+    ("TS_LUA_CACHE_LOOKUP_MISS", 0),
+    ("TS_LUA_CACHE_LOOKUP_HIT_STALE", 1),
+    ("TS_LUA_CACHE_LOOKUP_HIT_FRESH", 2),
+    ("TS_LUA_CACHE_LOOKUP_SKIPPED", 3),
+];
+
+/// Raises tslua's tier-2 and unknown operations as a clear error at the call.
+pub fn unsupported(lua: &Lua, name: &'static str) -> Result<Function> {
+    lua.create_function(move |_, ()| -> Result<()> {
+        Err(mlua::Error::runtime(format!(
+            "not supported by tswasm: {name}"
+        )))
+    })
+}
+
+/// Creates `ts` and the constants in the state's base globals.
+pub fn install(lua: &Lua, base: &Table) -> Result<()> {
+    let ts = lua.create_table()?;
+    message::install(lua, &ts)?;
+    http::install(lua, &ts)?;
+    remap::install(lua, &ts)?;
+    misc::install(lua, &ts)?;
+    ts.set("hook", lua.create_function(add_hook)?)?;
+
+    // `ts.ctx` is the running transaction's table: looked up, not stored in `ts`.
+    let meta = lua.create_table()?;
+    meta.set(
+        "__index",
+        lua.create_function(|lua, (_, key): (Value, String)| match key.as_str() {
+            "ctx" => lua.named_registry_value::<Value>(CURRENT_CTX),
+            _ => Ok(Value::Nil),
+        })?,
+    )?;
+    meta.set(
+        "__newindex",
+        lua.create_function(|_, (ts, key, value): (Table, String, Value)| {
+            if key == "ctx" {
+                return Err(mlua::Error::runtime(
+                    "ts.ctx cannot be replaced; set its fields instead",
+                ));
+            }
+            ts.raw_set(key, value)
+        })?,
+    )?;
+    ts.set_metatable(Some(meta))?;
+
+    for (name, id, _) in HOOK_IDS {
+        base.set(*name, *id)?;
+    }
+    for (name, value) in OTHER_CONSTANTS {
+        base.set(*name, *value)?;
+    }
+    http::install_config_constants(base)?;
+    let loaded: Table = base.get::<Table>("package")?.get("loaded")?;
+    loaded.set("ts", &ts)?;
+    base.set("ts", ts)?;
+    Ok(())
+}
+
+/// `ts.hook(ID, fn)`: inside a transaction, run `fn` at that hook for this transaction only (kept in
+/// the transaction's globals under tslua's name); at the script's top level, for every transaction
+/// (as a `do_global_*` function).
+fn add_hook(lua: &Lua, (id, f): (i32, Value)) -> Result<()> {
+    let Value::Function(f) = f else { return Ok(()) };
+    let Some(hook) = HOOK_IDS
+        .iter()
+        .find(|(_, n, _)| *n == id)
+        .and_then(|(_, _, h)| *h)
+    else {
+        return Err(mlua::Error::runtime(format!(
+            "not supported by tswasm: ts.hook({})",
+            HOOK_IDS
+                .iter()
+                .find(|(_, n, _)| *n == id)
+                .map_or("an unknown hook id", |(name, _, _)| name)
+        )));
+    };
+    let name = TXN_FUNCTIONS
+        .iter()
+        .find(|(h, _)| *h == hook)
+        .map(|(_, n)| *n)
+        .expect("every hook has a name");
+    match lua.named_registry_value::<Value>(CURRENT_ENV)? {
+        Value::Table(env) => {
+            env.raw_set(name, f)?;
+            if hook != Hook::TxnClose {
+                if let Some(txn) = Txn::current() {
+                    let _ = txn.add_hook(hook);
+                }
+            }
+        }
+        _ => {
+            let script: Table = lua.named_registry_value(SCRIPT_ENV)?;
+            script.raw_set(format!("do_global_{}", &name[3..]), f)?;
+        }
+    }
+    Ok(())
+}

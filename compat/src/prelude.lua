@@ -1,0 +1,50 @@
+-- Runs in every Lua state before the script: LuaJIT's extras, and the sandbox's limits made explicit.
+-- Everything that cannot exist inside the wasm sandbox fails with "not supported by tswasm: <name>",
+-- at the call (so at load time when a script uses it at its top level).
+
+local function unsupported(name, why)
+  return function()
+    error("not supported by tswasm: " .. name .. " (" .. why .. ")", 2)
+  end
+end
+
+-- LuaJIT's `jit` module: scripts carry jit.off(true, true) as a workaround for the JIT's mmap storm;
+-- there is no JIT here, so these are harmless no-ops.
+local noop = function() end
+jit = {
+  on = noop, off = noop, flush = noop,
+  status = function() return false end,
+  version = "LuaJIT 2.1.0-beta3 compatible (tswasm: Lua 5.1 interpreter, no JIT)",
+  version_num = 20100,
+  os = "Linux", arch = "wasm32",
+  opt = { start = noop },
+}
+package.loaded.jit = jit
+package.loaded.bit = bit
+
+package.preload.ffi = unsupported("ffi", "LuaJIT's FFI calls native code, which the wasm sandbox cannot")
+
+-- C modules: no native code can be loaded. Lua modules load from granted directories only (WASI).
+package.loadlib = unsupported("package.loadlib", "C modules cannot load in the wasm sandbox")
+local loaders = package.loaders
+loaders[3] = function(name) return "\n\tno C module '" .. name .. "' (not supported by tswasm: C modules)" end
+loaders[4] = loaders[3]
+rawset(package, "cpath", nil)
+setmetatable(package, {
+  __index = function(_, key) if key == "cpath" then return "" end end,
+  __newindex = function(t, key, value)
+    if key == "cpath" then
+      error("not supported by tswasm: package.cpath (C modules cannot load in the wasm sandbox)", 2)
+    end
+    rawset(t, key, value)
+  end,
+})
+
+-- No processes, no environment changes, no writable files.
+os.execute = unsupported("os.execute", "no processes in the sandbox")
+os.exit = unsupported("os.exit", "a plugin cannot stop the proxy")
+os.remove = unsupported("os.remove", "granted directories are read-only")
+os.rename = unsupported("os.rename", "granted directories are read-only")
+os.tmpname = unsupported("os.tmpname", "no writable files in the sandbox")
+io.popen = unsupported("io.popen", "no processes in the sandbox")
+io.tmpfile = unsupported("io.tmpfile", "no writable files in the sandbox")

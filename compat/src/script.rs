@@ -1,0 +1,258 @@
+//! tslua's programming model around one loaded script.
+//!
+//! The environments are tslua's: the state's base globals hold the libraries and `ts`; the script runs
+//! in its own table whose lookups fall back to them (so its functions' globals live there, per state,
+//! as in tslua); each transaction gets a fresh globals table (`_G` inside a hook's `ts.hook`
+//! closures and for `_G.x` writes) whose lookups fall back to the script's table. Closures registered
+//! with `ts.hook` are stored in that per-transaction table under tslua's names (`do_send_response`,
+//! ...), so they never leak into another transaction.
+
+use std::collections::HashMap;
+
+use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use tswasm_guest_sdk::{env, Action, Hook, HookSet, RemapStatus, Txn};
+
+use crate::api;
+
+/// Registry keys through which the `ts` API finds the running transaction's tables.
+pub const CURRENT_ENV: &str = "tswasm.txn_env";
+pub const CURRENT_CTX: &str = "tswasm.txn_ctx";
+pub const SCRIPT_ENV: &str = "tswasm.script_env";
+
+/// Global-plugin entry points: a hook is declared only if the script defines its function.
+const GLOBAL_FUNCTIONS: &[(Hook, &str)] = &[
+    (Hook::TxnStart, "do_global_txn_start"),
+    (Hook::ReadRequest, "do_global_read_request"),
+    (Hook::PreRemap, "do_global_pre_remap"),
+    (Hook::PostRemap, "do_global_post_remap"),
+    (Hook::ReadCache, "do_global_read_cache"),
+    (Hook::CacheLookupComplete, "do_global_cache_lookup_complete"),
+    (Hook::OsDns, "do_global_os_dns"),
+    (Hook::SendRequest, "do_global_send_request"),
+    (Hook::ReadResponse, "do_global_read_response"),
+    (Hook::SendResponse, "do_global_send_response"),
+    (Hook::TxnClose, "do_global_txn_close"),
+];
+
+/// Where `ts.hook(TS_LUA_HOOK_X, fn)` keeps `fn` for the transaction (tslua's names).
+pub const TXN_FUNCTIONS: &[(Hook, &str)] = &[
+    (Hook::TxnStart, "do_txn_start"),
+    (Hook::ReadRequest, "do_read_request"),
+    (Hook::PreRemap, "do_pre_remap"),
+    (Hook::PostRemap, "do_post_remap"),
+    (Hook::ReadCache, "do_read_cache"),
+    (Hook::CacheLookupComplete, "do_cache_lookup_complete"),
+    (Hook::OsDns, "do_os_dns"),
+    (Hook::SendRequest, "do_send_request"),
+    (Hook::ReadResponse, "do_read_response"),
+    (Hook::SendResponse, "do_send_response"),
+    (Hook::TxnClose, "do_txn_close"),
+];
+
+fn function_name(table: &[(Hook, &'static str)], hook: Hook) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(h, _)| *h == hook)
+        .map(|(_, name)| *name)
+}
+
+pub struct Script {
+    lua: Lua,
+    name: String,
+    script_env: Table,
+    /// The metatable of every transaction's globals: lookups fall back to the script's table.
+    txn_env_meta: Table,
+    /// Runs a hook function under `xpcall` with a traceback handler the script cannot replace.
+    protected_call: Function,
+    hooks: HookSet,
+    txns: HashMap<u64, TxnState>,
+}
+
+struct TxnState {
+    env: Table,
+    ctx: Table,
+    /// The remap hook ran: read-response then means the remap script's `do_os_response`.
+    remapped: bool,
+}
+
+impl Script {
+    /// Creates the Lua state and loads the plugin's script into it; errors name the script and line.
+    pub fn load() -> Result<Script, String> {
+        let (name, text) = env::source().ok_or("no script: the Lua guest runs .lua plugins")?;
+        Self::load_source(name.clone(), &text).map_err(|e| format!("{name}: {}", clean(&e)))
+    }
+
+    fn load_source(name: String, text: &[u8]) -> mlua::Result<Script> {
+        // SAFETY: the full standard library includes `debug`, which mlua counts as unsafe because a
+        // script can use it to break mlua's invariants. tslua offers it, scripts use it (tracebacks),
+        // and the worst a script can do with it is corrupt this instance's own memory, which the wasm
+        // sandbox contains and the host recovers from.
+        let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::default()) };
+        let base = lua.globals();
+        base.set("bit", crate::bit::create(&lua)?)?;
+        api::install(&lua, &base)?;
+        lua.load(include_str!("prelude.lua"))
+            .set_name("=tswasm prelude")
+            .exec()?;
+
+        let script_env = lua.create_table()?;
+        script_env.set("_G", &script_env)?;
+        script_env.set_metatable(Some(lua.create_table_from([("__index", base)])?))?;
+        lua.set_named_registry_value(SCRIPT_ENV, &script_env)?;
+        lua.load(text)
+            .set_name(format!("@{name}"))
+            .set_environment(script_env.clone())
+            .exec()?;
+
+        if let Value::Function(init) = script_env.get("__init__")? {
+            let argtb = lua.create_table()?;
+            argtb.raw_set(0, name.as_str())?;
+            for (i, arg) in env::args().iter().enumerate() {
+                argtb.raw_set(i + 1, arg.as_str())?;
+            }
+            let ret: Value = init.call(argtb)?;
+            if let Some(n) = ret.as_number().filter(|n| *n != 0.0) {
+                return Err(mlua::Error::runtime(format!(
+                    "__init__ returned {n}: the script refused its arguments"
+                )));
+            }
+        }
+
+        let mut hooks = HookSet::EMPTY;
+        for (hook, function) in GLOBAL_FUNCTIONS {
+            if matches!(script_env.get(*function)?, Value::Function(_)) {
+                hooks.insert(*hook);
+            }
+        }
+        if matches!(script_env.get("do_remap")?, Value::Function(_)) {
+            hooks.insert(Hook::Remap);
+        }
+        if matches!(script_env.get("do_os_response")?, Value::Function(_)) {
+            hooks.insert(Hook::ReadResponse);
+        }
+        let txn_env_meta = lua.create_table_from([("__index", script_env.clone())])?;
+        let protected_call = lua
+            .load("local xpcall, traceback = xpcall, debug.traceback\nreturn function(f) return xpcall(f, traceback) end")
+            .set_name("=tswasm")
+            .eval()?;
+        Ok(Script {
+            lua,
+            name,
+            script_env,
+            txn_env_meta,
+            protected_call,
+            hooks,
+            txns: HashMap::new(),
+        })
+    }
+
+    /// The hooks the script's entry points ask for.
+    pub fn hooks(&self) -> HookSet {
+        self.hooks
+    }
+
+    /// Runs a hook for a transaction: the global entry point if the script has one, then the
+    /// closure `ts.hook` registered for this transaction. Non-zero return values fail the
+    /// transaction; a Lua error is reported to the host and the transaction carries on.
+    pub fn run(&mut self, txn: &Txn, hook: Hook) -> Action {
+        let Ok(state) = self.state(txn) else {
+            return Action::Continue;
+        };
+        let global = match (hook, state.remapped) {
+            (Hook::ReadResponse, true) => Some("do_os_response"),
+            _ => function_name(GLOBAL_FUNCTIONS, hook),
+        };
+        let per_txn = function_name(TXN_FUNCTIONS, hook);
+        let (env, ctx) = (state.env.clone(), state.ctx.clone());
+        let mut action = Action::Continue;
+        for (table, name) in [(&self.script_env, global), (&env, per_txn)] {
+            let Some(name) = name else { continue };
+            let Ok(Value::Function(f)) = table.raw_get::<Value>(name) else {
+                continue;
+            };
+            match self.call(&env, &ctx, name, f) {
+                Some(ret) if ret.as_number().is_some_and(|n| n != 0.0) => action = Action::Error,
+                _ => {}
+            }
+        }
+        action
+    }
+
+    /// The remap entry point: `do_remap`'s return value is a `TS_LUA_REMAP_*` code.
+    pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
+        let Ok(state) = self.state(txn) else {
+            return RemapStatus::NoRemap;
+        };
+        state.remapped = true;
+        let (env, ctx) = (state.env.clone(), state.ctx.clone());
+        let Ok(Value::Function(f)) = self.script_env.get::<Value>("do_remap") else {
+            return RemapStatus::NoRemap;
+        };
+        match self.call(&env, &ctx, "do_remap", f) {
+            Some(ret) => ret
+                .as_number()
+                .and_then(|n| RemapStatus::from_raw(n as i32))
+                .unwrap_or(RemapStatus::NoRemap),
+            None => RemapStatus::NoRemap,
+        }
+    }
+
+    /// Drops a closed transaction's tables.
+    pub fn forget(&mut self, txn: &Txn) {
+        self.txns.remove(&txn.id());
+    }
+
+    fn state(&mut self, txn: &Txn) -> mlua::Result<&mut TxnState> {
+        if !self.txns.contains_key(&txn.id()) {
+            let env = self.lua.create_table()?;
+            env.raw_set("_G", &env)?;
+            env.set_metatable(Some(self.txn_env_meta.clone()))?;
+            let ctx = self.lua.create_table()?;
+            self.txns.insert(
+                txn.id(),
+                TxnState {
+                    env,
+                    ctx,
+                    remapped: false,
+                },
+            );
+        }
+        Ok(self.txns.get_mut(&txn.id()).expect("inserted above"))
+    }
+
+    /// Calls one hook function with the transaction's tables current; `None` if it raised an error,
+    /// which has then been reported to the host with its traceback.
+    fn call(&self, env: &Table, ctx: &Table, name: &str, f: Function) -> Option<Value> {
+        let set = |env: Value, ctx: Value| {
+            let _ = self.lua.set_named_registry_value(CURRENT_ENV, env);
+            let _ = self.lua.set_named_registry_value(CURRENT_CTX, ctx);
+        };
+        set(Value::Table(env.clone()), Value::Table(ctx.clone()));
+        let result = self.protected_call.call::<(bool, Value)>(f);
+        set(Value::Nil, Value::Nil);
+        match result {
+            Ok((true, ret)) => Some(ret),
+            Ok((false, message)) => {
+                let text = message
+                    .to_string()
+                    .unwrap_or_else(|_| "(error object is not a string)".into());
+                env::hook_failed(&format!("{}: {name}: {}", self.name, text));
+                None
+            }
+            Err(e) => {
+                env::hook_failed(&format!("{}: {name}: {}", self.name, clean(&e)));
+                None
+            }
+        }
+    }
+}
+
+/// mlua's error text without its Rust-side decoration.
+fn clean(error: &mlua::Error) -> String {
+    match error {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::RuntimeError(message) => message.clone(),
+        mlua::Error::CallbackError { cause, traceback } => format!("{}\n{traceback}", clean(cause)),
+        other => other.to_string(),
+    }
+}

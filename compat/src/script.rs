@@ -79,7 +79,14 @@ impl Script {
     /// Creates the Lua state and loads the plugin's script into it; errors name the script and line.
     pub fn load() -> Result<Script, String> {
         let (name, text) = env::source().ok_or("no script: the Lua guest runs .lua plugins")?;
-        Self::load_source(name.clone(), &text).map_err(|e| format!("{name}: {}", clean(&e)))
+        Self::load_source(name.clone(), &text).map_err(|e| {
+            // Syntax and runtime errors already start with "path:line:".
+            let message = clean(&e);
+            match message.contains(name.as_str()) {
+                true => message,
+                false => format!("{name}: {message}"),
+            }
+        })
     }
 
     fn load_source(name: String, text: &[u8]) -> mlua::Result<Script> {
@@ -111,7 +118,7 @@ impl Script {
                 argtb.raw_set(i + 1, arg.as_str())?;
             }
             let ret: Value = init.call(argtb)?;
-            if let Some(n) = ret.as_number().filter(|n| *n != 0.0) {
+            if let Some(n) = number(&ret).filter(|n| *n != 0.0) {
                 return Err(mlua::Error::runtime(format!(
                     "__init__ returned {n}: the script refused its arguments"
                 )));
@@ -171,7 +178,7 @@ impl Script {
                 continue;
             };
             match self.call(&env, &ctx, name, f) {
-                Some(ret) if ret.as_number().is_some_and(|n| n != 0.0) => action = Action::Error,
+                Some(ret) if number(&ret).is_some_and(|n| n != 0.0) => action = Action::Error,
                 _ => {}
             }
         }
@@ -189,8 +196,7 @@ impl Script {
             return RemapStatus::NoRemap;
         };
         match self.call(&env, &ctx, "do_remap", f) {
-            Some(ret) => ret
-                .as_number()
+            Some(ret) => number(&ret)
                 .and_then(|n| RemapStatus::from_raw(n as i32))
                 .unwrap_or(RemapStatus::NoRemap),
             None => RemapStatus::NoRemap,
@@ -244,6 +250,15 @@ impl Script {
                 None
             }
         }
+    }
+}
+
+/// A Lua number, whichever representation mlua chose for it.
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Number(n) => Some(*n),
+        _ => None,
     }
 }
 

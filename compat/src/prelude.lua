@@ -48,3 +48,30 @@ os.rename = unsupported("os.rename", "granted directories are read-only")
 os.tmpname = unsupported("os.tmpname", "no writable files in the sandbox")
 io.popen = unsupported("io.popen", "no processes in the sandbox")
 io.tmpfile = unsupported("io.tmpfile", "no writable files in the sandbox")
+
+-- Errors raised by tswasm's own (Rust) API functions reach scripts as strings with the caller's
+-- "script.lua:LINE:" in front, exactly like tslua's C functions' errors, so code that inspects a
+-- pcall error (string.match(err, ...)) keeps working.
+local pcall, error, tostring, type, pairs = pcall, error, tostring, type, pairs
+local function pass(ok, ...)
+  if ok then return ... end
+  local err = ...
+  if type(err) ~= 'string' then err = tostring(err) end
+  -- mlua appends a Rust-side traceback; tslua's errors are the message alone.
+  err = err:gsub('^runtime error: ', ''):gsub('\nstack traceback:.*$', '')
+  error(err, 2)
+end
+local wrapped = {}
+local function wrap_all(t)
+  if wrapped[t] then return end
+  wrapped[t] = true
+  for k, v in pairs(t) do
+    if type(v) == 'function' then
+      t[k] = function(...) return pass(pcall(v, ...)) end
+    elseif type(v) == 'table' then
+      wrap_all(v)
+    end
+  end
+end
+wrap_all(ts)
+wrap_all(bit)

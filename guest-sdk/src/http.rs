@@ -38,6 +38,19 @@ pub trait Fields {
         status(unsafe { sys::header_count(self.message().raw(), np, nl) }).map_or(0, |n| n as u32)
     }
 
+    /// The HTTP version as `major.minor` text, e.g. `1.1`.
+    fn version(&self) -> Result<String, Error> {
+        // SAFETY: the host checks the buffer range.
+        read_string(|p, c| unsafe { sys::version_get(self.message().raw(), p, c) })
+    }
+
+    /// Sets the HTTP version (`1.0` or `1.1`).
+    fn set_version(&self, version: &str) -> Result<(), Error> {
+        let (p, l) = raw(version.as_bytes());
+        // SAFETY: as above.
+        status(unsafe { sys::version_set(self.message().raw(), p, l) }).map(drop)
+    }
+
     /// Replaces every field named `name` by one with `value`.
     fn set_header(&self, name: &str, value: &str) -> Result<(), Error> {
         let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));

@@ -70,6 +70,10 @@ pub trait Transaction {
     fn reason_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
     /// Replaces the reason phrase; `InvalidArgument` if it holds control characters.
     fn reason_set(&mut self, msg: Message, reason: &[u8]) -> AbiResult<()>;
+    /// The HTTP version as `major.minor` text (`1.1`).
+    fn version_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Sets the HTTP version from `major.minor` text; `InvalidArgument` unless `1.0` or `1.1`.
+    fn version_set(&mut self, msg: Message, version: &[u8]) -> AbiResult<()>;
 
     // ---- the remap rule, the client, the cache ----
     /// A part of the matched remap rule's from/to URL; `NotAvailable` outside a remap rule.

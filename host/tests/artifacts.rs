@@ -285,3 +285,85 @@ fn compiled_code_is_cached_and_a_damaged_cache_entry_is_rebuilt() {
         Origin::Cached { .. }
     ));
 }
+
+#[test]
+fn a_lua_script_compiles_into_one_artifact_that_runs_the_same() {
+    let case = repo_root().join("compat/conformance/remap-ctx-and-closures");
+    let script = case.join("script.lua");
+    let cwasm = scratch("lua").join("closures.cwasm");
+    let compiled = tswasm(&[
+        "compile",
+        script.to_str().unwrap(),
+        "-o",
+        cwasm.to_str().unwrap(),
+    ]);
+    assert!(compiled.status.success(), "{}", text(&compiled.stderr));
+
+    let run = |plugin: &Path| {
+        let out = tswasm(&[
+            "run",
+            plugin.to_str().unwrap(),
+            "--request",
+            case.join("request.http").to_str().unwrap(),
+            "--remap",
+            "http://www.example.com/app/ http://127.0.0.1:8080/backend/",
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let mut json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json.as_object_mut().unwrap().remove("trace");
+        (json, text(&out.stderr))
+    };
+    let (from_script, _) = run(&script);
+    // The artifact carries the script: it runs from anywhere, without the .lua next to it.
+    let elsewhere = scratch("lua-moved").join("deployed.cwasm");
+    std::fs::copy(&cwasm, &elsewhere).unwrap();
+    let (from_artifact, trace) = run(&elsewhere);
+    assert!(trace.contains("loaded (precompiled)"), "{trace}");
+    assert_eq!(from_script, from_artifact);
+    let headers = from_artifact["client_response"]["headers"].to_string();
+    assert!(headers.contains("moc.elpmaxe.www"), "{headers}");
+
+    let bytes = std::fs::read(&elsewhere).unwrap();
+    let cut = scratch("lua-cut").join("cut.cwasm");
+    std::fs::write(&cut, &bytes[bytes.len() - 40..]).unwrap();
+    let out = tswasm(&[
+        "run",
+        cut.to_str().unwrap(),
+        "--request",
+        case.join("request.http").to_str().unwrap(),
+    ]);
+    assert_refused(&out, &cut, "");
+}
+
+#[test]
+fn script_errors_at_load_name_the_script_and_line() {
+    let dir = scratch("lua-bad");
+    let script = dir.join("broken.lua");
+    std::fs::write(
+        &script,
+        "function do_remap()\n  return 0\nend\nlocal x = = 1\n",
+    )
+    .unwrap();
+    let out = tswasm(&[
+        "run",
+        script.to_str().unwrap(),
+        "--request",
+        repo_root()
+            .join("examples/requests/simple.http")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("broken.lua:4:"), "{stderr}");
+    let missing = dir.join("missing.lua");
+    let request = repo_root().join("examples/requests/simple.http");
+    let out = tswasm(&[
+        "run",
+        missing.to_str().unwrap(),
+        "--request",
+        request.to_str().unwrap(),
+    ]);
+    assert_refused(&out, &missing, "No such file");
+}

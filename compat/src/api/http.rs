@@ -1,7 +1,7 @@
 //! `ts.http`: the transaction as a whole (local responses, cache, configuration overrides).
 
 use mlua::{Lua, Result, Table};
-use tswasm_guest_sdk::{CacheStatus, Txn};
+use tswasm_guest_sdk::{CacheStatus, RemapUrl, Txn, UrlPart};
 
 use super::unsupported;
 
@@ -266,6 +266,14 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     http.set(
         "get_cache_lookup_url",
         lua.create_function(|_, ()| Ok(txn()?.cache_key().ok()))?,
+    )?;
+    http.set(
+        "get_remap_from_url",
+        lua.create_function(|_, ()| Ok(txn()?.remap_url(RemapUrl::From, UrlPart::Url).ok()))?,
+    )?;
+    http.set(
+        "get_remap_to_url",
+        lua.create_function(|_, ()| Ok(txn()?.remap_url(RemapUrl::To, UrlPart::Url).ok()))?,
     )?;
 
     http.set(

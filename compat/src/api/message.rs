@@ -5,7 +5,7 @@
 //! missing message do nothing.
 
 use mlua::{Lua, Result, Table, Value};
-use tswasm_guest_sdk::{Fields, Message, Request, Response, UrlPart};
+use tswasm_guest_sdk::{Fields, Message, Request, Response, Txn, UrlPart};
 
 /// Header access to any message, named by its ABI id.
 #[derive(Clone, Copy)]
@@ -99,6 +99,17 @@ fn get_headers(lua: &Lua, fields: &dyn Fields) -> Result<Value> {
 }
 
 fn common(lua: &Lua, table: &Table, msg: Message) -> Result<()> {
+    table.set(
+        "get_version",
+        lua.create_function(move |_, ()| Ok(Msg(msg).version().ok()))?,
+    )?;
+    table.set(
+        "set_version",
+        lua.create_function(move |_, version: String| {
+            let _ = Msg(msg).set_version(&version);
+            Ok(())
+        })?,
+    )?;
     table.set("header", header_table(lua, msg)?)?;
     table.set("header_table", header_list_table(lua, msg)?)?;
     table.set(
@@ -161,6 +172,36 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
         lua.create_function(move |_, ()| Ok(request().port().ok().flatten()))?,
     )?;
     t.set("set_url_port", setter(UrlPart::Port)?)?;
+    if msg == Message::ClientRequest {
+        t.set("client_addr", client_addr(lua)?)?;
+    }
+    Ok(t)
+}
+
+/// `ts.client_request.client_addr`: `get_addr()` gives ip, port and the address family as tslua
+/// does (2 for IPv4, 10 for IPv6, Linux's AF_INET/AF_INET6).
+fn client_addr(lua: &Lua) -> Result<Table> {
+    let t = lua.create_table()?;
+    t.set(
+        "get_addr",
+        lua.create_function(|_, ()| {
+            let Some(txn) = Txn::current() else {
+                return Ok((None, None, None));
+            };
+            match (txn.client_ip(), txn.client_port()) {
+                (Ok(ip), Ok(port)) => Ok((
+                    Some(ip.to_string()),
+                    Some(port),
+                    Some(if ip.is_ipv4() { 2 } else { 10 }),
+                )),
+                _ => Ok((None, None, None)),
+            }
+        })?,
+    )?;
+    t.set(
+        "get_incoming_port",
+        super::unsupported(lua, "ts.client_request.client_addr.get_incoming_port")?,
+    )?;
     Ok(t)
 }
 
@@ -173,6 +214,19 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
         "get_status",
         lua.create_function(move |_, ()| Ok(response().status().ok()))?,
     )?;
+    if msg == Message::ClientResponse {
+        // tslua's error response: status and body sent instead of the normal response.
+        t.set(
+            "set_error_resp",
+            lua.create_function(|_, (status, body): (u16, Option<mlua::LuaString>)| {
+                let body = body.map(|b| b.as_bytes().to_vec()).unwrap_or_default();
+                if let Some(txn) = Txn::current() {
+                    let _ = txn.respond(status, &body);
+                }
+                Ok(())
+            })?,
+        )?;
+    }
     t.set(
         "set_status",
         lua.create_function(move |_, status: u16| {

@@ -181,6 +181,37 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
             lua.create_string(unescape_uri(&s.as_bytes()))
         })?,
     )?;
+    // Lua modules from (granted) directories; C modules never (see prelude.lua).
+    ts.set(
+        "add_package_path",
+        lua.create_function(|lua, path: String| {
+            let package: Table = lua.globals().get("package")?;
+            let current: String = package.get("path")?;
+            package.set("path", format!("{path};{current}"))
+        })?,
+    )?;
+    ts.set(
+        "add_package_cpath",
+        super::unsupported(
+            lua,
+            "ts.add_package_cpath (C modules cannot load in the wasm sandbox)",
+        )?,
+    )?;
+    for name in [
+        "fetch",
+        "fetch_multi",
+        "sleep",
+        "sleep_ms",
+        "host_lookup",
+        "schedule",
+        "say",
+        "flush",
+    ] {
+        ts.set(
+            name,
+            super::unsupported(lua, Box::leak(format!("ts.{name}").into_boxed_str()))?,
+        )?;
+    }
     ts.set(
         "stat_create",
         lua.create_function(|lua, (name, kind): (String, Option<i64>)| {

@@ -360,6 +360,10 @@ macro_rules! for_each_import {
             fn reason_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
             /// Sets a response's reason phrase.
             fn reason_set(msg: u32, ptr: u32, len: u32) -> i32;
+            /// The HTTP version of a message as text, e.g. `1.1`.
+            fn version_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// Sets the HTTP version (`1.0` or `1.1`).
+            fn version_set(msg: u32, ptr: u32, len: u32) -> i32;
 
             // ---- remap rule, client, cache ----
             /// A [`UrlPart`] of the matched remap rule's from or to URL ([`RemapUrl`]).

@@ -143,6 +143,17 @@ pub fn reason_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
     cx.call(|txn, mem| txn.reason_set(message(msg)?, &mem[reason]).map(|()| 0))
 }
 
+pub fn version_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+    cx.output(buf_ptr, buf_cap, |txn, _, out| {
+        txn.version_get(message(msg)?, out)
+    })
+}
+
+pub fn version_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
+    let version = cx.input(ptr, len)?;
+    cx.call(|txn, mem| txn.version_set(message(msg)?, &mem[version]).map(|()| 0))
+}
+
 /// HTTP status codes are three digits.
 pub(super) fn valid_status(status: u32) -> AbiResult<u16> {
     match status {

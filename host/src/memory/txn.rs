@@ -338,6 +338,28 @@ impl Transaction for MemoryTxn {
         Ok(())
     }
 
+    fn version_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        let version = match msg.is_request() {
+            true => &self.request(msg)?.version,
+            false => &self.response(msg)?.version,
+        };
+        out.extend_from_slice(version.trim_start_matches("HTTP/").as_bytes());
+        Ok(())
+    }
+
+    fn version_set(&mut self, msg: Message, version: &[u8]) -> AbiResult<()> {
+        let version = match version {
+            b"1.0" => "HTTP/1.0",
+            b"1.1" => "HTTP/1.1",
+            _ => return Err(Error::InvalidArgument),
+        };
+        match msg.is_request() {
+            true => self.request_mut(msg)?.version = version.into(),
+            false => self.response_mut(msg)?.version = version.into(),
+        }
+        Ok(())
+    }
+
     fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
         let rule = self.remap.as_ref().ok_or(Error::NotAvailable)?;
         match which {

@@ -114,7 +114,8 @@ fn chaos(seed: u64) -> (u32, u32) {
         let wide = (rng.next() as i64) << 20 | rng.next() as i64;
         // SAFETY (for the guest): every buffer lies inside `scratch`, which outlives the calls.
         let ret: i64 = unsafe {
-            match rng.next() % 44 {
+            // hook_failed is left out: it reports a script error by design.
+            match rng.next() % 48 {
                 // Empty tag and message: random bytes would only make noisy log lines
                 // (and warning-and-up levels turned invalid, so the test log stays readable).
                 0 => sys::log(if (3..=5).contains(&a) { a + 100 } else { a }, p1, 0, p2, 0).into(),
@@ -160,6 +161,10 @@ fn chaos(seed: u64) -> (u32, u32) {
                 40 => sys::stat_add(a, wide).into(),
                 41 => sys::stat_set(a, wide).into(),
                 42 => sys::stat_get(a, out).into(),
+                43 => sys::version_get(a, p1, l1).into(),
+                44 => sys::version_set(a, p1, l1).into(),
+                45 => sys::source_get(p1, l1).into(),
+                46 => sys::source_name_get(p1, l1).into(),
                 _ => sys::header_get(a, p1, l1, b, p2, l2).into(),
             }
         };

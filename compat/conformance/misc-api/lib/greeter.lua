@@ -1,0 +1,3 @@
+local M = {}
+function M.greet(who) return "hi " .. who end
+return M

@@ -156,6 +156,13 @@ fn main() {
         &guest("abi-probe"),
         settings(4, CacheDir::Off, &[]),
     );
+    let lua_script = root().join("examples/lua/cors-and-routing.lua");
+    let lua_cache = CacheDir::Path(root().join("target/bench/cache"));
+    let lua = load(
+        &engine,
+        &lua_script,
+        settings(4, lua_cache.clone(), &["https://app.example.com"]),
+    );
     let mut cases = vec![
         transaction_case("in-memory proxy, no plugin (baseline)", None, None),
         transaction_case(
@@ -170,6 +177,11 @@ fn main() {
             Some(rule),
         ),
         transaction_case("abi-probe: 7 hooks, ~90 host calls", Some(&probe), None),
+        transaction_case(
+            "Lua: cors-and-routing.lua, remap + 2 ts.hook closures",
+            Some(&lua),
+            Some(rule),
+        ),
     ];
     let medians = measure(&mut cases, 31, 2000);
     print_table(
@@ -224,6 +236,63 @@ fn main() {
     println!(
         "  => one more instance: {:.3} ms",
         per_instance.as_secs_f64() * 1e3
+    );
+    drop(cases);
+
+    // ---- loading a Lua script ----
+    let bundle = dir.join("cors-and-routing.cwasm");
+    std::fs::write(
+        &bundle,
+        tswasm::artifact::precompile(&compile_engine, &lua_script).unwrap(),
+    )
+    .unwrap();
+    let args = ["https://app.example.com"];
+    let mut cases = vec![
+        Case {
+            name: "bundled .cwasm + 1 state (baseline)".into(),
+            run: Box::new(|| drop(load(&engine, &bundle, settings(1, CacheDir::Off, &args)))),
+        },
+        Case {
+            name: "bundled .cwasm + 16 states".into(),
+            run: Box::new(|| drop(load(&engine, &bundle, settings(16, CacheDir::Off, &args)))),
+        },
+        Case {
+            name: ".lua, guest from the compile cache + 1 state".into(),
+            run: Box::new(|| {
+                drop(load(
+                    &engine,
+                    &lua_script,
+                    settings(1, lua_cache.clone(), &args),
+                ))
+            }),
+        },
+        Case {
+            name: ".lua, guest from the compile cache + 16 states".into(),
+            run: Box::new(|| {
+                drop(load(
+                    &engine,
+                    &lua_script,
+                    settings(16, lua_cache.clone(), &args),
+                ))
+            }),
+        },
+        Case {
+            name: ".lua, guest compiled at load + 1 state".into(),
+            run: Box::new(|| {
+                drop(load(
+                    &engine,
+                    &lua_script,
+                    settings(1, CacheDir::Off, &args),
+                ))
+            }),
+        },
+    ];
+    let medians = measure(&mut cases, 5, 2);
+    print_table("Loading a Lua script (per load)", &cases, &medians, "ms");
+    let per_state = medians[1].saturating_sub(medians[0]) / 15;
+    println!(
+        "  => one more Lua state (instance start, libraries opened, script loaded): {:.3} ms",
+        per_state.as_secs_f64() * 1e3
     );
     println!("\nmachine: {} cores; medians of interleaved rounds; ratios are to the first row of each table", std::thread::available_parallelism().map_or(0, |n| n.get()));
 }

@@ -111,6 +111,10 @@ fn common(lua: &Lua, table: &Table, msg: Message) -> Result<()> {
         })?,
     )?;
     table.set("header", header_table(lua, msg)?)?;
+    table.set(
+        "get_header_block",
+        super::unsupported(lua, "get_header_block")?,
+    )?;
     table.set("header_table", header_list_table(lua, msg)?)?;
     table.set(
         "get_headers",
@@ -172,8 +176,29 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
         lua.create_function(move |_, ()| Ok(request().port().ok().flatten()))?,
     )?;
     t.set("set_url_port", setter(UrlPart::Port)?)?;
+    t.set(
+        "get_pristine_url",
+        super::unsupported(lua, "get_pristine_url")?,
+    )?;
     if msg == Message::ClientRequest {
         t.set("client_addr", client_addr(lua)?)?;
+    }
+    if msg == Message::ServerRequest {
+        let server_addr = lua.create_table()?;
+        for name in [
+            "get_addr",
+            "get_ip",
+            "get_port",
+            "set_addr",
+            "get_outgoing_addr",
+            "get_nexthop_addr",
+        ] {
+            server_addr.set(
+                name,
+                super::unsupported(lua, format!("ts.server_request.server_addr.{name}"))?,
+            )?;
+        }
+        t.set("server_addr", server_addr)?;
     }
     Ok(t)
 }
@@ -214,6 +239,16 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
         "get_status",
         lua.create_function(move |_, ()| Ok(response().status().ok()))?,
     )?;
+    if msg == Message::ServerResponse {
+        t.set(
+            "is_cacheable",
+            super::unsupported(lua, "ts.server_response.is_cacheable")?,
+        )?;
+        t.set(
+            "get_maxage",
+            super::unsupported(lua, "ts.server_response.get_maxage")?,
+        )?;
+    }
     if msg == Message::ClientResponse {
         // tslua's error response: status and body sent instead of the normal response.
         t.set(

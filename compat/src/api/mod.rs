@@ -48,7 +48,8 @@ const OTHER_CONSTANTS: &[(&str, i32)] = &[
 ];
 
 /// Raises tslua's tier-2 and unknown operations as a clear error at the call.
-pub fn unsupported(lua: &Lua, name: &'static str) -> Result<Function> {
+pub fn unsupported(lua: &Lua, name: impl Into<String>) -> Result<Function> {
+    let name = name.into();
     lua.create_function(move |_, _: mlua::MultiValue| -> Result<()> {
         Err(mlua::Error::runtime(format!(
             "not supported by tswasm: {name}"

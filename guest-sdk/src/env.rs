@@ -70,6 +70,12 @@ pub fn hook_failed(message: &str) {
     unsafe { sys::hook_failed(p, l) };
 }
 
+/// A fact about the proxy (its configuration directory, version, ...), if it has one.
+pub fn proxy_info(key: crate::ProxyInfo) -> Option<String> {
+    // SAFETY: the host checks the buffer range.
+    read_string(|p, c| unsafe { sys::proxy_info_get(key.raw(), p, c) }).ok()
+}
+
 /// Wall-clock time in nanoseconds since the Unix epoch.
 pub fn now_ns() -> i64 {
     // SAFETY: no pointers.

@@ -4,7 +4,9 @@
 //! call and manages its own buffers.
 #![allow(unused_imports)] // the enums are named by the imports' docs
 
-use tswasm_abi::{CacheStatus, Error, Hook, LogLevel, Message, RemapUrl, StatKind, UrlPart};
+use tswasm_abi::{
+    CacheStatus, Error, Hook, LogLevel, Message, ProxyInfo, RemapUrl, StatKind, UrlPart,
+};
 
 macro_rules! declare_imports {
     (module = $module:literal; $( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty; )*) => {

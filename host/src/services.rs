@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use tswasm_abi::{Error, LogLevel, StatKind};
+use tswasm_abi::{Error, LogLevel, ProxyInfo, StatKind};
 
 use crate::txn::AbiResult;
 
@@ -29,11 +29,14 @@ pub trait Services: Send + Sync {
     fn stat_set(&self, id: u32, value: i64) -> AbiResult<()>;
     /// The current value; `NotFound` for an unknown id.
     fn stat_get(&self, id: u32) -> AbiResult<i64>;
+    /// A fact about the proxy; `None` if it has no such thing.
+    fn proxy_info(&self, key: ProxyInfo) -> Option<String>;
 }
 
 /// Logs to stderr and keeps statistics in memory.
 pub struct LocalServices {
     min_level: LogLevel,
+    process_uuid: String,
     stats: RwLock<StatTable>,
     /// One writer at a time, so lines from different threads do not interleave.
     stderr: Mutex<()>,
@@ -50,6 +53,7 @@ impl LocalServices {
     pub fn new(min_level: LogLevel) -> LocalServices {
         LocalServices {
             min_level,
+            process_uuid: random_uuid(),
             stats: RwLock::default(),
             stderr: Mutex::new(()),
         }
@@ -116,9 +120,56 @@ impl Services for LocalServices {
         self.with_stat(id, |v| v.store(value, Ordering::Relaxed))
     }
 
+    /// A stand-alone run has no Traffic Server: the directories are those of Debian's package, so
+    /// scripts that build paths from them behave as they would there.
+    fn proxy_info(&self, key: ProxyInfo) -> Option<String> {
+        Some(match key {
+            ProxyInfo::ConfigDir => "/etc/trafficserver".into(),
+            ProxyInfo::InstallDir => "/usr".into(),
+            ProxyInfo::RuntimeDir => "/run/trafficserver".into(),
+            ProxyInfo::PluginDir => "/usr/lib/trafficserver/modules".into(),
+            ProxyInfo::Version => {
+                concat!("tswasm ", env!("CARGO_PKG_VERSION"), " (no Traffic Server)").into()
+            }
+            ProxyInfo::ProcessUuid => self.process_uuid.clone(),
+        })
+    }
+
     fn stat_get(&self, id: u32) -> AbiResult<i64> {
         self.with_stat(id, |v| v.load(Ordering::Relaxed))
     }
+}
+
+/// A version-4 UUID from the standard library's per-process random hash keys.
+fn random_uuid() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let word = || {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        h.finish()
+    };
+    let bytes: Vec<u8> = word()
+        .to_be_bytes()
+        .into_iter()
+        .chain(word().to_be_bytes())
+        .collect();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    // Version 4 and the RFC 4122 variant bits.
+    let variant = ["8", "9", "a", "b"][(bytes[8] & 3) as usize];
+    format!(
+        "{}-{}-4{}-{}{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        variant,
+        &hex[17..20],
+        &hex[20..32]
+    )
 }
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ impl Services for Recording {
     fn stat_get(&self, id: u32) -> AbiResult<i64> {
         self.stats.stat_get(id)
     }
+    fn proxy_info(&self, key: tswasm::abi_types::ProxyInfo) -> Option<String> {
+        self.stats.proxy_info(key)
+    }
 }
 
 fn cases_dir() -> PathBuf {

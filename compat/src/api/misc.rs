@@ -7,7 +7,7 @@ use mlua::{Lua, Result, Table, Value, Variadic};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use tswasm_guest_sdk::env::{self, Stat};
-use tswasm_guest_sdk::{LogLevel, StatKind};
+use tswasm_guest_sdk::{LogLevel, ProxyInfo, StatKind};
 
 /// tslua's debug tag when a script gives none.
 const DEFAULT_TAG: &str = "ts_lua";
@@ -104,6 +104,10 @@ fn hmac_fn<M: Mac + hmac::digest::KeyInit>(lua: &Lua) -> Result<mlua::Function> 
         mac.update(&data.as_bytes());
         Ok(Some(hex(&mac.finalize().into_bytes())))
     })
+}
+
+fn info_fn(lua: &Lua, key: ProxyInfo) -> Result<mlua::Function> {
+    lua.create_function(move |_, ()| Ok(env::proxy_info(key)))
 }
 
 fn stat_table(lua: &Lua, stat: Stat) -> Result<Table> {
@@ -203,8 +207,17 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     }
     ts.set("mgmt", mgmt)?;
     let process = lua.create_table()?;
-    process.set("uuid", super::unsupported(lua, "ts.process.uuid")?)?;
+    process.set("uuid", info_fn(lua, ProxyInfo::ProcessUuid)?)?;
     ts.set("process", process)?;
+    for (name, key) in [
+        ("get_config_dir", ProxyInfo::ConfigDir),
+        ("get_install_dir", ProxyInfo::InstallDir),
+        ("get_runtime_dir", ProxyInfo::RuntimeDir),
+        ("get_plugin_dir", ProxyInfo::PluginDir),
+        ("get_traffic_server_version", ProxyInfo::Version),
+    ] {
+        ts.set(name, info_fn(lua, key)?)?;
+    }
     for name in [
         "fetch",
         "fetch_multi",
@@ -214,12 +227,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "schedule",
         "say",
         "flush",
-        // Not yet mapped onto the ABI (see MIGRATING.md).
-        "get_config_dir",
-        "get_install_dir",
-        "get_runtime_dir",
-        "get_plugin_dir",
-        "get_traffic_server_version",
     ] {
         ts.set(name, super::unsupported(lua, format!("ts.{name}"))?)?;
     }

@@ -259,6 +259,24 @@ abi_enum! {
 }
 
 abi_enum! {
+    /// Facts about the proxy a plugin may ask for (tslua's `ts.get_config_dir()` and friends).
+    pub enum ProxyInfo: u32 {
+        /// The proxy's configuration directory (e.g. `/etc/trafficserver`).
+        ConfigDir = 0 => "config-dir",
+        /// Where the proxy is installed.
+        InstallDir = 1 => "install-dir",
+        /// The proxy's runtime directory (sockets, pid files).
+        RuntimeDir = 2 => "runtime-dir",
+        /// Where the proxy's plugins are installed.
+        PluginDir = 3 => "plugin-dir",
+        /// The proxy's version string.
+        Version = 4 => "version",
+        /// A UUID for this proxy process, fixed for its life.
+        ProcessUuid = 5 => "process-uuid",
+    }
+}
+
+abi_enum! {
     /// Error codes returned (negated) by host functions.
     pub enum Error: i32 {
         /// The header, argument, statistic or setting does not exist.
@@ -413,6 +431,10 @@ macro_rules! for_each_import {
             fn stat_set(id: u32, value: i64) -> i32;
             /// Writes the statistic's value to the `i64` at `out_ptr`.
             fn stat_get(id: u32, out_ptr: u32) -> i32;
+
+            // ---- the proxy ----
+            /// A [`ProxyInfo`] fact as text; `NotFound` if the proxy has no such thing.
+            fn proxy_info_get(key: u32, buf_ptr: u32, buf_cap: u32) -> i32;
         }
     };
 }

@@ -1,6 +1,6 @@
 //! Host functions that do not need a transaction: logging, time, plugin arguments, statistics.
 
-use tswasm_abi::{Error, LogLevel, StatKind};
+use tswasm_abi::{Error, LogLevel, ProxyInfo, StatKind};
 use wasmtime::Result;
 
 use super::cx::{code, Cx};
@@ -78,6 +78,17 @@ pub fn hook_failed(cx: Cx, msg_ptr: u32, msg_len: u32) -> Result<i32> {
     let msg = cx.input(msg_ptr, msg_len)?;
     let message = String::from_utf8_lossy(&cx.mem[msg]).into_owned();
     Ok(code(cx.state.call.report_failure(message).map(|()| 0)))
+}
+
+pub fn proxy_info_get(cx: Cx, key: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+    let value = ProxyInfo::from_raw(key)
+        .ok_or(Error::InvalidArgument)
+        .and_then(|key| cx.state.services.proxy_info(key).ok_or(Error::NotFound));
+    cx.output_bytes(
+        buf_ptr,
+        buf_cap,
+        value.as_deref().map(str::as_bytes).map_err(|e| *e),
+    )
 }
 
 pub fn stat_create(cx: Cx, name_ptr: u32, name_len: u32, kind: u32) -> Result<i32> {

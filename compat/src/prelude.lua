@@ -49,6 +49,41 @@ os.tmpname = unsupported("os.tmpname", "no writable files in the sandbox")
 io.popen = unsupported("io.popen", "no processes in the sandbox")
 io.tmpfile = unsupported("io.tmpfile", "no writable files in the sandbox")
 
+-- ts.http.intercept / server_intercept: the handler runs right after the hook that asked for it and
+-- writes a complete raw HTTP response with ts.say; tswasm then serves it to the client (intercept) or
+-- in place of the origin (server_intercept). ts.flush has nothing to flush: the response is sent whole.
+local pending, said
+local select, unpack, xpcall, traceback, concat = select, unpack, xpcall, debug.traceback, table.concat
+local function intercept_with(kind)
+  return function(handler, ...)
+    if type(handler) ~= 'function' then
+      error('bad argument #1 to intercept (function expected, got ' .. type(handler) .. ')', 2)
+    end
+    pending = { kind = kind, handler = handler, n = select('#', ...), ... }
+  end
+end
+ts.http.intercept = intercept_with(0)
+ts.http.server_intercept = intercept_with(1)
+ts.say = function(data)
+  if not said then error('ts.say is only available in an intercept handler', 2) end
+  said[#said + 1] = tostring(data)
+end
+ts.flush = function() end
+
+-- The guest calls this after every hook function: it runs a pending intercept handler and returns
+-- the intercept kind and the response it wrote, or nothing.
+local function run_intercept()
+  local p = pending
+  pending = nil
+  if not p then return nil end
+  said = {}
+  local ok, err = xpcall(function() return p.handler(unpack(p, 1, p.n)) end, traceback)
+  local response = concat(said)
+  said = nil
+  if not ok then error(err, 0) end
+  return p.kind, response
+end
+
 -- Errors raised by tswasm's own (Rust) API functions reach scripts as strings with the caller's
 -- "script.lua:LINE:" in front, exactly like tslua's C functions' errors, so code that inspects a
 -- pcall error (string.match(err, ...)) keeps working.
@@ -75,3 +110,5 @@ local function wrap_all(t)
 end
 wrap_all(ts)
 wrap_all(bit)
+
+return run_intercept

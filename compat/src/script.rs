@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
-use tswasm_guest_sdk::{env, Action, Hook, HookSet, RemapStatus, Txn};
+use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, RemapStatus, Txn};
 
 use crate::api;
 
@@ -64,6 +64,8 @@ pub struct Script {
     txn_env_meta: Table,
     /// Runs a hook function under `xpcall` with a traceback handler the script cannot replace.
     protected_call: Function,
+    /// Runs the handler of a `ts.http.intercept` the last hook function asked for (prelude.lua).
+    run_intercept: Function,
     hooks: HookSet,
     txns: HashMap<u64, TxnState>,
 }
@@ -98,9 +100,10 @@ impl Script {
         let base = lua.globals();
         base.set("bit", crate::bit::create(&lua)?)?;
         api::install(&lua, &base)?;
-        lua.load(include_str!("prelude.lua"))
+        let run_intercept: Function = lua
+            .load(include_str!("prelude.lua"))
             .set_name("=tswasm prelude")
-            .exec()?;
+            .eval()?;
 
         let script_env = lua.create_table()?;
         script_env.set("_G", &script_env)?;
@@ -148,6 +151,7 @@ impl Script {
             script_env,
             txn_env_meta,
             protected_call,
+            run_intercept,
             hooks,
             txns: HashMap::new(),
         })
@@ -235,7 +239,25 @@ impl Script {
         };
         set(Value::Table(env.clone()), Value::Table(ctx.clone()));
         let result = self.protected_call.call::<(bool, Value)>(f);
+        let intercept = self
+            .run_intercept
+            .call::<(Option<u32>, Option<mlua::LuaString>)>(());
         set(Value::Nil, Value::Nil);
+        match intercept {
+            Ok((Some(kind), Some(response))) => {
+                let served = Intercept::from_raw(kind)
+                    .zip(Txn::current())
+                    .map(|(kind, txn)| txn.intercept(kind, &response.as_bytes()));
+                if let Some(Err(e)) = served {
+                    env::hook_failed(&format!(
+                        "{}: intercept handler: its response is not valid HTTP ({e})",
+                        self.name
+                    ));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => env::hook_failed(&format!("{}: intercept handler: {}", self.name, clean(&e))),
+        }
         match result {
             Ok((true, ret)) => Some(ret),
             Ok((false, message)) => {

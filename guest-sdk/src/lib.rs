@@ -39,8 +39,8 @@ mod txn;
 
 pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
-    Action, CacheStatus, Error, Hook, HookSet, LogLevel, Message, ProxyInfo, RemapStatus, RemapUrl,
-    StatKind, UrlPart, ABI_VERSION,
+    Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, ProxyInfo,
+    RemapStatus, RemapUrl, StatKind, UrlPart, ABI_VERSION,
 };
 pub use txn::Txn;
 

@@ -5,7 +5,7 @@
 #![allow(unused_imports)] // the enums are named by the imports' docs
 
 use tswasm_abi::{
-    CacheStatus, Error, Hook, LogLevel, Message, ProxyInfo, RemapUrl, StatKind, UrlPart,
+    CacheStatus, Error, Hook, Intercept, LogLevel, Message, ProxyInfo, RemapUrl, StatKind, UrlPart,
 };
 
 macro_rules! declare_imports {

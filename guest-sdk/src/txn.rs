@@ -122,6 +122,13 @@ impl Txn {
         status(unsafe { sys::respond_header_add(np, nl, vp, vl) }).map(drop)
     }
 
+    /// Serves a raw HTTP response made by the plugin, to the client or in place of the origin.
+    pub fn intercept(&self, kind: crate::Intercept, response: &[u8]) -> Result<(), Error> {
+        let (p, l) = raw(response);
+        // SAFETY: as above.
+        status(unsafe { sys::intercept(kind.raw(), p, l) }).map(drop)
+    }
+
     /// A per-transaction integer setting, by Traffic Server record name.
     pub fn config_int(&self, name: &str) -> Result<i64, Error> {
         let (p, l) = raw(name.as_bytes());

@@ -10,7 +10,7 @@
 
 use std::net::SocketAddr;
 
-pub use tswasm_abi::{CacheStatus, Error, Message, RemapUrl, UrlPart};
+pub use tswasm_abi::{CacheStatus, Error, Intercept, Message, RemapUrl, UrlPart};
 
 /// What a [`Transaction`] or [`crate::services::Services`] method returns: `Err` is the code the guest
 /// gets back.
@@ -95,6 +95,9 @@ pub trait Transaction {
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()>;
     /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`].
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;
+    /// Serve a raw HTTP/1.x response the plugin made, to the client or in place of the origin;
+    /// `InvalidArgument` if it does not parse.
+    fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()>;
 
     // ---- per-transaction overrides of the proxy's configuration, by record name ----
     /// An integer record, e.g. `proxy.config.http.cache.http`. An unknown record is `NotFound`, a

@@ -336,8 +336,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "is_internal_request",
         "is_aborted",
         "get_client_protocol_stack",
-        "intercept",
-        "server_intercept",
         "cntl_get",
         "cntl_set",
         "milestone_get",

@@ -259,6 +259,16 @@ abi_enum! {
 }
 
 abi_enum! {
+    /// Who a plugin-made response is served to (tslua's `ts.http.intercept` and `server_intercept`).
+    pub enum Intercept: u32 {
+        /// The response goes to the client; the origin is not contacted.
+        Client = 0 => "client",
+        /// The response stands in for the origin's.
+        Server = 1 => "server",
+    }
+}
+
+abi_enum! {
     /// Facts about the proxy a plugin may ask for (tslua's `ts.get_config_dir()` and friends).
     pub enum ProxyInfo: u32 {
         /// The proxy's configuration directory (e.g. `/etc/trafficserver`).
@@ -405,6 +415,11 @@ macro_rules! for_each_import {
             fn respond(status: u32, body_ptr: u32, body_len: u32) -> i32;
             /// Adds a header field to the local response set by `respond`.
             fn respond_header_add(name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
+            /// Serves a complete raw HTTP/1.x response (status line, headers, body) made by the plugin:
+            /// [`Intercept::Client`] answers the client with it; [`Intercept::Server`] stands in for the
+            /// origin (read-response hooks and caching apply as to an origin's response).
+            /// `InvalidArgument` if the bytes are not an HTTP response.
+            fn intercept(kind: u32, ptr: u32, len: u32) -> i32;
 
             // ---- per-transaction configuration overrides (by Traffic Server record name) ----
             /// Writes the integer setting to the `i64` at `out_ptr`.

@@ -1,7 +1,7 @@
 //! Host functions about the transaction as a whole: identity, hooks, remap rule, client, cache,
 //! local responses and configuration overrides.
 
-use tswasm_abi::{CacheStatus, Error, Hook, RemapUrl, UrlPart};
+use tswasm_abi::{CacheStatus, Error, Hook, Intercept, RemapUrl, UrlPart};
 use wasmtime::Result;
 
 use super::cx::{code, Cx};
@@ -74,6 +74,14 @@ pub fn cache_key_set(cx: Cx, ptr: u32, len: u32) -> Result<i32> {
 pub fn respond(cx: Cx, status: u32, body_ptr: u32, body_len: u32) -> Result<i32> {
     let body = cx.input(body_ptr, body_len)?;
     cx.call(|txn, mem| txn.respond(valid_status(status)?, &mem[body]).map(|()| 0))
+}
+
+pub fn intercept(cx: Cx, kind: u32, ptr: u32, len: u32) -> Result<i32> {
+    let response = cx.input(ptr, len)?;
+    cx.call(|txn, mem| {
+        let kind = Intercept::from_raw(kind).ok_or(Error::InvalidArgument)?;
+        txn.intercept(kind, &mem[response]).map(|()| 0)
+    })
 }
 
 pub fn respond_header_add(

@@ -127,7 +127,11 @@ impl Run<'_, '_, '_> {
         self.step(txn, Hook::OsDns)?;
         txn.server_request = Some(self.server_request(txn));
         self.step(txn, Hook::SendRequest)?;
-        let response = origin(txn.server_request.as_ref().expect("set above"));
+        // A server intercept stands in for the origin, which is then not contacted.
+        let response = match txn.server_intercept.take() {
+            Some(response) => response,
+            None => origin(txn.server_request.as_ref().expect("set above")),
+        };
         txn.server_response = Some(response);
         self.step(txn, Hook::ReadResponse)?;
         txn.client_response = txn.server_response.clone();

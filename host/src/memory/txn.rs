@@ -7,7 +7,9 @@ use tswasm_abi::Hook;
 
 use super::message::{Headers, Request, Response};
 use super::url::Url;
-use crate::txn::{AbiResult, CacheStatus, Error, Message, RemapUrl, Transaction, UrlPart};
+use crate::txn::{
+    AbiResult, CacheStatus, Error, Intercept, Message, RemapUrl, Transaction, UrlPart,
+};
 
 /// The rule a request matched in remap.config: `map FROM TO`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +92,8 @@ pub struct MemoryTxn {
     pub cache_key: Option<Vec<u8>>,
     /// A response a plugin asked to answer with, not yet sent.
     pub local_response: Option<Response>,
+    /// A response a plugin made to stand in for the origin's (`Intercept::Server`).
+    pub server_intercept: Option<Response>,
     /// Configuration records by name: a few defaults, plus whatever plugins set.
     pub config: BTreeMap<String, ConfigValue>,
 }
@@ -131,6 +135,7 @@ impl MemoryTxn {
             cache_status: None,
             cache_key: None,
             local_response: None,
+            server_intercept: None,
             config,
         }
     }
@@ -407,6 +412,15 @@ impl Transaction for MemoryTxn {
 
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()> {
         self.local_response = Some(Response::local(status, body));
+        Ok(())
+    }
+
+    fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()> {
+        let response = Response::parse(response).map_err(|_| Error::InvalidArgument)?;
+        match kind {
+            Intercept::Client => self.local_response = Some(response),
+            Intercept::Server => self.server_intercept = Some(response),
+        }
         Ok(())
     }
 

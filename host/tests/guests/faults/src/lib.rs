@@ -115,7 +115,7 @@ fn chaos(seed: u64) -> (u32, u32) {
         // SAFETY (for the guest): every buffer lies inside `scratch`, which outlives the calls.
         let ret: i64 = unsafe {
             // hook_failed is left out: it reports a script error by design.
-            match rng.next() % 49 {
+            match rng.next() % 50 {
                 // Empty tag and message: random bytes would only make noisy log lines
                 // (and warning-and-up levels turned invalid, so the test log stays readable).
                 0 => sys::log(if (3..=5).contains(&a) { a + 100 } else { a }, p1, 0, p2, 0).into(),
@@ -166,6 +166,7 @@ fn chaos(seed: u64) -> (u32, u32) {
                 45 => sys::source_get(p1, l1).into(),
                 46 => sys::source_name_get(p1, l1).into(),
                 47 => sys::proxy_info_get(a, p1, l1).into(),
+                48 => sys::intercept(a, p1, l1).into(),
                 _ => sys::header_get(a, p1, l1, b, p2, l2).into(),
             }
         };

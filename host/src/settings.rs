@@ -32,7 +32,7 @@ pub enum CacheDir {
 pub struct Settings {
     /// Instances per plugin (tslua's "states"); transactions are spread over them.
     pub states: usize,
-    /// CPU time one hook call may take before it is interrupted.
+    /// How long one hook call may run (wall-clock time, as epochs advance) before it is interrupted.
     pub deadline: Duration,
     /// Linear memory one instance may grow to, in bytes.
     pub memory_limit: usize,

@@ -72,10 +72,12 @@ ts.flush = function() end
 
 -- The guest calls this after every hook function: it runs a pending intercept handler and returns
 -- the intercept kind and the response it wrote, or nothing.
-local function run_intercept()
+-- Called with `false` before each hook function, it discards a handler asked for outside that hook
+-- (at load, or inside another handler), which has no transaction to answer.
+local function run_intercept(run)
   local p = pending
   pending = nil
-  if not p then return nil end
+  if not p or not run then return nil end
   said = {}
   local ok, err = xpcall(function() return p.handler(unpack(p, 1, p.n)) end, traceback)
   local response = concat(said)
@@ -94,7 +96,8 @@ local function pass(ok, ...)
   if type(err) ~= 'string' then err = tostring(err) end
   -- mlua appends a Rust-side traceback; tslua's errors are the message alone.
   err = err:gsub('^runtime error: ', ''):gsub('\nstack traceback:.*$', '')
-  error(err, 2)
+  -- Level 3: `pass` runs as a tail call of the wrapper, so the script's frame is one further up.
+  error(err, 3)
 end
 local wrapped = {}
 local function wrap_all(t)

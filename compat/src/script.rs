@@ -1,11 +1,11 @@
 //! tslua's programming model around one loaded script.
 //!
 //! The environments are tslua's: the state's base globals hold the libraries and `ts`; the script runs
-//! in its own table whose lookups fall back to them (so its functions' globals live there, per state,
-//! as in tslua); each transaction gets a fresh globals table (`_G` inside a hook's `ts.hook`
-//! closures and for `_G.x` writes) whose lookups fall back to the script's table. Closures registered
-//! with `ts.hook` are stored in that per-transaction table under tslua's names (`do_send_response`,
-//! ...), so they never leak into another transaction.
+//! in its own table whose lookups fall back to them, so its functions (and the closures they create)
+//! read and write globals there, per state, as in tslua. Each transaction also gets a fresh table
+//! whose lookups fall back to the script's table: tslua's per-transaction thread globals, where the
+//! closures registered with `ts.hook` are kept under tslua's names (`do_send_response`, ...), so they
+//! never leak into another transaction.
 
 use std::collections::HashMap;
 
@@ -182,9 +182,10 @@ impl Script {
             let Ok(Value::Function(f)) = table.raw_get::<Value>(name) else {
                 continue;
             };
-            match self.call(&env, &ctx, name, f) {
-                Some(ret) if number(&ret).is_some_and(|n| n != 0.0) => action = Action::Error,
-                _ => {}
+            let ret = self.call(&env, &ctx, name, f);
+            // tslua ignores do_os_response's return value (TSRemapOSResponse has none).
+            if name != "do_os_response" && ret.as_ref().and_then(number).is_some_and(|n| n != 0.0) {
+                action = Action::Error;
             }
         }
         action
@@ -239,10 +240,11 @@ impl Script {
             let _ = self.lua.set_named_registry_value(CURRENT_CTX, ctx);
         };
         set(Value::Table(env.clone()), Value::Table(ctx.clone()));
+        let _ = self.run_intercept.call::<()>(false);
         let result = self.protected_call.call::<(bool, Value)>(f);
         let intercept = self
             .run_intercept
-            .call::<(Option<u32>, Option<mlua::LuaString>)>(());
+            .call::<(Option<u32>, Option<mlua::LuaString>)>(true);
         set(Value::Nil, Value::Nil);
         match intercept {
             Ok((Some(kind), Some(response))) => {

@@ -51,6 +51,13 @@ pub trait Fields {
         status(unsafe { sys::version_set(self.message().raw(), p, l) }).map(drop)
     }
 
+    /// As [`Fields::set_header`], for values that are bytes rather than text.
+    fn set_header_bytes(&self, name: &str, value: &[u8]) -> Result<(), Error> {
+        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value));
+        // SAFETY: as above.
+        status(unsafe { sys::header_set(self.message().raw(), np, nl, vp, vl) }).map(drop)
+    }
+
     /// Replaces every field named `name` by one with `value`.
     fn set_header(&self, name: &str, value: &str) -> Result<(), Error> {
         let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));

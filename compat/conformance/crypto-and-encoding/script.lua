@@ -7,7 +7,7 @@ function do_global_send_response()
   h['X-Hmac'] = ts.hmac_sha256('6b6579', 'The quick brown fox jumps over the lazy dog')
   h['X-B64'] = ts.base64_encode('hello, world')
   h['X-Unb64'] = ts.base64_decode('aGVsbG8sIHdvcmxk')
-  h['X-Escape'] = ts.escape_uri('a b/c?d=é')
+  h['X-Escape'] = ts.escape_uri('a b/c?d=é~')
   h['X-Unescape'] = ts.unescape_uri('a%20b%2Fc')
   return 0
 end

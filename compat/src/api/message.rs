@@ -17,15 +17,15 @@ impl Fields for Msg {
     }
 }
 
-/// A header value as tslua takes it: strings as they are, numbers formatted by Lua.
-fn text(lua: &Lua, value: &Value) -> Result<Option<String>> {
+/// A header value as tslua takes it: strings byte for byte, numbers formatted by Lua.
+fn bytes(lua: &Lua, value: &Value) -> Result<Option<Vec<u8>>> {
     Ok(match value {
         Value::Nil => None,
-        Value::String(s) => Some(s.to_str()?.to_string()),
+        Value::String(s) => Some(s.as_bytes().to_vec()),
         Value::Integer(_) | Value::Number(_) => lua
             .coerce_string(value.clone())?
-            .map(|s| s.to_string_lossy()),
-        Value::Boolean(b) => Some(b.to_string()),
+            .map(|s| s.as_bytes().to_vec()),
+        Value::Boolean(b) => Some(b.to_string().into_bytes()),
         other => {
             return Err(mlua::Error::runtime(format!(
                 "header value must be a string, got {}",
@@ -35,10 +35,19 @@ fn text(lua: &Lua, value: &Value) -> Result<Option<String>> {
     })
 }
 
-/// Every field of that name, joined with "," (multiple fields mean one comma-separated value).
-fn joined(fields: &dyn Fields, name: &str) -> Option<String> {
-    let values = fields.header_all(name);
-    (!values.is_empty()).then(|| values.join(","))
+/// Like [`bytes`], for arguments that must be text (methods, URL parts).
+fn text(lua: &Lua, value: &Value) -> Result<Option<String>> {
+    Ok(bytes(lua, value)?.map(|b| String::from_utf8_lossy(&b).into_owned()))
+}
+
+/// Every field of that name, byte for byte, joined with "," (repeated fields are one comma-separated
+/// value, as tslua reads them).
+fn joined(msg: Message, name: &str) -> Option<Vec<u8>> {
+    let count = Msg(msg).header_count(name);
+    let values: Vec<Vec<u8>> = (0..count)
+        .filter_map(|i| tswasm_guest_sdk::http::header_bytes(msg, name, i).ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(&b","[..]))
 }
 
 /// The `header` table: `h.Name` reads, `h.Name = v` replaces, `h.Name = nil` removes.
@@ -47,14 +56,19 @@ fn header_table(lua: &Lua, msg: Message) -> Result<Table> {
     let meta = lua.create_table()?;
     meta.set(
         "__index",
-        lua.create_function(move |_, (_, name): (Value, String)| Ok(joined(&Msg(msg), &name)))?,
+        lua.create_function(
+            move |lua, (_, name): (Value, String)| match joined(msg, &name) {
+                Some(value) => Ok(Value::String(lua.create_string(value)?)),
+                None => Ok(Value::Nil),
+            },
+        )?,
     )?;
     meta.set(
         "__newindex",
         lua.create_function(move |lua, (_, name, value): (Value, String, Value)| {
             let fields = Msg(msg);
-            match text(lua, &value)? {
-                Some(value) => drop(fields.set_header(&name, &value)),
+            match bytes(lua, &value)? {
+                Some(value) => drop(fields.set_header_bytes(&name, &value)),
                 None => drop(fields.remove_header(&name)),
             }
             Ok(())

@@ -12,6 +12,11 @@ use tswasm_guest_sdk::{LogLevel, ProxyInfo, StatKind};
 /// tslua's debug tag when a script gives none.
 const DEFAULT_TAG: &str = "ts_lua";
 
+/// A string argument's bytes; tslua treats `nil` as the empty string.
+fn bytes(s: &Option<mlua::LuaString>) -> Vec<u8> {
+    s.as_ref().map_or(Vec::new(), |s| s.as_bytes().to_vec())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -40,14 +45,16 @@ fn log_fn(lua: &Lua, level: LogLevel) -> Result<mlua::Function> {
     })
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters, as tslua's escape_uri does.
-fn escape_uri(s: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len());
+/// Percent-encodes as tslua's `ts.escape_uri` (Traffic Server's default URL escape map): control
+/// characters, space, `"#%<>[\]^` and backtick, `{|}~` and DEL; everything else, including `/?=&:;`
+/// and bytes from 0x80, stays as it is.
+fn escape_uri(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
     for &b in s {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
+        if b < 0x20 || b == 0x7f || b" \"#%<>[\\]^`{|}~".contains(&b) {
+            out.extend_from_slice(format!("%{b:02X}").as_bytes());
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push(b);
         }
     }
     out
@@ -79,11 +86,13 @@ fn unescape_uri(s: &[u8]) -> Vec<u8> {
 fn digest_fns<D: Digest>(lua: &Lua, ts: &Table, name: &str) -> Result<()> {
     ts.set(
         name,
-        lua.create_function(|_, s: mlua::LuaString| Ok(hex(&D::digest(s.as_bytes()))))?,
+        lua.create_function(|_, s: Option<mlua::LuaString>| Ok(hex(&D::digest(bytes(&s)))))?,
     )?;
     ts.set(
         format!("{name}_bin"),
-        lua.create_function(|lua, s: mlua::LuaString| lua.create_string(D::digest(s.as_bytes())))?,
+        lua.create_function(|lua, s: Option<mlua::LuaString>| {
+            lua.create_string(D::digest(bytes(&s)))
+        })?,
     )?;
     Ok(())
 }
@@ -166,32 +175,42 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     use base64::engine::general_purpose::STANDARD as B64;
     ts.set(
         "base64_encode",
-        lua.create_function(|_, s: mlua::LuaString| Ok(B64.encode(s.as_bytes())))?,
+        lua.create_function(|_, s: Option<mlua::LuaString>| Ok(B64.encode(bytes(&s))))?,
     )?;
     ts.set(
         "base64_decode",
-        lua.create_function(|lua, s: mlua::LuaString| match B64.decode(s.as_bytes()) {
-            Ok(bytes) => Ok(Value::String(lua.create_string(bytes)?)),
-            Err(_) => Ok(Value::Nil),
-        })?,
+        lua.create_function(
+            |lua, s: Option<mlua::LuaString>| match B64.decode(bytes(&s)) {
+                Ok(bytes) => Ok(Value::String(lua.create_string(bytes)?)),
+                Err(_) => Ok(Value::Nil),
+            },
+        )?,
     )?;
     ts.set(
         "escape_uri",
-        lua.create_function(|_, s: mlua::LuaString| Ok(escape_uri(&s.as_bytes())))?,
+        lua.create_function(|lua, s: Option<mlua::LuaString>| {
+            lua.create_string(escape_uri(&bytes(&s)))
+        })?,
     )?;
     ts.set(
         "unescape_uri",
-        lua.create_function(|lua, s: mlua::LuaString| {
-            lua.create_string(unescape_uri(&s.as_bytes()))
+        lua.create_function(|lua, s: Option<mlua::LuaString>| {
+            lua.create_string(unescape_uri(&bytes(&s)))
         })?,
     )?;
     // Lua modules from (granted) directories; C modules never (see prelude.lua).
     ts.set(
         "add_package_path",
-        lua.create_function(|lua, path: String| {
+        lua.create_function(|lua, paths: String| {
+            // As tslua: each `;`-separated entry not already there is appended.
             let package: Table = lua.globals().get("package")?;
-            let current: String = package.get("path")?;
-            package.set("path", format!("{path};{current}"))
+            let mut current: String = package.get("path")?;
+            for entry in paths.split(';').filter(|e| !e.is_empty()) {
+                if !current.split(';').any(|existing| existing == entry) {
+                    current = format!("{current};{entry}");
+                }
+            }
+            package.set("path", current)
         })?,
     )?;
     ts.set(
@@ -232,18 +251,21 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     }
     ts.set(
         "stat_create",
-        lua.create_function(|lua, (name, kind): (String, Option<i64>)| {
-            // tslua's record data types: 1 = int counter; anything else is kept as a gauge-like value.
-            let kind = if kind.unwrap_or(1) == 1 {
-                StatKind::Counter
-            } else {
-                StatKind::Gauge
-            };
-            match Stat::create(&name, kind) {
-                Ok(stat) => Ok(Value::Table(stat_table(lua, stat)?)),
-                Err(_) => Ok(Value::Nil),
-            }
-        })?,
+        lua.create_function(
+            |lua, (name, _data_type, _persistent, sync): (String, Value, Value, Option<i64>)| {
+                // tslua's stats are integer records; an averaged one (TS_LUA_STAT_SYNC_AVG) is a value that
+                // is set rather than summed.
+                let kind = if sync == Some(2) {
+                    StatKind::Gauge
+                } else {
+                    StatKind::Counter
+                };
+                match Stat::create(&name, kind) {
+                    Ok(stat) => Ok(Value::Table(stat_table(lua, stat)?)),
+                    Err(_) => Ok(Value::Nil),
+                }
+            },
+        )?,
     )?;
     ts.set(
         "stat_find",

@@ -45,6 +45,17 @@ const OTHER_CONSTANTS: &[(&str, i32)] = &[
     ("TS_LUA_CACHE_LOOKUP_HIT_STALE", 1),
     ("TS_LUA_CACHE_LOOKUP_HIT_FRESH", 2),
     ("TS_LUA_CACHE_LOOKUP_SKIPPED", 3),
+    // Traffic Server's record data types, stat persistence and sync kinds (TSRecordDataType, ...).
+    ("TS_LUA_RECORDDATATYPE_NULL", 0),
+    ("TS_LUA_RECORDDATATYPE_INT", 1),
+    ("TS_LUA_RECORDDATATYPE_FLOAT", 2),
+    ("TS_LUA_RECORDDATATYPE_STRING", 3),
+    ("TS_LUA_RECORDDATATYPE_COUNTER", 4),
+    ("TS_LUA_STAT_PERSISTENT", 1),
+    ("TS_LUA_STAT_NON_PERSISTENT", 2),
+    ("TS_LUA_STAT_SYNC_SUM", 0),
+    ("TS_LUA_STAT_SYNC_COUNT", 1),
+    ("TS_LUA_STAT_SYNC_AVG", 2),
 ];
 
 /// Raises tslua's tier-2 and unknown operations as a clear error at the call.
@@ -66,27 +77,7 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
     misc::install(lua, &ts)?;
     ts.set("hook", lua.create_function(add_hook)?)?;
 
-    // `ts.ctx` is the running transaction's table: looked up, not stored in `ts`.
-    let meta = lua.create_table()?;
-    meta.set(
-        "__index",
-        lua.create_function(|lua, (_, key): (Value, String)| match key.as_str() {
-            "ctx" => lua.named_registry_value::<Value>(CURRENT_CTX),
-            _ => Ok(Value::Nil),
-        })?,
-    )?;
-    meta.set(
-        "__newindex",
-        lua.create_function(|_, (ts, key, value): (Table, String, Value)| {
-            if key == "ctx" {
-                return Err(mlua::Error::runtime(
-                    "ts.ctx cannot be replaced; set its fields instead",
-                ));
-            }
-            ts.raw_set(key, value)
-        })?,
-    )?;
-    ts.set_metatable(Some(meta))?;
+    ts.set("ctx", context_proxy(lua)?)?;
 
     for (name, id, _) in HOOK_IDS {
         base.set(*name, *id)?;
@@ -99,6 +90,35 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
     loaded.set("ts", &ts)?;
     base.set("ts", ts)?;
     Ok(())
+}
+
+/// `ts.ctx`: one fixed table (scripts may keep a reference to it) whose fields are the running
+/// transaction's; outside a transaction it reads as empty and refuses writes.
+fn context_proxy(lua: &Lua) -> Result<Table> {
+    let proxy = lua.create_table()?;
+    let meta = lua.create_table()?;
+    meta.set(
+        "__index",
+        lua.create_function(|lua, (_, key): (Value, Value)| {
+            match lua.named_registry_value::<Value>(CURRENT_CTX)? {
+                Value::Table(ctx) => ctx.raw_get::<Value>(key),
+                _ => Ok(Value::Nil),
+            }
+        })?,
+    )?;
+    meta.set(
+        "__newindex",
+        lua.create_function(|lua, (_, key, value): (Value, Value, Value)| {
+            match lua.named_registry_value::<Value>(CURRENT_CTX)? {
+                Value::Table(ctx) => ctx.raw_set(key, value),
+                _ => Err(mlua::Error::runtime(
+                    "ts.ctx can only be written during a transaction",
+                )),
+            }
+        })?,
+    )?;
+    proxy.set_metatable(Some(meta))?;
+    Ok(proxy)
 }
 
 /// `ts.hook(ID, fn)`: inside a transaction, run `fn` at that hook for this transaction only (kept in

@@ -4,6 +4,7 @@
 //! reported together.
 //!
 //! `expect.toml` keys (all optional):
+//! - `script` = a path relative to the case (default `script.lua`), to reuse another case's script;
 //! - `role` = "remap" | "global" (default: remap when `remap` is given), `remap` = "FROM TO",
 //!   `args` = [...], `states`, `transactions` (run N, check the last), `grant_case_dir` = true,
 //!   `deadline_ms`, `fail` = "open" | "closed";
@@ -143,7 +144,8 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
         lines: Mutex::default(),
         stats: LocalServices::new(LogLevel::Debug),
     });
-    let loaded = Plugin::load(engine, &dir.join("script.lua"), settings, services.clone());
+    let script = dir.join(str_of("script").unwrap_or("script.lua"));
+    let loaded = Plugin::load(engine, &script, settings, services.clone());
     let mut problems = Vec::new();
     let log = || services.lines.lock().unwrap().join("\n");
 
@@ -284,7 +286,7 @@ fn every_conformance_case_passes() {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
         .expect("compat/conformance exists")
         .map(|e| e.unwrap().path())
-        .filter(|p| p.join("script.lua").is_file())
+        .filter(|p| p.join("expect.toml").is_file())
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 10, "only {} cases found", dirs.len());

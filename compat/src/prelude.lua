@@ -71,9 +71,9 @@ end
 ts.flush = function() end
 
 -- The guest calls this after every hook function: it runs a pending intercept handler and returns
--- the intercept kind and the response it wrote, or nothing.
--- Called with `false` before each hook function, it discards a handler asked for outside that hook
--- (at load, or inside another handler), which has no transaction to answer.
+-- the intercept kind and the response it wrote, or nothing. Called with `false` once after load, it
+-- discards a handler asked for at the top level; one asked for inside a handler is discarded after
+-- it: neither has a transaction to answer.
 local function run_intercept(run)
   local p = pending
   pending = nil
@@ -81,7 +81,7 @@ local function run_intercept(run)
   said = {}
   local ok, err = xpcall(function() return p.handler(unpack(p, 1, p.n)) end, traceback)
   local response = concat(said)
-  said = nil
+  said, pending = nil, nil
   if not ok then error(err, 0) end
   return p.kind, response
 end

@@ -141,6 +141,8 @@ impl Script {
             hooks.insert(Hook::ReadResponse);
         }
         reserve_heap();
+        // An intercept asked for at load time has no transaction to answer.
+        run_intercept.call::<()>(false)?;
         let txn_env_meta = lua.create_table_from([("__index", script_env.clone())])?;
         let protected_call = lua
             .load("local xpcall, traceback = xpcall, debug.traceback\nreturn function(f) return xpcall(f, traceback) end")
@@ -240,7 +242,6 @@ impl Script {
             let _ = self.lua.set_named_registry_value(CURRENT_CTX, ctx);
         };
         set(Value::Table(env.clone()), Value::Table(ctx.clone()));
-        let _ = self.run_intercept.call::<()>(false);
         let result = self.protected_call.call::<(bool, Value)>(f);
         let intercept = self
             .run_intercept

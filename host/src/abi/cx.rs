@@ -90,6 +90,15 @@ impl<'a> Cx<'a> {
         })
     }
 
+    /// Writes an 8-byte value (an `i64` or `f64`, little-endian) to `out_ptr` and returns 0, or returns
+    /// the error code; traps if the value does not fit in guest memory.
+    pub fn output_value(mut self, out_ptr: u32, value: AbiResult<[u8; 8]>) -> Result<i32> {
+        match value {
+            Ok(bytes) => self.write_value(out_ptr, &bytes).map(|()| 0),
+            Err(e) => Ok(e.raw()),
+        }
+    }
+
     /// Writes a fixed-size value (little-endian bytes) to `ptr`, trapping if it does not fit.
     pub fn write_value(&mut self, ptr: u32, bytes: &[u8]) -> Result<()> {
         let range = self.input(ptr, bytes.len() as u32)?;

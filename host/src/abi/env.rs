@@ -116,11 +116,9 @@ pub fn stat_set(cx: Cx, id: u32, value: i64) -> Result<i32> {
     Ok(code(cx.state.services.stat_set(id, value).map(|()| 0)))
 }
 
-pub fn stat_get(mut cx: Cx, id: u32, out_ptr: u32) -> Result<i32> {
-    match cx.state.services.stat_get(id) {
-        Ok(value) => cx.write_value(out_ptr, &value.to_le_bytes()).map(|()| 0),
-        Err(e) => Ok(e.raw()),
-    }
+pub fn stat_get(cx: Cx, id: u32, out_ptr: u32) -> Result<i32> {
+    let value = cx.state.services.stat_get(id);
+    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
 }
 
 /// Statistic ids are small; one that does not fit an `i32` would read as an error code.

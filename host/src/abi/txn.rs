@@ -98,17 +98,14 @@ pub fn respond_header_add(
     cx.call(|txn, mem| txn.respond_header_add(&mem[name], &mem[value]).map(|()| 0))
 }
 
-pub fn config_int_get(mut cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
+pub fn config_int_get(cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
     let value = cx
         .state
         .call
         .txn()
         .and_then(|txn| txn.config_int_get(&cx.mem[name]));
-    match value {
-        Ok(v) => cx.write_value(out_ptr, &v.to_le_bytes()).map(|()| 0),
-        Err(e) => Ok(e.raw()),
-    }
+    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
 }
 
 pub fn config_int_set(cx: Cx, name_ptr: u32, name_len: u32, value: i64) -> Result<i32> {
@@ -116,17 +113,14 @@ pub fn config_int_set(cx: Cx, name_ptr: u32, name_len: u32, value: i64) -> Resul
     cx.call(|txn, mem| txn.config_int_set(&mem[name], value).map(|()| 0))
 }
 
-pub fn config_float_get(mut cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
+pub fn config_float_get(cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
     let value = cx
         .state
         .call
         .txn()
         .and_then(|txn| txn.config_float_get(&cx.mem[name]));
-    match value {
-        Ok(v) => cx.write_value(out_ptr, &v.to_le_bytes()).map(|()| 0),
-        Err(e) => Ok(e.raw()),
-    }
+    cx.output_value(out_ptr, value.map(f64::to_le_bytes))
 }
 
 pub fn config_float_set(cx: Cx, name_ptr: u32, name_len: u32, value: f64) -> Result<i32> {

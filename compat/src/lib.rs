@@ -1,7 +1,7 @@
 //! The Lua guest: runs a tslua script, unchanged, inside the wasm sandbox.
 //!
 //! One instance holds one Lua 5.1 state (tslua's "state"), with the script loaded once at start.
-//! [`script::Script`] reproduces tslua's programming model (entry points, per-transaction globals,
+//! [`script::Script`] reproduces tslua's programming model (entry points, per-call contexts,
 //! `ts.hook` closures, `ts.ctx`); [`api`] is the `ts.*` API, mapped onto the tswasm ABI; [`bit`] and
 //! `prelude.lua` give LuaJIT's extras and make the sandbox's limits explicit.
 

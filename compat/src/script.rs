@@ -2,10 +2,12 @@
 //!
 //! The environments are tslua's: the state's base globals hold the libraries and `ts`; the script runs
 //! in its own table whose lookups fall back to them, so its functions (and the closures they create)
-//! read and write globals there, per state, as in tslua. Each transaction also gets a fresh table
-//! whose lookups fall back to the script's table: tslua's per-transaction thread globals, where the
-//! closures registered with `ts.hook` are kept under tslua's names (`do_send_response`, ...), so they
-//! never leak into another transaction.
+//! read and write globals there, per state, as in tslua. Each call of an entry point gets a fresh
+//! [`Context`], tslua's `http_ctx`: a `ts.ctx` table and a globals table (falling back to the script's)
+//! where `ts.hook` keeps the closures it registers under tslua's names (`do_send_response`, ...).
+//! A context lives on while the transaction needs it: `do_remap`'s for `do_os_response` and its
+//! closures, a global function's only if it registered closures. So, as in tslua, `ts.ctx` is shared
+//! between an entry point and its closures, but not between two `do_global_*` functions.
 
 use std::collections::HashMap;
 
@@ -70,11 +72,28 @@ pub struct Script {
     txns: HashMap<u64, TxnState>,
 }
 
+#[derive(Default)]
 struct TxnState {
+    /// `do_remap`'s context, once the remap hook ran: read-response then means `do_os_response`.
+    remap: Option<Context>,
+    /// Contexts of global functions that registered closures with `ts.hook`.
+    hooked: Vec<Context>,
+}
+
+/// tslua's per-call `http_ctx`: what `ts.ctx` and `ts.hook` see while an entry point runs.
+#[derive(Clone)]
+struct Context {
     env: Table,
     ctx: Table,
-    /// The remap hook ran: read-response then means the remap script's `do_os_response`.
-    remapped: bool,
+}
+
+impl Context {
+    /// Whether `ts.hook` registered a closure in this context.
+    fn has_closures(&self) -> bool {
+        TXN_FUNCTIONS
+            .iter()
+            .any(|(_, name)| !matches!(self.env.raw_get(*name), Ok(Value::Nil)))
+    }
 }
 
 impl Script {
@@ -169,25 +188,39 @@ impl Script {
     /// closure `ts.hook` registered for this transaction. Non-zero return values fail the
     /// transaction; a Lua error is reported to the host and the transaction carries on.
     pub fn run(&mut self, txn: &Txn, hook: Hook) -> Action {
-        let Ok(state) = self.state(txn) else {
-            return Action::Continue;
+        let remap = self.txns.get(&txn.id()).and_then(|s| s.remap.clone());
+        let (global, fixed) = match (hook, remap) {
+            (Hook::ReadResponse, Some(remap)) => (Some("do_os_response"), Some(remap)),
+            _ => (function_name(GLOBAL_FUNCTIONS, hook), None),
         };
-        let global = match (hook, state.remapped) {
-            (Hook::ReadResponse, true) => Some("do_os_response"),
-            _ => function_name(GLOBAL_FUNCTIONS, hook),
-        };
-        let per_txn = function_name(TXN_FUNCTIONS, hook);
-        let (env, ctx) = (state.env.clone(), state.ctx.clone());
         let mut action = Action::Continue;
-        for (table, name) in [(&self.script_env, global), (&env, per_txn)] {
-            let Some(name) = name else { continue };
-            let Ok(Value::Function(f)) = table.raw_get::<Value>(name) else {
-                continue;
-            };
-            let ret = self.call(&env, &ctx, name, f);
-            // tslua ignores do_os_response's return value (TSRemapOSResponse has none).
-            if name != "do_os_response" && ret.as_ref().and_then(number).is_some_and(|n| n != 0.0) {
-                action = Action::Error;
+        if let Some(name) = global {
+            if let Ok(Value::Function(f)) = self.script_env.raw_get::<Value>(name) {
+                let Ok(context) = fixed.map_or_else(|| self.new_context(), Ok) else {
+                    return Action::Continue;
+                };
+                let ret = self.call(&context, name, f);
+                // tslua ignores do_os_response's return value (TSRemapOSResponse has none).
+                if name != "do_os_response" && failed(&ret) {
+                    action = Action::Error;
+                }
+                if name != "do_os_response" && context.has_closures() {
+                    self.txns.entry(txn.id()).or_default().hooked.push(context);
+                }
+            }
+        }
+        let Some(name) = function_name(TXN_FUNCTIONS, hook) else {
+            return action;
+        };
+        let contexts: Vec<Context> = match self.txns.get(&txn.id()) {
+            Some(state) => state.remap.iter().chain(&state.hooked).cloned().collect(),
+            None => return action,
+        };
+        for context in contexts {
+            if let Ok(Value::Function(f)) = context.env.raw_get::<Value>(name) {
+                if failed(&self.call(&context, name, f)) {
+                    action = Action::Error;
+                }
             }
         }
         action
@@ -195,15 +228,14 @@ impl Script {
 
     /// The remap entry point: `do_remap`'s return value is a `TS_LUA_REMAP_*` code.
     pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
-        let Ok(state) = self.state(txn) else {
-            return RemapStatus::NoRemap;
-        };
-        state.remapped = true;
-        let (env, ctx) = (state.env.clone(), state.ctx.clone());
         let Ok(Value::Function(f)) = self.script_env.get::<Value>("do_remap") else {
             return RemapStatus::NoRemap;
         };
-        match self.call(&env, &ctx, "do_remap", f) {
+        let Ok(context) = self.new_context() else {
+            return RemapStatus::NoRemap;
+        };
+        self.txns.entry(txn.id()).or_default().remap = Some(context.clone());
+        match self.call(&context, "do_remap", f) {
             Some(ret) => number(&ret)
                 .and_then(|n| RemapStatus::from_raw(n as i32))
                 .unwrap_or(RemapStatus::NoRemap),
@@ -211,37 +243,30 @@ impl Script {
         }
     }
 
-    /// Drops a closed transaction's tables.
+    /// Drops a closed transaction's contexts.
     pub fn forget(&mut self, txn: &Txn) {
         self.txns.remove(&txn.id());
     }
 
-    fn state(&mut self, txn: &Txn) -> mlua::Result<&mut TxnState> {
-        if !self.txns.contains_key(&txn.id()) {
-            let env = self.lua.create_table()?;
-            env.raw_set("_G", &env)?;
-            env.set_metatable(Some(self.txn_env_meta.clone()))?;
-            let ctx = self.lua.create_table()?;
-            self.txns.insert(
-                txn.id(),
-                TxnState {
-                    env,
-                    ctx,
-                    remapped: false,
-                },
-            );
-        }
-        Ok(self.txns.get_mut(&txn.id()).expect("inserted above"))
+    fn new_context(&self) -> mlua::Result<Context> {
+        let env = self.lua.create_table()?;
+        env.raw_set("_G", &env)?;
+        env.set_metatable(Some(self.txn_env_meta.clone()))?;
+        let ctx = self.lua.create_table()?;
+        Ok(Context { env, ctx })
     }
 
     /// Calls one hook function with the transaction's tables current; `None` if it raised an error,
     /// which has then been reported to the host with its traceback.
-    fn call(&self, env: &Table, ctx: &Table, name: &str, f: Function) -> Option<Value> {
+    fn call(&self, context: &Context, name: &str, f: Function) -> Option<Value> {
         let set = |env: Value, ctx: Value| {
             let _ = self.lua.set_named_registry_value(CURRENT_ENV, env);
             let _ = self.lua.set_named_registry_value(CURRENT_CTX, ctx);
         };
-        set(Value::Table(env.clone()), Value::Table(ctx.clone()));
+        set(
+            Value::Table(context.env.clone()),
+            Value::Table(context.ctx.clone()),
+        );
         let result = self.protected_call.call::<(bool, Value)>(f);
         let intercept = self
             .run_intercept
@@ -291,6 +316,11 @@ fn reserve_heap() {
         .map(|_| Vec::with_capacity(32 << 10))
         .collect();
     drop(std::hint::black_box(blocks));
+}
+
+/// Whether a hook function's result asks to fail the transaction: a non-zero number, as in tslua.
+fn failed(ret: &Option<Value>) -> bool {
+    ret.as_ref().and_then(number).is_some_and(|n| n != 0.0)
 }
 
 /// A Lua number, whichever representation mlua chose for it.

@@ -9,7 +9,7 @@ mod api;
 mod bit;
 mod script;
 
-use tswasm_guest_sdk::{register, Action, Hook, HookSet, Plugin, RemapStatus, Txn};
+use tswasm_guest_sdk::{register, Action, Hook, HookSet, Plugin, PluginEvent, RemapStatus, Txn};
 
 use script::Script;
 
@@ -62,6 +62,9 @@ impl Plugin for LuaGuest {
     fn on_txn_close(&mut self, txn: &Txn) {
         self.script.run(txn, Hook::TxnClose);
         self.script.forget(txn);
+    }
+    fn on_event(&mut self, event: PluginEvent) {
+        self.script.on_event(event);
     }
 }
 

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
-use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, RemapStatus, Txn};
+use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn};
 
 use crate::api;
 
@@ -241,6 +241,26 @@ impl Script {
                 .unwrap_or(RemapStatus::NoRemap),
             None => RemapStatus::NoRemap,
         }
+    }
+
+    /// tslua's `__clean__` (the plugin is unloaded) or `__reload__` (its script is reloaded), if the
+    /// script defines it; an error is logged with its traceback.
+    pub fn on_event(&self, event: PluginEvent) {
+        let name = match event {
+            PluginEvent::Unload => "__clean__",
+            PluginEvent::Reload => "__reload__",
+        };
+        let Ok(Value::Function(f)) = self.script_env.raw_get::<Value>(name) else {
+            return;
+        };
+        let failure = match self.protected_call.call::<(bool, Value)>(f) {
+            Ok((true, _)) => return,
+            Ok((false, message)) => message
+                .to_string()
+                .unwrap_or_else(|_| "(error object is not a string)".into()),
+            Err(e) => clean(&e),
+        };
+        env::error(&format!("{}: {name}: {failure}", self.name));
     }
 
     /// Drops a closed transaction's contexts.

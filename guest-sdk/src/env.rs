@@ -1,7 +1,7 @@
 //! What a plugin can use outside a transaction: logging, arguments, time, statistics.
 
-use crate::buffer::{raw, read_string, status};
-use crate::{sys, Error, LogLevel, StatKind};
+use crate::buffer::{raw, read_bytes, read_string, status};
+use crate::{sys, Error, LogLevel, RecordType, StatKind};
 
 /// Writes a log line tagged with the plugin's name.
 pub fn log(level: LogLevel, message: &str) {
@@ -74,6 +74,31 @@ pub fn hook_failed(message: &str) {
 pub fn proxy_info(key: crate::ProxyInfo) -> Option<String> {
     // SAFETY: the host checks the buffer range.
     read_string(|p, c| unsafe { sys::proxy_info_get(key.raw(), p, c) }).ok()
+}
+
+/// A value of one of the proxy's records, as [`record`] returns it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Record {
+    /// An integer setting or a counter.
+    Int(i64),
+    /// A float setting.
+    Float(f64),
+    /// A string setting.
+    String(String),
+}
+
+/// The proxy's record `name` of type `kind` (a setting, or a statistic); `NotFound` if there is no
+/// such record of that type.
+pub fn record(kind: RecordType, name: &str) -> Result<Record, Error> {
+    let (np, nl) = raw(name.as_bytes());
+    // SAFETY: the host checks both ranges.
+    let bytes = read_bytes(|p, c| unsafe { sys::record_get(kind.raw(), np, nl, p, c) })?;
+    let number = || <[u8; 8]>::try_from(&bytes[..]).map_err(|_| Error::InvalidArgument);
+    Ok(match kind {
+        RecordType::Int | RecordType::Counter => Record::Int(i64::from_le_bytes(number()?)),
+        RecordType::Float => Record::Float(f64::from_le_bytes(number()?)),
+        RecordType::String => Record::String(String::from_utf8_lossy(&bytes).into_owned()),
+    })
 }
 
 /// Wall-clock time in nanoseconds since the Unix epoch.

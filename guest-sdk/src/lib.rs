@@ -39,8 +39,9 @@ mod txn;
 
 pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
-    Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, ProxyInfo,
-    RemapStatus, RemapUrl, StatKind, UrlPart, ABI_VERSION,
+    Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, Milestone, Peer,
+    PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, StatKind, Timeout, TxnControl,
+    TxnFact, UrlPart, ABI_VERSION,
 };
 pub use txn::Txn;
 
@@ -111,6 +112,10 @@ pub trait Plugin: Sized + 'static {
     }
     /// The transaction ended; drop anything kept for it.
     fn on_txn_close(&mut self, txn: &Txn) {}
+
+    /// The plugin is being unloaded or reloaded ([`PluginEvent`]), outside any transaction: release
+    /// what must not outlive this instance.
+    fn on_event(&mut self, event: PluginEvent) {}
 }
 
 /// Exports a [`Plugin`] type to the host: `register!(MyPlugin);` once per crate.
@@ -142,6 +147,11 @@ macro_rules! register {
             pub extern "C" fn tswasm_on_hook(txn: i64, hook: i32) -> i32 {
                 PLUGIN.with(|cell| $crate::__private::on_hook(cell, txn, hook))
             }
+
+            #[no_mangle]
+            pub extern "C" fn tswasm_on_event(event: i32) -> i32 {
+                PLUGIN.with(|cell| $crate::__private::on_event(cell, event))
+            }
         };
     };
 }
@@ -151,7 +161,18 @@ macro_rules! register {
 pub mod __private {
     use core::cell::RefCell;
 
-    use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, RemapStatus, Txn};
+    use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, PluginEvent, RemapStatus, Txn};
+
+    pub fn on_event<P: Plugin>(cell: &RefCell<Option<P>>, event: i32) -> i32 {
+        let mut guard = cell.borrow_mut();
+        match (guard.as_mut(), PluginEvent::from_raw(event as u32)) {
+            (Some(plugin), Some(event)) => {
+                plugin.on_event(event);
+                0
+            }
+            _ => 1,
+        }
+    }
 
     pub fn hooks<P: Plugin>(cell: &RefCell<Option<P>>) -> i32 {
         cell.borrow()

@@ -1,10 +1,13 @@
 //! [`Txn`]: the transaction a hook runs for.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::buffer::{raw, read_string, status};
 use crate::http::{Request, Response};
-use crate::{sys, CacheStatus, Error, Hook, Message, RemapUrl, UrlPart};
+use crate::{
+    sys, CacheStatus, Error, Hook, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
+    TxnFact, UrlPart,
+};
 
 /// The current transaction. Only valid inside the hook it was passed to.
 #[derive(Debug)]
@@ -61,23 +64,75 @@ impl Txn {
         status(unsafe { sys::hook_add(hook.raw()) }).map(drop)
     }
 
-    /// A part of the matched remap rule's from or to URL.
+    /// A part of the matched remap rule's from or to URL, or of the pristine URL.
     pub fn remap_url(&self, which: RemapUrl, part: UrlPart) -> Result<String, Error> {
         // SAFETY: the host checks the buffer range.
         read_string(|p, c| unsafe { sys::remap_url_get(which.raw(), part.raw(), p, c) })
     }
 
-    /// The client's IP address.
-    pub fn client_ip(&self) -> Result<IpAddr, Error> {
+    /// The address and port of one end of the transaction.
+    pub fn peer(&self, peer: Peer) -> Result<SocketAddr, Error> {
         // SAFETY: as above.
-        let text = read_string(|p, c| unsafe { sys::client_addr_get(p, c) })?;
-        text.parse().map_err(|_| Error::InvalidArgument)
+        let text = read_string(|p, c| unsafe { sys::addr_get(peer.raw(), p, c) })?;
+        let ip: IpAddr = text.parse().map_err(|_| Error::InvalidArgument)?;
+        // SAFETY: no pointers.
+        let port = status(unsafe { sys::port_get(peer.raw()) })?;
+        Ok(SocketAddr::new(ip, port as u16))
     }
 
-    /// The client's TCP port.
-    pub fn client_port(&self) -> Result<u16, Error> {
+    /// The client connection's protocols, innermost first (e.g. `http/1.1`, `tcp`, `ipv4`).
+    pub fn protocols(&self) -> Result<Vec<String>, Error> {
+        let mut stack = Vec::new();
+        loop {
+            let index = stack.len() as u32;
+            // SAFETY: the host checks the buffer range.
+            match read_string(|p, c| unsafe { sys::protocol_get(index, p, c) }) {
+                Ok(protocol) => stack.push(protocol),
+                Err(Error::NotFound) => return Ok(stack),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// A number describing the transaction (session id, whether it was aborted, ...).
+    pub fn fact(&self, fact: TxnFact) -> Result<i64, Error> {
+        let mut value = 0i64;
+        // SAFETY: `value` is a live i64; the host checks the range.
+        status(unsafe { sys::txn_fact_get(fact.raw(), &mut value as *mut i64 as u32) })?;
+        Ok(value)
+    }
+
+    /// When a milestone was reached, in nanoseconds since the Unix epoch; 0 if not yet.
+    pub fn milestone(&self, milestone: Milestone) -> Result<i64, Error> {
+        let mut value = 0i64;
+        // SAFETY: as above.
+        status(unsafe { sys::milestone_get(milestone.raw(), &mut value as *mut i64 as u32) })?;
+        Ok(value)
+    }
+
+    /// Whether a per-transaction switch is on.
+    pub fn control(&self, control: TxnControl) -> Result<bool, Error> {
         // SAFETY: no pointers.
-        status(unsafe { sys::client_port_get() }).map(|p| p as u16)
+        status(unsafe { sys::txn_control_get(control.raw()) }).map(|on| on != 0)
+    }
+
+    /// Turns a per-transaction switch on or off.
+    pub fn set_control(&self, control: TxnControl, on: bool) -> Result<(), Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::txn_control_set(control.raw(), on.into()) }).map(drop)
+    }
+
+    /// Sets one of this transaction's timeouts, in milliseconds.
+    pub fn set_timeout(&self, timeout: Timeout, ms: u32) -> Result<(), Error> {
+        // SAFETY: no pointers.
+        status(unsafe { sys::timeout_set(timeout.raw(), ms) }).map(drop)
+    }
+
+    /// Once the origin answers, follow a redirect to `url` instead of returning its response.
+    pub fn set_redirect_url(&self, url: &str) -> Result<(), Error> {
+        let (p, l) = raw(url.as_bytes());
+        // SAFETY: the host checks the range.
+        status(unsafe { sys::redirect_url_set(p, l) }).map(drop)
     }
 
     /// The cache lookup's outcome, from the cache-lookup-complete hook on.

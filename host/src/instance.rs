@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tswasm_abi::{export, Hook, HookSet, ABI_VERSION};
+use tswasm_abi::{export, Hook, HookSet, PluginEvent, ABI_VERSION};
 use wasmtime::error::Context;
 use wasmtime::{bail, format_err, Result};
 use wasmtime::{InstancePre, Store, TypedFunc};
@@ -30,6 +30,7 @@ pub(crate) struct Blueprint {
 pub(crate) struct Instance {
     store: Store<StoreState>,
     on_hook: TypedFunc<(i64, i32), i32>,
+    on_event: Option<TypedFunc<i32, i32>>,
     /// The global hooks the guest declared (`tswasm_hooks`).
     pub declared: HookSet,
 }
@@ -97,9 +98,14 @@ impl Instance {
             );
         }
         let on_hook = typed(&instance, &mut store, export::ON_HOOK)?;
+        let on_event = match instance.get_export(&mut store, export::ON_EVENT) {
+            Some(_) => Some(typed(&instance, &mut store, export::ON_EVENT)?),
+            None => None,
+        };
         Ok(Instance {
             store,
             on_hook,
+            on_event,
             declared,
         })
     }
@@ -121,6 +127,16 @@ impl Instance {
             .call(&mut self.store, (txn_id, hook.raw() as i32));
         let report = self.store.data_mut().call.clear();
         (result, report)
+    }
+
+    /// Delivers a plugin event within the deadline, outside any transaction, if the guest exports
+    /// a handler for them.
+    pub fn deliver(&mut self, event: PluginEvent, deadline_ticks: u64) -> Result<()> {
+        let Some(on_event) = &self.on_event else {
+            return Ok(());
+        };
+        self.store.set_epoch_deadline(deadline_ticks);
+        on_event.call(&mut self.store, event.raw() as i32).map(drop)
     }
 
     /// The size of the last memory growth the cap refused, if any since the last call.

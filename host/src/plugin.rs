@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tswasm_abi::{export, Action, Hook, HookSet, LogLevel, RemapStatus, IMPORT_MODULE};
+use tswasm_abi::{
+    export, Action, Hook, HookSet, LogLevel, PluginEvent, RemapStatus, IMPORT_MODULE,
+};
 use wasmtime::error::Context;
 use wasmtime::{bail, Result};
 use wasmtime::{ExternType, Linker, Module};
@@ -320,6 +322,33 @@ impl Plugin {
     /// Ends the transaction's binding: the guest hears [`Hook::TxnClose`] so it can drop its state.
     pub fn close(&self, mut binding: Binding, txn: &mut dyn Transaction) -> HookCall {
         self.call(&mut binding, Hook::TxnClose, txn)
+    }
+
+    /// Tells every running instance that the plugin is being unloaded or reloaded (tslua's
+    /// `__clean__` and `__reload__`); waits for transactions running on an instance to leave it.
+    /// A fault is logged and the instance dropped (a later call rebuilds it).
+    pub fn notify(&self, event: PluginEvent) {
+        for (index, slot) in self.slots.iter().enumerate() {
+            let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let Some(instance) = slot.as_mut() else {
+                continue;
+            };
+            if let Err(error) = instance.deliver(event, self.deadline_ticks) {
+                let settings = &self.blueprint.settings;
+                let fault = Fault::classify(
+                    &error,
+                    instance.take_cap_refusal(),
+                    settings.deadline,
+                    settings.memory_limit,
+                );
+                *slot = None;
+                let message = format!(
+                    "{}: {event} event on instance {index}: {fault}",
+                    self.path.display()
+                );
+                self.log(LogLevel::Error, &message);
+            }
+        }
     }
 
     fn rebuild(&self, slot: usize) -> Result<Instance, Fault> {

@@ -8,9 +8,9 @@ use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock};
 
-use tswasm_abi::{Error, LogLevel, ProxyInfo, StatKind};
+use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
 
-use crate::txn::AbiResult;
+use crate::txn::{AbiResult, ConfigValue};
 
 /// Services shared by every plugin and instance of a proxy process; called from any thread.
 pub trait Services: Send + Sync {
@@ -31,6 +31,9 @@ pub trait Services: Send + Sync {
     fn stat_get(&self, id: u32) -> AbiResult<i64>;
     /// A fact about the proxy; `None` if it has no such thing.
     fn proxy_info(&self, key: ProxyInfo) -> Option<String>;
+    /// The proxy's record `name` (a setting, or a statistic, plugins' included) of type `kind`;
+    /// `NotFound` if there is none of that name and type.
+    fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue>;
 }
 
 /// Logs to stderr and keeps statistics in memory.
@@ -138,6 +141,26 @@ impl Services for LocalServices {
     fn stat_get(&self, id: u32) -> AbiResult<i64> {
         self.with_stat(id, |v| v.load(Ordering::Relaxed))
     }
+
+    /// The settings are the in-memory transaction's defaults; the counters are the statistics.
+    fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue> {
+        if kind == RecordType::Counter {
+            return self
+                .stat_find(name)
+                .and_then(|id| self.stat_get(id))
+                .map(ConfigValue::Int);
+        }
+        let (_, value) = crate::memory::txn::CONFIG_DEFAULTS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or(Error::NotFound)?;
+        match (kind, value) {
+            (RecordType::Int, ConfigValue::Int(_))
+            | (RecordType::Float, ConfigValue::Float(_))
+            | (RecordType::String, ConfigValue::String(_)) => Ok(value.clone()),
+            _ => Err(Error::NotFound),
+        }
+    }
 }
 
 /// A version-4 UUID from the standard library's per-process random hash keys.
@@ -192,5 +215,31 @@ mod tests {
         assert_eq!(services.stat_find("nope"), Err(Error::NotFound));
         assert_eq!(services.stat_add(99, 1), Err(Error::NotFound));
         assert_eq!(services.stats(), vec![("plugin.requests".to_string(), 2)]);
+        assert_eq!(
+            services.record(RecordType::Counter, "plugin.requests"),
+            Ok(ConfigValue::Int(2))
+        );
+        assert_eq!(
+            services.record(RecordType::Int, "plugin.requests"),
+            Err(Error::NotFound)
+        );
+    }
+
+    #[test]
+    fn records_have_a_type() {
+        let services = LocalServices::new(LogLevel::Error);
+        let name = "proxy.config.http.cache.http";
+        assert_eq!(
+            services.record(RecordType::Int, name),
+            Ok(ConfigValue::Int(1))
+        );
+        assert_eq!(
+            services.record(RecordType::Float, name),
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            services.record(RecordType::Int, "proxy.config.nope"),
+            Err(Error::NotFound)
+        );
     }
 }

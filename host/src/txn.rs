@@ -10,11 +10,25 @@
 
 use std::net::SocketAddr;
 
-pub use tswasm_abi::{CacheStatus, Error, Intercept, Message, RemapUrl, UrlPart};
+pub use tswasm_abi::{
+    CacheStatus, Error, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
+    TxnFact, UrlPart,
+};
 
 /// What a [`Transaction`] or [`crate::services::Services`] method returns: `Err` is the code the guest
 /// gets back.
 pub type AbiResult<T> = Result<T, Error>;
+
+/// The value of one of the proxy's records (a configuration setting or a statistic).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigValue {
+    /// An integer record (or a counter).
+    Int(i64),
+    /// A float record.
+    Float(f64),
+    /// A string record, as bytes.
+    String(Vec<u8>),
+}
 
 /// One HTTP transaction as a plugin sees it.
 ///
@@ -76,10 +90,28 @@ pub trait Transaction {
     fn version_set(&mut self, msg: Message, version: &[u8]) -> AbiResult<()>;
 
     // ---- the remap rule, the client, the cache ----
-    /// A part of the matched remap rule's from/to URL; `NotAvailable` outside a remap rule.
+    /// A part of the matched remap rule's from/to URL (`NotAvailable` outside a remap rule), or of
+    /// the pristine URL (`NotAvailable` before read-request).
     fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()>;
-    /// The client's IP address and TCP port.
-    fn client_addr(&self) -> AbiResult<SocketAddr>;
+    /// The IP address and TCP port of one end; `NotAvailable` for the origin before one was chosen.
+    fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr>;
+    /// Appends protocol `index` (from 0) of the client connection's stack, innermost first;
+    /// `NotFound` past the end.
+    fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// A number describing the transaction; `NotAvailable` for the response facts before there is
+    /// an origin response.
+    fn fact(&self, fact: TxnFact) -> AbiResult<i64>;
+    /// When a milestone was reached, in nanoseconds since the Unix epoch (durations for the plugin
+    /// milestones); 0 if it was not.
+    fn milestone(&self, milestone: Milestone) -> AbiResult<i64>;
+    /// Whether a per-transaction switch is on.
+    fn control_get(&self, control: TxnControl) -> AbiResult<bool>;
+    /// Turns a per-transaction switch on or off.
+    fn control_set(&mut self, control: TxnControl, on: bool) -> AbiResult<()>;
+    /// Sets one of the transaction's timeouts, in milliseconds.
+    fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()>;
+    /// Follow a redirect to `url` once the origin answers; `InvalidArgument` unless it is a URL.
+    fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()>;
     /// The cache lookup's outcome; `NotAvailable` before cache-lookup-complete.
     fn cache_status_get(&self) -> AbiResult<CacheStatus>;
     /// Overrides the lookup's outcome; `NotAvailable` at any hook but cache-lookup-complete.

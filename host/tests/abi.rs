@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use tswasm::abi_types::Hook;
+use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
 
 const REQUEST: &str = "GET http://www.example.com:8080/some/path?x=1&y=2 HTTP/1.1
 Host: www.example.com:8080
@@ -51,6 +52,30 @@ fn request_side_functions_report_the_fixture() {
         "error: not available at this hook"
     );
     assert_eq!(h("X-Probe-Client"), "192.0.2.10:40123");
+    assert_eq!(h("X-Probe-Incoming"), "127.0.0.1:8080");
+    assert_eq!(
+        h("X-Probe-Server-Early"),
+        "error: not available at this hook"
+    );
+    assert_eq!(h("X-Probe-Protocols"), "http/1.1,tcp,ipv4");
+    assert_eq!(
+        h("X-Probe-Pristine"),
+        "http://www.example.com:8080/some/path?x=1&y=2"
+    );
+    assert_eq!(h("X-Probe-Facts"), format!("{},0,0", txn.id));
+    assert_eq!(
+        h("X-Probe-Cacheable-Early"),
+        "error: not available at this hook"
+    );
+    assert_eq!(
+        h("X-Probe-Milestones"),
+        "true,0,true",
+        "UA begin is a recent time, the server connect has not happened, header done >= begin"
+    );
+    assert_eq!(h("X-Probe-Controls"), "true,false,true");
+    assert_eq!(h("X-Probe-Timeout"), "ok");
+    assert_eq!(h("X-Probe-Bad-Redirect"), "error: invalid argument");
+    assert_eq!(h("X-Probe-Records"), "1,error: not found,found");
     assert_eq!(h("X-Probe-Args"), "alpha,beta");
     assert_eq!(h("X-Probe-Time-Sane"), "true");
     assert_eq!(
@@ -218,6 +243,76 @@ fn remap_sees_the_rule_and_the_default_mapping_applies_when_it_did_not_remap() {
         "http://did.example/app/x",
         "the plugin's own rewrite wins"
     );
+}
+
+/// Runs the probe as a global plugin on a transaction that matches a remap rule.
+fn run_global_with_rule(probe: &tswasm::Plugin, path: &str, origin: Response) -> MemoryTxn {
+    let text = format!("GET {path} HTTP/1.1\nHost: www.example.com\n\n");
+    let mut txn = MemoryTxn::new(900, "127.0.0.1:1".parse().unwrap(), request(&text));
+    txn.remap =
+        Some(RemapRule::parse("http://www.example.com/app/ http://backend.internal/v2/").unwrap());
+    let attached = [Attached {
+        plugin: probe,
+        role: Role::Global,
+    }];
+    let mut origin_fn = |_: &Request| origin.clone();
+    memory::run(&attached, &mut txn, &mut origin_fn, None);
+    txn
+}
+
+#[test]
+fn skipped_remapping_redirects_and_response_facts() {
+    let (probe, _) = load("abi-probe", settings(&["skip-remap"]));
+    let txn = run_global_with_rule(&probe, "/app/x", origin_ok());
+    let sent = txn.server_request.as_ref().unwrap();
+    assert_eq!(
+        sent.url.to_string(),
+        "http://www.example.com/app/x",
+        "skip-remapping: the rule did not rewrite the URL"
+    );
+    let resp = txn.client_response.as_ref().unwrap();
+    assert_eq!(
+        header(&resp.headers, "X-Probe-Server").as_deref(),
+        Some("127.0.0.1:80"),
+        "a host name is not resolved in memory: the origin is on loopback"
+    );
+
+    let origin =
+        response("HTTP/1.1 200 OK\nCache-Control: public, max-age=90\nContent-Length: 0\n\n");
+    let txn = run_global_with_rule(&probe, "/app/x?redirect=1", origin);
+    let sent = txn.server_request.as_ref().unwrap();
+    assert_eq!(
+        sent.url.to_string(),
+        "http://127.0.0.1:8099/moved/here",
+        "the origin was asked for the redirect URL"
+    );
+    let resp = txn.client_response.as_ref().unwrap();
+    assert_eq!(
+        header(&resp.headers, "X-Probe-Server").as_deref(),
+        Some("127.0.0.1:8099")
+    );
+    assert_eq!(
+        header(&resp.headers, "X-Probe-Cacheable").as_deref(),
+        Some("0,90"),
+        "server-no-store (set at read-request) makes it uncacheable; max-age is the header's"
+    );
+}
+
+#[test]
+fn plugin_events_reach_every_instance() {
+    let (probe, services) = load(
+        "abi-probe",
+        tswasm::Settings {
+            states: 3,
+            ..settings(&[])
+        },
+    );
+    probe.notify(tswasm::abi_types::PluginEvent::Reload);
+    probe.notify(tswasm::abi_types::PluginEvent::Unload);
+    let stats = services.stats();
+    let count = |name: &str| stats.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+    assert_eq!(count("probe.event.reload"), Some(3));
+    assert_eq!(count("probe.event.unload"), Some(3));
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tswasm::abi_types::{LogLevel, StatKind};
+use tswasm::abi_types::{LogLevel, PluginEvent, StatKind};
 use tswasm::memory::{self, Attached, Headers, MemoryTxn, RemapRule, Request, Response, Role};
 use tswasm::services::{LocalServices, Services};
 use tswasm::settings::CacheDir;
@@ -58,6 +58,13 @@ impl Services for Recording {
     }
     fn proxy_info(&self, key: tswasm::abi_types::ProxyInfo) -> Option<String> {
         self.stats.proxy_info(key)
+    }
+    fn record(
+        &self,
+        kind: tswasm::abi_types::RecordType,
+        name: &str,
+    ) -> AbiResult<tswasm::memory::ConfigValue> {
+        self.stats.record(kind, name)
     }
 }
 
@@ -254,6 +261,9 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
             (None, false) => {}
         }
     }
+    // A reload and an unload, as a proxy would do them (tslua's `__reload__` and `__clean__`).
+    plugin.notify(PluginEvent::Reload);
+    plugin.notify(PluginEvent::Unload);
     let log = log();
     for want in list_of("log") {
         if !log.contains(want.as_str()) {

@@ -4,8 +4,10 @@
 //! Getters return `nil` when the message does not exist at this hook (as tslua does); setters on a
 //! missing message do nothing.
 
+use std::net::{Ipv6Addr, SocketAddr};
+
 use mlua::{Lua, Result, Table, Value};
-use tswasm_guest_sdk::{Fields, Message, Request, Response, Txn, UrlPart};
+use tswasm_guest_sdk::{Fields, Message, Peer, RemapUrl, Request, Response, Txn, TxnFact, UrlPart};
 
 /// Header access to any message, named by its ABI id.
 #[derive(Clone, Copy)]
@@ -192,21 +194,16 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
     t.set("set_url_port", setter(UrlPart::Port)?)?;
     t.set(
         "get_pristine_url",
-        super::unsupported(lua, "get_pristine_url")?,
+        lua.create_function(|_, ()| {
+            Ok(Txn::current().and_then(|txn| txn.remap_url(RemapUrl::Pristine, UrlPart::Url).ok()))
+        })?,
     )?;
     if msg == Message::ClientRequest {
         t.set("client_addr", client_addr(lua)?)?;
     }
     if msg == Message::ServerRequest {
-        let server_addr = lua.create_table()?;
-        for name in [
-            "get_addr",
-            "get_ip",
-            "get_port",
-            "set_addr",
-            "get_outgoing_addr",
-            "get_nexthop_addr",
-        ] {
+        let server_addr = server_addr(lua)?;
+        for name in ["set_addr", "get_outgoing_addr", "get_nexthop_addr"] {
             server_addr.set(
                 name,
                 super::unsupported(lua, format!("ts.server_request.server_addr.{name}"))?,
@@ -217,29 +214,64 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
     Ok(t)
 }
 
-/// `ts.client_request.client_addr`: `get_addr()` gives ip, port and the address family as tslua
-/// does (2 for IPv4, 10 for IPv6, Linux's AF_INET/AF_INET6).
+/// Linux's address family numbers, as tslua reports them.
+fn family(addr: &SocketAddr) -> i32 {
+    if addr.is_ipv4() {
+        2
+    } else {
+        10
+    }
+}
+
+/// `ts.client_request.client_addr`: `get_addr()` gives ip, port and the address family;
+/// `get_incoming_port()` the proxy port the client connected to.
 fn client_addr(lua: &Lua) -> Result<Table> {
     let t = lua.create_table()?;
     t.set(
         "get_addr",
         lua.create_function(|_, ()| {
-            let Some(txn) = Txn::current() else {
-                return Ok((None, None, None));
-            };
-            match (txn.client_ip(), txn.client_port()) {
-                (Ok(ip), Ok(port)) => Ok((
-                    Some(ip.to_string()),
-                    Some(port),
-                    Some(if ip.is_ipv4() { 2 } else { 10 }),
-                )),
-                _ => Ok((None, None, None)),
-            }
+            Ok(match Txn::current().map(|txn| txn.peer(Peer::Client)) {
+                Some(Ok(addr)) => (
+                    Some(addr.ip().to_string()),
+                    Some(addr.port()),
+                    Some(family(&addr)),
+                ),
+                _ => (None, None, None),
+            })
         })?,
     )?;
     t.set(
         "get_incoming_port",
-        super::unsupported(lua, "ts.client_request.client_addr.get_incoming_port")?,
+        lua.create_function(|_, ()| {
+            Ok(Txn::current().and_then(|txn| txn.peer(Peer::Incoming).ok().map(|a| a.port())))
+        })?,
+    )?;
+    Ok(t)
+}
+
+/// `ts.server_request.server_addr`'s getters. Before an origin is chosen, tslua reads a zeroed
+/// address: `::`, port 0, family 10.
+fn server_addr(lua: &Lua) -> Result<Table> {
+    let addr = || {
+        Txn::current()
+            .and_then(|txn| txn.peer(Peer::Server).ok())
+            .unwrap_or_else(|| SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)))
+    };
+    let t = lua.create_table()?;
+    t.set(
+        "get_addr",
+        lua.create_function(move |_, ()| {
+            let a = addr();
+            Ok((a.ip().to_string(), a.port(), family(&a)))
+        })?,
+    )?;
+    t.set(
+        "get_ip",
+        lua.create_function(move |_, ()| Ok(addr().ip().to_string()))?,
+    )?;
+    t.set(
+        "get_port",
+        lua.create_function(move |_, ()| Ok(addr().port()))?,
     )?;
     Ok(t)
 }
@@ -254,14 +286,18 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
         lua.create_function(move |_, ()| Ok(response().status().ok()))?,
     )?;
     if msg == Message::ServerResponse {
-        t.set(
-            "is_cacheable",
-            super::unsupported(lua, "ts.server_response.is_cacheable")?,
-        )?;
-        t.set(
-            "get_maxage",
-            super::unsupported(lua, "ts.server_response.get_maxage")?,
-        )?;
+        // Numbers, as in tslua (1/0 and seconds); nothing before the origin answered.
+        for (name, fact) in [
+            ("is_cacheable", TxnFact::Cacheable),
+            ("get_maxage", TxnFact::MaxAge),
+        ] {
+            t.set(
+                name,
+                lua.create_function(move |_, ()| {
+                    Ok(Txn::current().and_then(|txn| txn.fact(fact).ok()))
+                })?,
+            )?;
+        }
     }
     if msg == Message::ClientResponse {
         // tslua's error response: status and body sent instead of the normal response.

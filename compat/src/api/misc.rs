@@ -3,11 +3,11 @@
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use md5::Md5;
-use mlua::{Lua, Result, Table, Value, Variadic};
+use mlua::{IntoLuaMulti, Lua, Result, Table, Value, Variadic};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use tswasm_guest_sdk::env::{self, Stat};
-use tswasm_guest_sdk::{LogLevel, ProxyInfo, StatKind};
+use tswasm_guest_sdk::env::{self, Record, Stat};
+use tswasm_guest_sdk::{LogLevel, ProxyInfo, RecordType, StatKind};
 
 /// tslua's debug tag when a script gives none.
 const DEFAULT_TAG: &str = "ts_lua";
@@ -220,11 +220,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
             "ts.add_package_cpath (C modules cannot load in the wasm sandbox)",
         )?,
     )?;
-    let mgmt = lua.create_table()?;
-    for name in ["get_counter", "get_int", "get_float", "get_string"] {
-        mgmt.set(name, super::unsupported(lua, format!("ts.mgmt.{name}"))?)?;
-    }
-    ts.set("mgmt", mgmt)?;
+    ts.set("mgmt", mgmt(lua)?)?;
     let process = lua.create_table()?;
     process.set("uuid", info_fn(lua, ProxyInfo::ProcessUuid)?)?;
     ts.set("process", process)?;
@@ -275,4 +271,28 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         })?,
     )?;
     Ok(())
+}
+
+/// `ts.mgmt.get_*(name)`: the proxy's records. An unknown name (or a record of another type) gives
+/// no value at all, as in tslua.
+fn mgmt(lua: &Lua) -> Result<Table> {
+    let mgmt = lua.create_table()?;
+    for (name, kind) in [
+        ("get_counter", RecordType::Counter),
+        ("get_int", RecordType::Int),
+        ("get_float", RecordType::Float),
+        ("get_string", RecordType::String),
+    ] {
+        let f = lua.create_function(move |lua, name: String| {
+            match env::record(kind, &name) {
+                Ok(Record::Int(v)) => v.into_lua_multi(lua),
+                // tslua reads floats through a C `float`: 0.1 comes back as 0.10000000149012.
+                Ok(Record::Float(v)) => f64::from(v as f32).into_lua_multi(lua),
+                Ok(Record::String(v)) => v.into_lua_multi(lua),
+                Err(_) => Ok(mlua::MultiValue::new()),
+            }
+        })?;
+        mgmt.set(name, f)?;
+    }
+    Ok(mgmt)
 }

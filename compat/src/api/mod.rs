@@ -1,5 +1,7 @@
 //! The `ts` table: tslua's API mapped onto the tswasm ABI, and tslua's global constants.
 
+mod config_records;
+mod control;
 mod http;
 mod message;
 mod misc;
@@ -86,6 +88,7 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
         base.set(*name, *value)?;
     }
     http::install_config_constants(base)?;
+    control::install_constants(base)?;
     let loaded: Table = base.get::<Table>("package")?.get("loaded")?;
     loaded.set("ts", &ts)?;
     base.set("ts", ts)?;

@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use tswasm_guest_sdk::env::Stat;
-use tswasm_guest_sdk::{env, register, Action, Hook, Plugin, StatKind, Txn};
+use tswasm_guest_sdk::{env, register, Action, Hook, Peer, Plugin, StatKind, Txn};
 
 pub struct AccessControl {
     denied_paths: Vec<String>,
@@ -56,7 +56,8 @@ impl Plugin for AccessControl {
         if let Some(reason) = reason {
             env::note(&format!(
                 "denied {reason} to {}",
-                txn.client_ip().map_or("?".into(), |ip| ip.to_string())
+                txn.peer(Peer::Client)
+                    .map_or("?".into(), |a| a.ip().to_string())
             ));
             if let Some(stat) = self.denials {
                 let _ = stat.increment(1);
@@ -70,7 +71,7 @@ impl Plugin for AccessControl {
 
 impl AccessControl {
     fn client_allowed(&self, txn: &Txn) -> bool {
-        let Ok(ip) = txn.client_ip() else {
+        let Ok(ip) = txn.peer(Peer::Client).map(|a| a.ip()) else {
             return false;
         };
         self.allowed

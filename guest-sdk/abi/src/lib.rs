@@ -32,6 +32,9 @@ pub mod export {
     /// `(txn_id: i64, hook: i32) -> i32`: one hook of one transaction. Returns an [`crate::Action`], or a
     /// [`crate::RemapStatus`] for [`crate::Hook::Remap`].
     pub const ON_HOOK: &str = "tswasm_on_hook";
+    /// `(event: i32) -> i32`, optional: a [`crate::PluginEvent`], outside any transaction. The return
+    /// value is ignored.
+    pub const ON_EVENT: &str = "tswasm_on_event";
 }
 
 /// Defines a `#[repr(u32)]`/`#[repr(i32)]` enum with a checked conversion from the raw ABI value.
@@ -206,12 +209,159 @@ abi_enum! {
 }
 
 abi_enum! {
-    /// The two URLs of the remap rule a transaction matched.
+    /// The URLs around remapping: the two of the remap rule a transaction matched, and the client's
+    /// URL as it was before any plugin or rule changed it.
     pub enum RemapUrl: u32 {
-        /// The URL requests are matched against.
+        /// The rule's URL requests are matched against.
         From = 0 => "from",
-        /// The URL matching requests are mapped to.
+        /// The rule's URL matching requests are mapped to.
         To = 1 => "to",
+        /// The client request's URL as received (Traffic Server's "pristine" URL), from
+        /// [`Hook::ReadRequest`] on, with or without a remap rule.
+        Pristine = 2 => "pristine",
+    }
+}
+
+abi_enum! {
+    /// The two ends of the transaction's connections, and the proxy's own end facing the client.
+    pub enum Peer: u32 {
+        /// The client's address.
+        Client = 0 => "client",
+        /// The proxy address the client connected to (Traffic Server's incoming address).
+        Incoming = 1 => "incoming",
+        /// The origin server's address, once one was chosen ([`Hook::SendRequest`] on).
+        Server = 2 => "server",
+    }
+}
+
+abi_enum! {
+    /// Per-transaction switches, with Traffic Server's `TSHttpCntlType` numbering.
+    pub enum TxnControl: u32 {
+        /// The transaction is logged (on by default).
+        Logging = 0 => "logging",
+        /// Retry when a plugin's intercept fails.
+        InterceptRetry = 1 => "intercept-retry",
+        /// Treat the response as cacheable whatever its headers say.
+        ResponseCacheable = 2 => "response-cacheable",
+        /// Treat the request as cacheable whatever its headers say.
+        RequestCacheable = 3 => "request-cacheable",
+        /// Do not store the origin's response in the cache.
+        ServerNoStore = 4 => "server-no-store",
+        /// Debug output for this transaction only.
+        Debug = 5 => "debug",
+        /// Leave the request's URL alone: no remap rule applies.
+        SkipRemapping = 6 => "skip-remapping",
+    }
+}
+
+abi_enum! {
+    /// The transaction's timeouts a plugin may shorten or extend.
+    pub enum Timeout: u32 {
+        /// The whole transaction.
+        Active = 0 => "active",
+        /// Connecting to the origin.
+        Connect = 1 => "connect",
+        /// Resolving the origin's name.
+        Dns = 2 => "dns",
+        /// Silence on a connection.
+        NoActivity = 3 => "no-activity",
+    }
+}
+
+abi_enum! {
+    /// Numbers describing a transaction (tslua's `ssn_id`, `is_internal_request`, ...).
+    pub enum TxnFact: u32 {
+        /// The id of the client session (connection) the transaction belongs to.
+        SessionId = 0 => "session-id",
+        /// 1 if the request came from inside the proxy (a plugin's fetch), else 0.
+        Internal = 1 => "internal",
+        /// 1 if the client or the origin went away before the transaction finished, else 0.
+        Aborted = 2 => "aborted",
+        /// 1 if the proxy may cache the origin's response, else 0 (from [`Hook::ReadResponse`] on).
+        Cacheable = 3 => "cacheable",
+        /// The freshness lifetime of the origin's response in seconds, from its headers; -1 if they
+        /// give none (from [`Hook::ReadResponse`] on).
+        MaxAge = 4 => "max-age",
+    }
+}
+
+abi_enum! {
+    /// Points in a transaction's life the proxy timestamps, with Traffic Server's `TS_MILESTONE_*`
+    /// numbering.
+    pub enum Milestone: u32 {
+        /// The client connection was accepted.
+        UaBegin = 0 => "ua-begin",
+        /// The first bytes of the request arrived.
+        UaFirstRead = 1 => "ua-first-read",
+        /// The request header was read.
+        UaReadHeaderDone = 2 => "ua-read-header-done",
+        /// The response began to be written to the client.
+        UaBeginWrite = 3 => "ua-begin-write",
+        /// The client connection closed.
+        UaClose = 4 => "ua-close",
+        /// The first connection attempt to the origin.
+        ServerFirstConnect = 5 => "server-first-connect",
+        /// The last connection attempt to the origin.
+        ServerConnect = 6 => "server-connect",
+        /// The connection to the origin was established.
+        ServerConnectEnd = 7 => "server-connect-end",
+        /// The request began to be written to the origin.
+        ServerBeginWrite = 8 => "server-begin-write",
+        /// The first bytes of the origin's response arrived.
+        ServerFirstRead = 9 => "server-first-read",
+        /// The origin's response header was read.
+        ServerReadHeaderDone = 10 => "server-read-header-done",
+        /// The origin connection closed.
+        ServerClose = 11 => "server-close",
+        /// The cache read began.
+        CacheOpenReadBegin = 12 => "cache-open-read-begin",
+        /// The cache read ended.
+        CacheOpenReadEnd = 13 => "cache-open-read-end",
+        /// The cache write began.
+        CacheOpenWriteBegin = 14 => "cache-open-write-begin",
+        /// The cache write ended.
+        CacheOpenWriteEnd = 15 => "cache-open-write-end",
+        /// The DNS lookup began.
+        DnsLookupBegin = 16 => "dns-lookup-begin",
+        /// The DNS lookup ended.
+        DnsLookupEnd = 17 => "dns-lookup-end",
+        /// The transaction's state machine started.
+        SmStart = 18 => "sm-start",
+        /// The transaction's state machine finished.
+        SmFinish = 19 => "sm-finish",
+        /// Time spent in plugins, active (a duration, not a timestamp).
+        PluginActive = 20 => "plugin-active",
+        /// Time spent in plugins, total (a duration, not a timestamp).
+        PluginTotal = 21 => "plugin-total",
+        /// The TLS handshake with the client began.
+        TlsHandshakeStart = 22 => "tls-handshake-start",
+        /// The TLS handshake with the client ended.
+        TlsHandshakeEnd = 23 => "tls-handshake-end",
+    }
+}
+
+abi_enum! {
+    /// The types of the proxy's configuration and statistics records (tslua's `ts.mgmt.get_*`).
+    pub enum RecordType: u32 {
+        /// An integer setting.
+        Int = 0 => "int",
+        /// A floating-point setting.
+        Float = 1 => "float",
+        /// A string setting.
+        String = 2 => "string",
+        /// A counter statistic.
+        Counter = 3 => "counter",
+    }
+}
+
+abi_enum! {
+    /// Events in a plugin's life, delivered through [`export::ON_EVENT`].
+    pub enum PluginEvent: u32 {
+        /// The plugin is being unloaded (tslua's `__clean__`): the instance will not run again.
+        Unload = 0 => "unload",
+        /// The plugin's file is being reloaded (tslua's `__reload__`): the instance is about to be
+        /// replaced by one of the new version, after its transactions finish.
+        Reload = 1 => "reload",
     }
 }
 
@@ -394,12 +544,29 @@ macro_rules! for_each_import {
             fn version_set(msg: u32, ptr: u32, len: u32) -> i32;
 
             // ---- remap rule, client, cache ----
-            /// A [`UrlPart`] of the matched remap rule's from or to URL ([`RemapUrl`]).
+            /// A [`UrlPart`] of a [`RemapUrl`]: the matched rule's from or to URL, or the pristine URL.
             fn remap_url_get(which: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The client's IP address as text.
-            fn client_addr_get(buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The client's TCP port.
-            fn client_port_get() -> i32;
+            /// The IP address of a [`Peer`] as text.
+            fn addr_get(peer: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// The TCP port of a [`Peer`].
+            fn port_get(peer: u32) -> i32;
+            /// Protocol `index` (from 0) of the client connection's stack, outermost last, e.g.
+            /// `http/1.1`, `tcp`, `ipv4`; `NotFound` past the end.
+            fn protocol_get(index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// A [`TxnFact`], written to the `i64` at `out_ptr`.
+            fn txn_fact_get(fact: u32, out_ptr: u32) -> i32;
+            /// When a [`Milestone`] happened, in nanoseconds since the Unix epoch (a duration for the
+            /// plugin milestones), written to the `i64` at `out_ptr`; 0 if it has not happened.
+            fn milestone_get(milestone: u32, out_ptr: u32) -> i32;
+            /// Whether a [`TxnControl`] switch is on (1) or off (0).
+            fn txn_control_get(control: u32) -> i32;
+            /// Turns a [`TxnControl`] switch on (non-zero) or off (0) for this transaction.
+            fn txn_control_set(control: u32, on: u32) -> i32;
+            /// Sets a [`Timeout`] of this transaction, in milliseconds.
+            fn timeout_set(timeout: u32, ms: u32) -> i32;
+            /// After the origin answers, follow a redirect to this URL instead of returning the
+            /// response (Traffic Server's `TSHttpTxnRedirectUrlSet`).
+            fn redirect_url_set(ptr: u32, len: u32) -> i32;
             /// The [`CacheStatus`] of the lookup, from [`Hook::CacheLookupComplete`] on.
             fn cache_status_get() -> i32;
             /// Overrides the [`CacheStatus`], at [`Hook::CacheLookupComplete`].
@@ -450,6 +617,10 @@ macro_rules! for_each_import {
             // ---- the proxy ----
             /// A [`ProxyInfo`] fact as text; `NotFound` if the proxy has no such thing.
             fn proxy_info_get(key: u32, buf_ptr: u32, buf_cap: u32) -> i32;
+            /// The proxy's record `name` of a [`RecordType`]: `Int`, `Float` and `Counter` values are
+            /// written as 8 little-endian bytes (`i64`, `f64`, `i64`) and return 8; `String` returns its
+            /// bytes. `NotFound` if there is no such record of that type.
+            fn record_get(kind: u32, name_ptr: u32, name_len: u32, buf_ptr: u32, buf_cap: u32) -> i32;
         }
     };
 }

@@ -1,9 +1,10 @@
 //! Host functions that do not need a transaction: logging, time, plugin arguments, statistics.
 
-use tswasm_abi::{Error, LogLevel, ProxyInfo, StatKind};
+use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
 use wasmtime::Result;
 
 use super::cx::{code, Cx};
+use crate::txn::ConfigValue;
 
 pub fn log(
     cx: Cx,
@@ -89,6 +90,27 @@ pub fn proxy_info_get(cx: Cx, key: u32, buf_ptr: u32, buf_cap: u32) -> Result<i3
         buf_cap,
         value.as_deref().map(str::as_bytes).map_err(|e| *e),
     )
+}
+
+pub fn record_get(
+    cx: Cx,
+    kind: u32,
+    name_ptr: u32,
+    name_len: u32,
+    buf_ptr: u32,
+    buf_cap: u32,
+) -> Result<i32> {
+    let name = cx.input_str(name_ptr, name_len)?;
+    let value = name.and_then(|name| {
+        let kind = RecordType::from_raw(kind).ok_or(Error::InvalidArgument)?;
+        cx.state.services.record(kind, name)
+    });
+    let bytes = value.map(|value| match value {
+        ConfigValue::Int(v) => v.to_le_bytes().to_vec(),
+        ConfigValue::Float(v) => v.to_le_bytes().to_vec(),
+        ConfigValue::String(v) => v,
+    });
+    cx.output_bytes(buf_ptr, buf_cap, bytes.as_deref().map_err(|e| *e))
 }
 
 pub fn stat_create(cx: Cx, name_ptr: u32, name_len: u32, kind: u32) -> Result<i32> {

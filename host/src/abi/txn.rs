@@ -1,7 +1,10 @@
 //! Host functions about the transaction as a whole: identity, hooks, remap rule, client, cache,
 //! local responses and configuration overrides.
 
-use tswasm_abi::{CacheStatus, Error, Hook, Intercept, RemapUrl, UrlPart};
+use tswasm_abi::{
+    CacheStatus, Error, Hook, Intercept, Milestone, Peer, RemapUrl, Timeout, TxnControl, TxnFact,
+    UrlPart,
+};
 use wasmtime::Result;
 
 use super::cx::{code, Cx};
@@ -36,16 +39,68 @@ pub fn remap_url_get(cx: Cx, which: u32, part: u32, buf_ptr: u32, buf_cap: u32) 
     })
 }
 
-pub fn client_addr_get(cx: Cx, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+pub fn addr_get(cx: Cx, peer: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
     cx.output(buf_ptr, buf_cap, |txn, _, out| {
         use std::io::Write;
-        let addr = txn.client_addr()?;
+        let peer = Peer::from_raw(peer).ok_or(Error::InvalidArgument)?;
+        let addr = txn.peer_addr(peer)?;
         write!(out, "{}", addr.ip()).map_err(|_| Error::InvalidArgument)
     })
 }
 
-pub fn client_port_get(cx: Cx) -> Result<i32> {
-    cx.call(|txn, _| txn.client_addr().map(|a| i32::from(a.port())))
+pub fn port_get(cx: Cx, peer: u32) -> Result<i32> {
+    cx.call(|txn, _| {
+        let peer = Peer::from_raw(peer).ok_or(Error::InvalidArgument)?;
+        txn.peer_addr(peer).map(|a| i32::from(a.port()))
+    })
+}
+
+pub fn protocol_get(cx: Cx, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+    cx.output(buf_ptr, buf_cap, |txn, _, out| {
+        txn.protocol_get(index as usize, out)
+    })
+}
+
+pub fn txn_fact_get(cx: Cx, fact: u32, out_ptr: u32) -> Result<i32> {
+    let value = cx.state.call.txn().and_then(|txn| {
+        let fact = TxnFact::from_raw(fact).ok_or(Error::InvalidArgument)?;
+        txn.fact(fact)
+    });
+    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
+}
+
+pub fn milestone_get(cx: Cx, milestone: u32, out_ptr: u32) -> Result<i32> {
+    let value = cx.state.call.txn().and_then(|txn| {
+        let milestone = Milestone::from_raw(milestone).ok_or(Error::InvalidArgument)?;
+        txn.milestone(milestone)
+    });
+    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
+}
+
+pub fn txn_control_get(cx: Cx, control: u32) -> Result<i32> {
+    cx.call(|txn, _| {
+        let control = TxnControl::from_raw(control).ok_or(Error::InvalidArgument)?;
+        txn.control_get(control).map(i32::from)
+    })
+}
+
+pub fn txn_control_set(cx: Cx, control: u32, on: u32) -> Result<i32> {
+    cx.call(|txn, _| {
+        let control = TxnControl::from_raw(control).ok_or(Error::InvalidArgument)?;
+        txn.control_set(control, on != 0).map(|()| 0)
+    })
+}
+
+pub fn timeout_set(cx: Cx, timeout: u32, ms: u32) -> Result<i32> {
+    cx.call(|txn, _| {
+        let timeout = Timeout::from_raw(timeout).ok_or(Error::InvalidArgument)?;
+        txn.timeout_set(timeout, ms).map(|()| 0)
+    })
+}
+
+pub fn redirect_url_set(cx: Cx, ptr: u32, len: u32) -> Result<i32> {
+    let url = cx.input(ptr, len)?;
+    cx.call(|txn, mem| txn.redirect_url_set(&mem[url]).map(|()| 0))
 }
 
 pub fn cache_status_get(cx: Cx) -> Result<i32> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tswasm::abi_types::{Hook, LogLevel};
+use tswasm::abi_types::{Hook, LogLevel, PluginEvent};
 use tswasm::artifact::Origin;
 use tswasm::memory::{
     self, Attached, Headers, MemoryTxn, RemapRule, Request, Response, Role, TraceEntry,
@@ -127,6 +127,8 @@ pub fn main(args: &[String]) -> Result<()> {
     for entry in &trace {
         eprintln!("tswasm: {}", describe(entry));
     }
+    // The run is over: the plugin is unloaded, as a proxy would at shutdown (tslua's `__clean__`).
+    plugin.notify(PluginEvent::Unload);
     let stats = plugin.stats();
     if stats.deadline_hits + stats.memory_cap_hits + stats.traps + stats.bad_replies > 0 {
         eprintln!("tswasm: plugin stats: {stats:?}");

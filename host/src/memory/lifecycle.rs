@@ -2,16 +2,23 @@
 //! txn start → read request → pre-remap → remap → post-remap → (hit) read-cache → cache lookup
 //! complete → (miss) os-dns → send request → origin → read response → send response → txn close.
 //!
+//! A plugin may turn remapping off for the transaction (skip-remapping), and may ask for a redirect:
+//! the origin is then asked for the redirect URL and its answer is the one read-response sees.
+//! Milestones are stamped as the walk passes them.
+//!
 //! A hook that returns "error" (or a fault under fail-closed) ends the request side: the client gets
 //! the local response if one was set, else a 500. A local response set at any hook before send-response
 //! is what the client gets; the origin is not contacted after it.
 
 use std::time::{Duration, Instant};
 
-use tswasm_abi::{Action, Hook, RemapStatus};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use tswasm_abi::{Action, Hook, Milestone, RemapStatus, TxnControl};
 
 use super::message::{Request, Response};
 use super::txn::{fill_from_host_header, MemoryTxn};
+use super::url::Url;
 use crate::fault::FaultKind;
 use crate::plugin::{Binding, Plugin, Reply};
 use crate::txn::CacheStatus;
@@ -67,11 +74,18 @@ pub fn run(
         remap_matched: false,
         trace,
     };
+    txn.details.reach(&[
+        Milestone::SmStart,
+        Milestone::UaBegin,
+        Milestone::UaFirstRead,
+        Milestone::UaReadHeaderDone,
+    ]);
     match run.request_side(txn, origin) {
         Ok(()) => {}
         Err(Stop::Local) => txn.client_response = txn.local_response.take(),
         Err(Stop::Fail) => txn.client_response = Some(error_response(txn)),
     }
+    txn.details.reach(&[Milestone::UaBeginWrite]);
     txn.hook = Hook::SendResponse;
     match run.hook(txn, Hook::SendResponse) {
         Flow::Fail => txn.client_response = Some(error_response(txn)),
@@ -81,6 +95,8 @@ pub fn run(
             }
         }
     }
+    txn.details
+        .reach(&[Milestone::UaClose, Milestone::SmFinish]);
     run.close(txn);
 }
 
@@ -106,10 +122,14 @@ impl Run<'_, '_, '_> {
         for hook in [Hook::TxnStart, Hook::ReadRequest, Hook::PreRemap] {
             self.step(txn, hook)?;
         }
-        self.remap(txn)?;
+        if !txn.details.control(TxnControl::SkipRemapping) {
+            self.remap(txn)?;
+        }
         self.step(txn, Hook::PostRemap)?;
 
+        txn.details.reach(&[Milestone::CacheOpenReadBegin]);
         let hit = txn.cached_response.is_some();
+        txn.details.reach(&[Milestone::CacheOpenReadEnd]);
         if hit {
             self.step(txn, Hook::ReadCache)?;
         }
@@ -124,14 +144,32 @@ impl Run<'_, '_, '_> {
             return Ok(());
         }
 
+        txn.details.reach(&[Milestone::DnsLookupBegin]);
         self.step(txn, Hook::OsDns)?;
-        txn.server_request = Some(self.server_request(txn));
+        let request = self.server_request(txn);
+        txn.details.server_addr = Some(server_addr(&request.url));
+        txn.details.reach(&[
+            Milestone::DnsLookupEnd,
+            Milestone::ServerFirstConnect,
+            Milestone::ServerConnect,
+            Milestone::ServerConnectEnd,
+        ]);
+        txn.server_request = Some(request);
         self.step(txn, Hook::SendRequest)?;
+        txn.details.reach(&[Milestone::ServerBeginWrite]);
         // A server intercept stands in for the origin, which is then not contacted.
-        let response = match txn.server_intercept.take() {
+        let mut response = match txn.server_intercept.take() {
             Some(response) => response,
             None => origin(txn.server_request.as_ref().expect("set above")),
         };
+        if let Some(url) = txn.details.redirect_url.take() {
+            response = self.follow_redirect(txn, &url, origin);
+        }
+        txn.details.reach(&[
+            Milestone::ServerFirstRead,
+            Milestone::ServerReadHeaderDone,
+            Milestone::ServerClose,
+        ]);
         txn.server_response = Some(response);
         self.step(txn, Hook::ReadResponse)?;
         txn.client_response = txn.server_response.clone();
@@ -217,6 +255,24 @@ impl Run<'_, '_, '_> {
         request
     }
 
+    /// Asks the origin for the redirect URL a plugin set, as the request to the origin now is.
+    fn follow_redirect(&self, txn: &mut MemoryTxn, url: &str, origin: Origin<'_>) -> Response {
+        let request = txn
+            .server_request
+            .as_mut()
+            .expect("set before send-request");
+        if let Ok(url) = Url::parse(url) {
+            let host = match url.port {
+                Some(port) => format!("{}:{port}", url.host),
+                None => url.host.clone(),
+            };
+            let _ = request.headers.set(b"Host", host.as_bytes());
+            txn.details.server_addr = Some(server_addr(&url));
+            request.url = url;
+        }
+        origin(request)
+    }
+
     fn call(&mut self, index: usize, txn: &mut MemoryTxn, hook: Hook) -> Reply {
         let plugin = self.plugins[index].plugin;
         let binding = self.bindings[index].get_or_insert_with(|| plugin.bind());
@@ -270,6 +326,21 @@ impl Run<'_, '_, '_> {
             );
         }
     }
+}
+
+/// Where the in-memory origin "is": the URL's host when it is an IP address, else the loopback
+/// address (there is no DNS here), on the URL's effective port.
+fn server_addr(url: &Url) -> SocketAddr {
+    let ip = url
+        .host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let port = url
+        .port
+        .unwrap_or(if url.scheme == "https" { 443 } else { 80 });
+    SocketAddr::new(ip, port)
 }
 
 fn error_response(txn: &mut MemoryTxn) -> Response {

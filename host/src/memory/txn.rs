@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use tswasm_abi::Hook;
+use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact};
 
+use super::details::{self, Details};
 use super::message::{Headers, Request, Response};
 use super::url::Url;
 use crate::txn::{
-    AbiResult, CacheStatus, Error, Intercept, Message, RemapUrl, Transaction, UrlPart,
+    AbiResult, CacheStatus, ConfigValue, Error, Intercept, Message, RemapUrl, Transaction, UrlPart,
 };
 
 /// The rule a request matched in remap.config: `map FROM TO`.
@@ -52,29 +53,20 @@ impl RemapRule {
     }
 }
 
-/// A configuration value set by a plugin.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ConfigValue {
-    /// An integer record.
-    Int(i64),
-    /// A float record.
-    Float(f64),
-    /// A string record, as bytes.
-    String(Vec<u8>),
-}
-
 /// A transaction held in memory. The driver in [`super::lifecycle`] fills the messages in as the
 /// transaction progresses; a message is available to plugins exactly when it is present.
 #[derive(Clone, Debug)]
 pub struct MemoryTxn {
     /// The transaction's id, as the guest sees it.
     pub id: u64,
-    /// The client's address and port.
-    pub client_addr: SocketAddr,
+    /// Connection facts, switches, timeouts and milestones.
+    pub details: Details,
     /// The hook being run, which decides what may be read or changed.
     pub hook: Hook,
     /// The client's request; readable from read-request on, rewritten by remap.
     pub client_request: Request,
+    /// The client request's URL as received, before remap or any plugin changed it.
+    pub pristine_url: Url,
     /// The request to the origin, made by the driver just before send-request.
     pub server_request: Option<Request>,
     /// The origin's answer, from read-response on.
@@ -99,7 +91,7 @@ pub struct MemoryTxn {
 }
 
 /// Overridable records with their Traffic Server defaults, so reads before writes behave.
-const CONFIG_DEFAULTS: &[(&str, ConfigValue)] = &[
+pub(crate) const CONFIG_DEFAULTS: &[(&str, ConfigValue)] = &[
     ("proxy.config.http.cache.http", ConfigValue::Int(1)),
     (
         "proxy.config.http.insert_age_in_response",
@@ -116,17 +108,21 @@ const CONFIG_DEFAULTS: &[(&str, ConfigValue)] = &[
 ];
 
 impl MemoryTxn {
-    /// A transaction at txn-start, with no remap rule, no cache hit and the default configuration.
+    /// A transaction at txn-start, alone on its client session, with no remap rule, no cache hit and
+    /// the default configuration.
     pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> MemoryTxn {
+        let mut pristine_url = client_request.url.clone();
+        fill_from_host_header(&mut pristine_url, &client_request.headers);
         let config = CONFIG_DEFAULTS
             .iter()
             .map(|(name, value)| (name.to_string(), value.clone()))
             .collect();
         MemoryTxn {
             id,
-            client_addr,
+            details: Details::new(client_addr, id as i64),
             hook: Hook::TxnStart,
             client_request,
+            pristine_url,
             server_request: None,
             server_response: None,
             client_response: None,
@@ -366,16 +362,67 @@ impl Transaction for MemoryTxn {
     }
 
     fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
-        let rule = self.remap.as_ref().ok_or(Error::NotAvailable)?;
-        match which {
-            RemapUrl::From => rule.from.get(part, out),
-            RemapUrl::To => rule.to.get(part, out),
-        }
+        let url = match (which, &self.remap) {
+            (RemapUrl::Pristine, _) if self.hook == Hook::TxnStart => {
+                return Err(Error::NotAvailable)
+            }
+            (RemapUrl::Pristine, _) => &self.pristine_url,
+            (_, None) => return Err(Error::NotAvailable),
+            (RemapUrl::From, Some(rule)) => &rule.from,
+            (RemapUrl::To, Some(rule)) => &rule.to,
+        };
+        url.get(part, out);
         Ok(())
     }
 
-    fn client_addr(&self) -> AbiResult<SocketAddr> {
-        Ok(self.client_addr)
+    fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr> {
+        self.details.peer(peer)
+    }
+
+    fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let stack = self.details.protocols(&self.client_request.version);
+        out.extend_from_slice(stack.get(index).ok_or(Error::NotFound)?.as_bytes());
+        Ok(())
+    }
+
+    fn fact(&self, fact: TxnFact) -> AbiResult<i64> {
+        let response = || self.server_response.as_ref().ok_or(Error::NotAvailable);
+        Ok(match fact {
+            TxnFact::SessionId => self.details.session_id,
+            TxnFact::Internal => self.details.internal.into(),
+            TxnFact::Aborted => self.details.aborted.into(),
+            TxnFact::Cacheable => details::cacheable(response()?, &self.details).into(),
+            TxnFact::MaxAge => details::max_age(response()?),
+        })
+    }
+
+    fn milestone(&self, milestone: Milestone) -> AbiResult<i64> {
+        Ok(self.details.milestones[milestone.raw() as usize])
+    }
+
+    fn control_get(&self, control: TxnControl) -> AbiResult<bool> {
+        Ok(self.details.control(control))
+    }
+
+    fn control_set(&mut self, control: TxnControl, on: bool) -> AbiResult<()> {
+        self.details.controls[control.raw() as usize] = on;
+        Ok(())
+    }
+
+    fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()> {
+        self.details.set_timeout(timeout, ms);
+        Ok(())
+    }
+
+    fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
+        let url = std::str::from_utf8(url).map_err(|_| Error::InvalidArgument)?;
+        match Url::parse(url) {
+            Ok(parsed) if !parsed.host.is_empty() => {
+                self.details.redirect_url = Some(url.to_owned());
+                Ok(())
+            }
+            _ => Err(Error::InvalidArgument),
+        }
     }
 
     fn cache_status_get(&self) -> AbiResult<CacheStatus> {

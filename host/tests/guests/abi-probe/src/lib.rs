@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use tswasm_guest_sdk::env::{self, Stat};
+use tswasm_guest_sdk::env::{self, Record, Stat};
 use tswasm_guest_sdk::{
-    register, Action, CacheStatus, Error, Fields, Hook, LogLevel, Plugin, RemapStatus, RemapUrl,
-    StatKind, Txn, UrlPart,
+    register, Action, CacheStatus, Error, Fields, Hook, LogLevel, Milestone, Peer, Plugin,
+    PluginEvent, RecordType, RemapStatus, RemapUrl, StatKind, Timeout, Txn, TxnControl, TxnFact,
+    UrlPart,
 };
 
 #[derive(Default)]
@@ -94,9 +95,80 @@ impl Plugin for Probe {
                 "X-Probe-Cache-Early",
                 show(txn.cache_status().map(|s| s.name())),
             ),
+            ("X-Probe-Client", show(txn.peer(Peer::Client))),
+            ("X-Probe-Incoming", show(txn.peer(Peer::Incoming))),
+            ("X-Probe-Server-Early", show(txn.peer(Peer::Server))),
             (
-                "X-Probe-Client",
-                format!("{}:{}", show(txn.client_ip()), show(txn.client_port())),
+                "X-Probe-Protocols",
+                show(txn.protocols().map(|p| p.join(","))),
+            ),
+            (
+                "X-Probe-Pristine",
+                show(txn.remap_url(RemapUrl::Pristine, UrlPart::Url)),
+            ),
+            (
+                "X-Probe-Facts",
+                [TxnFact::SessionId, TxnFact::Internal, TxnFact::Aborted]
+                    .map(|f| show(txn.fact(f)))
+                    .join(","),
+            ),
+            (
+                "X-Probe-Cacheable-Early",
+                show(txn.fact(TxnFact::Cacheable)),
+            ),
+            (
+                "X-Probe-Milestones",
+                format!(
+                    "{},{},{}",
+                    show(
+                        txn.milestone(Milestone::UaBegin)
+                            .map(|t| t > 1_600_000_000_000_000_000)
+                    ),
+                    show(txn.milestone(Milestone::ServerConnect)),
+                    show(txn.milestone(Milestone::UaBegin).and_then(|begin| {
+                        txn.milestone(Milestone::UaReadHeaderDone)
+                            .map(|done| done >= begin)
+                    })),
+                ),
+            ),
+            (
+                "X-Probe-Controls",
+                format!(
+                    "{},{},{}",
+                    show(txn.control(TxnControl::Logging)),
+                    show(txn.control(TxnControl::ServerNoStore)),
+                    show(
+                        txn.set_control(TxnControl::ServerNoStore, true)
+                            .and_then(|()| txn.control(TxnControl::ServerNoStore))
+                    ),
+                ),
+            ),
+            (
+                "X-Probe-Timeout",
+                show(txn.set_timeout(Timeout::Active, 30_000).map(|()| "ok")),
+            ),
+            (
+                "X-Probe-Bad-Redirect",
+                show(txn.set_redirect_url("not a url").map(|()| "set")),
+            ),
+            (
+                "X-Probe-Records",
+                format!(
+                    "{},{},{}",
+                    show(
+                        env::record(RecordType::Int, "proxy.config.http.cache.http").map(
+                            |r| match r {
+                                Record::Int(v) => v.to_string(),
+                                other => format!("{other:?}"),
+                            }
+                        )
+                    ),
+                    show(
+                        env::record(RecordType::String, "proxy.config.http.cache.http")
+                            .map(|_| "found")
+                    ),
+                    show(env::record(RecordType::Counter, "probe.requests").map(|_| "found")),
+                ),
             ),
             ("X-Probe-Args", env::args().join(",")),
             (
@@ -192,6 +264,12 @@ impl Plugin for Probe {
             let _ = req.set_query("");
             let _ = txn.set_cache_key("probe-key");
         }
+        if req.query().unwrap_or_default().contains("redirect=1") {
+            let _ = txn.set_redirect_url("http://127.0.0.1:8099/moved/here");
+        }
+        if env::args().iter().any(|a| a == "skip-remap") {
+            let _ = txn.set_control(TxnControl::SkipRemapping, true);
+        }
         if req.path().unwrap_or_default().starts_with("deny") {
             let _ = txn.respond(451, b"blocked by probe\n");
             let _ = txn.respond_header("X-Probe-Local", "yes");
@@ -255,6 +333,13 @@ impl Plugin for Probe {
         let resp = txn.server_response();
         let seen = format!("{} {}", show(resp.status()), show(resp.reason()));
         self.note(txn, "X-Probe-Origin-Status", seen);
+        let cache = format!(
+            "{},{}",
+            show(txn.fact(TxnFact::Cacheable)),
+            show(txn.fact(TxnFact::MaxAge))
+        );
+        self.note(txn, "X-Probe-Cacheable", cache);
+        self.note(txn, "X-Probe-Server", show(txn.peer(Peer::Server)));
         if resp.header("X-Probe-Set-Status").is_some() {
             let _ = resp.set_status(203);
             let _ = resp.set_reason("Probed");
@@ -285,6 +370,13 @@ impl Plugin for Probe {
         self.pending.remove(&txn.id());
         if let Some(open) = self.open {
             let _ = open.increment(-1);
+        }
+    }
+
+    fn on_event(&mut self, event: PluginEvent) {
+        let name = format!("probe.event.{event}");
+        if let Ok(stat) = Stat::create(&name, StatKind::Counter) {
+            let _ = stat.increment(1);
         }
     }
 }

@@ -115,7 +115,7 @@ fn chaos(seed: u64) -> (u32, u32) {
         // SAFETY (for the guest): every buffer lies inside `scratch`, which outlives the calls.
         let ret: i64 = unsafe {
             // hook_failed is left out: it reports a script error by design.
-            match rng.next() % 50 {
+            match rng.next() % 60 {
                 // Empty tag and message: random bytes would only make noisy log lines
                 // (and warning-and-up levels turned invalid, so the test log stays readable).
                 0 => sys::log(if (3..=5).contains(&a) { a + 100 } else { a }, p1, 0, p2, 0).into(),
@@ -142,8 +142,8 @@ fn chaos(seed: u64) -> (u32, u32) {
                 21 => sys::reason_get(a, p1, l1).into(),
                 22 => sys::reason_set(a, p1, l1).into(),
                 23 => sys::remap_url_get(a, b, p1, l1).into(),
-                24 => sys::client_addr_get(p1, l1).into(),
-                25 => sys::client_port_get().into(),
+                24 => sys::addr_get(a, p1, l1).into(),
+                25 => sys::port_get(a).into(),
                 26 => sys::cache_status_get().into(),
                 27 => sys::cache_status_set(a).into(),
                 28 => sys::cache_key_get(p1, l1).into(),
@@ -167,6 +167,14 @@ fn chaos(seed: u64) -> (u32, u32) {
                 46 => sys::source_name_get(p1, l1).into(),
                 47 => sys::proxy_info_get(a, p1, l1).into(),
                 48 => sys::intercept(a, p1, l1).into(),
+                49 => sys::protocol_get(a, p1, l1).into(),
+                50 => sys::txn_fact_get(a, out).into(),
+                51 => sys::milestone_get(a, out).into(),
+                52 => sys::txn_control_get(a).into(),
+                53 => sys::txn_control_set(a, b).into(),
+                54 => sys::timeout_set(a, b).into(),
+                55 => sys::redirect_url_set(p1, l1).into(),
+                56 => sys::record_get(a, p1, l1, p2, l2).into(),
                 _ => sys::header_get(a, p1, l1, b, p2, l2).into(),
             }
         };

@@ -1,0 +1,183 @@
+//! The parts of a [`super::MemoryTxn`] beyond its messages: connection facts, switches, timeouts and
+//! milestones, with Traffic Server's defaults.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tswasm_abi::{Milestone, Peer, Timeout, TxnControl};
+
+use super::message::Response;
+use crate::txn::{AbiResult, Error};
+
+/// Connection facts and per-transaction settings of an in-memory transaction.
+#[derive(Clone, Debug)]
+pub struct Details {
+    /// The client's address and port.
+    pub client_addr: SocketAddr,
+    /// The proxy's address the client connected to.
+    pub incoming_addr: SocketAddr,
+    /// The origin's address, once the proxy chose one (before send-request).
+    pub server_addr: Option<SocketAddr>,
+    /// The client session (connection) this transaction belongs to.
+    pub session_id: i64,
+    /// Whether the request came from inside the proxy.
+    pub internal: bool,
+    /// Whether a side went away before the transaction finished.
+    pub aborted: bool,
+    /// The [`TxnControl`] switches, indexed by their raw value.
+    pub controls: [bool; TxnControl::ALL.len()],
+    /// Timeouts a plugin set, in milliseconds.
+    pub timeouts: BTreeMap<&'static str, u32>,
+    /// A URL a plugin asked to be redirected to once the origin answers.
+    pub redirect_url: Option<String>,
+    /// When each [`Milestone`] was reached, in nanoseconds since the Unix epoch.
+    pub milestones: [i64; Milestone::ALL.len()],
+}
+
+impl Details {
+    /// A transaction from `client_addr` on session `session_id`, reaching the proxy on its default
+    /// port; logging on and every other switch off, as in Traffic Server.
+    pub fn new(client_addr: SocketAddr, session_id: i64) -> Details {
+        let mut controls = [false; TxnControl::ALL.len()];
+        controls[TxnControl::Logging.raw() as usize] = true;
+        Details {
+            client_addr,
+            incoming_addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080),
+            server_addr: None,
+            session_id,
+            internal: false,
+            aborted: false,
+            controls,
+            timeouts: BTreeMap::new(),
+            redirect_url: None,
+            milestones: [0; Milestone::ALL.len()],
+        }
+    }
+
+    /// Records that `milestones` are reached now.
+    pub fn reach(&mut self, milestones: &[Milestone]) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64);
+        for milestone in milestones {
+            self.milestones[milestone.raw() as usize] = now;
+        }
+    }
+
+    /// Whether a switch is on.
+    pub fn control(&self, control: TxnControl) -> bool {
+        self.controls[control.raw() as usize]
+    }
+
+    /// The address of one end; `NotAvailable` for the origin before one was chosen.
+    pub fn peer(&self, peer: Peer) -> AbiResult<SocketAddr> {
+        match peer {
+            Peer::Client => Ok(self.client_addr),
+            Peer::Incoming => Ok(self.incoming_addr),
+            Peer::Server => self.server_addr.ok_or(Error::NotAvailable),
+        }
+    }
+
+    /// The client connection's protocol stack, innermost first, as Traffic Server names the layers.
+    pub fn protocols(&self, http_version: &str) -> [&'static str; 3] {
+        let http = match http_version {
+            "HTTP/1.0" => "http/1.0",
+            _ => "http/1.1",
+        };
+        let ip = match self.client_addr {
+            SocketAddr::V4(_) => "ipv4",
+            SocketAddr::V6(_) => "ipv6",
+        };
+        [http, "tcp", ip]
+    }
+
+    /// Records a timeout; Traffic Server's names, for the trace.
+    pub fn set_timeout(&mut self, timeout: Timeout, ms: u32) {
+        self.timeouts.insert(timeout.name(), ms);
+    }
+}
+
+/// Whether a response may be stored, by the rules a shared cache applies to the status and
+/// `Cache-Control` (RFC 9111 §3), unless a plugin forced it either way.
+pub fn cacheable(response: &Response, details: &Details) -> bool {
+    if details.control(TxnControl::ServerNoStore) {
+        return false;
+    }
+    if details.control(TxnControl::ResponseCacheable) {
+        return true;
+    }
+    let directives = cache_control(response);
+    let forbidden = directives
+        .iter()
+        .any(|(name, _)| matches!(name.as_str(), "no-store" | "private"));
+    let cacheable_status = matches!(
+        response.status,
+        200 | 203 | 204 | 206 | 300 | 301 | 308 | 404 | 405 | 410 | 414 | 501
+    );
+    cacheable_status && !forbidden
+}
+
+/// The response's freshness lifetime in seconds from `s-maxage` or `max-age`, else -1.
+pub fn max_age(response: &Response) -> i64 {
+    let directives = cache_control(response);
+    let find = |wanted: &str| {
+        directives
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .and_then(|(_, value)| value.as_deref()?.parse::<i64>().ok())
+    };
+    find("s-maxage").or_else(|| find("max-age")).unwrap_or(-1)
+}
+
+/// The `Cache-Control` directives of a response, names lower-cased, values unquoted.
+fn cache_control(response: &Response) -> Vec<(String, Option<String>)> {
+    let count = response.headers.count(b"cache-control");
+    (0..count)
+        .filter_map(|i| response.headers.get(b"cache-control", i))
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .flat_map(|v| v.split(','))
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| match d.split_once('=') {
+            Some((name, value)) => (
+                name.trim().to_ascii_lowercase(),
+                Some(value.trim().trim_matches('"').to_owned()),
+            ),
+            None => (d.trim().to_ascii_lowercase(), None),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, cache_control: &str) -> Response {
+        let mut r = Response::local(status, b"");
+        if !cache_control.is_empty() {
+            r.headers
+                .set(b"Cache-Control", cache_control.as_bytes())
+                .unwrap();
+        }
+        r
+    }
+
+    #[test]
+    fn cacheability_follows_status_directives_and_switches() {
+        let mut details = Details::new("127.0.0.1:5000".parse().unwrap(), 1);
+        assert!(cacheable(&response(200, "max-age=60"), &details));
+        assert!(!cacheable(&response(200, "private, max-age=60"), &details));
+        assert!(!cacheable(&response(500, ""), &details));
+        details.controls[TxnControl::ResponseCacheable.raw() as usize] = true;
+        assert!(cacheable(&response(500, ""), &details));
+        details.controls[TxnControl::ServerNoStore.raw() as usize] = true;
+        assert!(!cacheable(&response(200, ""), &details));
+    }
+
+    #[test]
+    fn max_age_prefers_s_maxage() {
+        assert_eq!(max_age(&response(200, "max-age=60")), 60);
+        assert_eq!(max_age(&response(200, "max-age=60, s-maxage=\"30\"")), 30);
+        assert_eq!(max_age(&response(200, "no-cache")), -1);
+    }
+}

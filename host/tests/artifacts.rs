@@ -134,6 +134,63 @@ fn run_prints_the_origin_request_and_client_response_as_raw_http() {
 }
 
 #[test]
+fn tslua_scripts_run_unchanged_under_tswasm_run() {
+    // A typical remap script that begins with `jit.off(true, true)`: a CORS preflight is answered
+    // by the proxy.
+    let preflight = repo_root().join("examples/requests/cors-preflight.http");
+    let script = repo_root().join("examples/lua/cors-and-routing.lua");
+    let out = tswasm(&[
+        "run",
+        script.to_str().unwrap(),
+        "--request",
+        preflight.to_str().unwrap(),
+        "--remap",
+        "http://www.example.com/ http://127.0.0.1:8080/",
+        "--arg",
+        "https://app.example.com",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("HTTP/1.1 204 "), "{stdout}");
+    assert!(
+        stdout.contains("Access-Control-Allow-Origin: https://app.example.com\r\n"),
+        "{stdout}"
+    );
+
+    // A script whose `__init__` `dofile`s its settings from a directory the operator granted.
+    let case = repo_root().join("compat/conformance/sandbox-stdlib");
+    let run = |grant: bool| {
+        let mut args = vec![
+            "run".to_string(),
+            case.join("script.lua").to_string_lossy().into_owned(),
+            "--request".into(),
+            case.join("request.http").to_string_lossy().into_owned(),
+        ];
+        if grant {
+            args.extend(["--grant".into(), case.to_string_lossy().into_owned()]);
+        }
+        tswasm(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let out = run(true);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("X-Setting: hello from a granted dir\r\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    let refused = run(false);
+    assert!(
+        !refused.status.success(),
+        "without the grant the load fails"
+    );
+    assert!(
+        text(&refused.stderr).contains("settings.lua"),
+        "{}",
+        text(&refused.stderr)
+    );
+}
+
+#[test]
 fn inspect_names_the_hooks_and_the_abi() {
     let out = tswasm(&["inspect", guest("cache-key").to_str().unwrap()]);
     let stdout = text(&out.stdout);

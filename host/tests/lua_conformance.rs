@@ -3,6 +3,9 @@
 //! an `expect.toml` saying what the client and the origin must see. All cases run; failures are
 //! reported together.
 //!
+//! A case may also have `origin.http` (the origin's response) and `cached.http` (a cached response,
+//! which makes the lookup a hit).
+//!
 //! `expect.toml` keys (all optional):
 //! - `script` = a path relative to the case (default `script.lua`), to reuse another case's script;
 //! - `role` = "remap" | "global" (default: remap when `remap` is given), `remap` = "FROM TO",
@@ -190,6 +193,10 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
         )
         .unwrap(),
     };
+    let cached = match std::fs::read(dir.join("cached.http")) {
+        Ok(raw) => Some(Response::parse(&raw).map_err(|e| vec![format!("cached.http: {e}")])?),
+        Err(_) => None,
+    };
     let remap = str_of("remap").map(|r| RemapRule::parse(r).expect("valid remap in expect.toml"));
     let role = match str_of("role") {
         Some("global") => Role::Global,
@@ -205,6 +212,7 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
     for id in 1..=int_of("transactions").unwrap_or(1) as u64 {
         let mut txn = MemoryTxn::new(id, "192.0.2.1:40000".parse().unwrap(), request.clone());
         txn.remap = remap.clone();
+        txn.cached_response = cached.clone();
         let mut origin_fn = |_: &Request| origin.clone();
         memory::run(&attached, &mut txn, &mut origin_fn, None);
         last = Some(txn);

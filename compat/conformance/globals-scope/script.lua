@@ -11,6 +11,7 @@ function do_global_read_request()
   ts.client_request.header['X-Ctx-Before'] = tostring(ts.ctx.mark)
   ts.ctx.mark = 'ctx of transaction ' .. state_counter
   ts.client_request.header['X-Hook-Global'] = tostring(do_send_response)
+  ts.client_request.header['X-Closes-Before'] = tostring(closes)
   if state_counter == 1 then
     ts.hook(TS_LUA_HOOK_SEND_RESPONSE_HDR, function()
       ts.client_response.header['X-First-Only'] = 'yes'
@@ -22,5 +23,10 @@ end
 function do_global_send_response()
   ts.client_response.header['X-State-Counter'] = state_counter
   ts.client_response.header['X-Ctx'] = ts.ctx.mark
+  return 0
+end
+
+function do_global_txn_close()
+  closes = (closes or 0) + 1
   return 0
 end

@@ -21,6 +21,7 @@ pub mod limits;
 mod lua_guest;
 pub mod memory;
 pub mod plugin;
+pub mod plugin_line;
 pub mod services;
 pub mod settings;
 mod state;
@@ -28,5 +29,6 @@ pub mod txn;
 
 pub use engine::{Engine, PoolLimits};
 pub use plugin::{Binding, HookCall, Plugin, PluginStats, Reply};
+pub use plugin_line::PluginLine;
 pub use settings::{FailPolicy, Settings};
 pub use tswasm_abi as abi_types;

@@ -76,7 +76,7 @@ impl Headers {
 }
 
 /// Names are RFC 9110 tokens; values may not break the message (no CR, LF or NUL).
-fn check_field(name: &[u8], value: &[u8]) -> AbiResult<()> {
+pub fn check_field(name: &[u8], value: &[u8]) -> AbiResult<()> {
     let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
     if name.is_empty()
         || !name.iter().all(token)

@@ -1,0 +1,20 @@
+//! `tswasm.so`: the tswasm runtime as an Apache Traffic Server 9.2 plugin.
+//!
+//! - [`global`]: plugin.config's entry point and the global hooks;
+//! - [`remap`]: remap.config's entry points;
+//! - [`txn_state`]: one plugin's state on one transaction, and its per-transaction hooks;
+//! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`;
+//! - [`services`]: logging, statistics and records through Traffic Server;
+//! - [`runtime`]: the engine and statistics every tswasm plugin of the process shares;
+//! - [`ffi`]: the C API, generated from `ts/ts.h`; [`ts`] and [`hooks`]: small helpers over it.
+
+pub mod ffi;
+pub mod global;
+pub mod hooks;
+pub mod message;
+pub mod remap;
+pub mod runtime;
+pub mod services;
+pub mod ts;
+pub mod txn;
+pub mod txn_state;

@@ -1,0 +1,307 @@
+//! One HTTP message in a Traffic Server marshal buffer: its MIME fields, request line, URL and status
+//! line, with the ABI's semantics (fields named case-insensitively, several fields with one name are
+//! several values, URL parts as [`tswasm::memory::Url`] defines them).
+
+use std::ffi::{c_char, c_int};
+
+use tswasm::abi_types::{Error, UrlPart};
+use tswasm::memory::message::check_field;
+use tswasm::memory::Url;
+use tswasm::txn::AbiResult;
+
+use crate::ffi::*;
+use crate::ts::{bytes, take_string, Loc};
+
+/// A message header (`TSMBuffer` + `TSMLoc`), released when dropped.
+pub struct Message(pub Loc);
+
+fn ok(rc: TSReturnCode) -> AbiResult<()> {
+    if rc == TS_SUCCESS {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument)
+    }
+}
+
+fn len(value: &[u8]) -> AbiResult<c_int> {
+    c_int::try_from(value.len()).map_err(|_| Error::InvalidArgument)
+}
+
+impl Message {
+    fn buf(&self) -> TSMBuffer {
+        self.0.buf
+    }
+
+    fn hdr(&self) -> TSMLoc {
+        self.0.loc
+    }
+
+    fn field_loc(&self, loc: TSMLoc) -> Option<Loc> {
+        (!loc.is_null()).then(|| Loc {
+            buf: self.buf(),
+            parent: self.hdr(),
+            loc,
+        })
+    }
+
+    /// The fields named `name`, in order (Traffic Server's duplicate chain).
+    fn fields(&self, name: &[u8]) -> AbiResult<Vec<Loc>> {
+        let name_len = len(name)?;
+        let mut out = Vec::new();
+        // SAFETY: valid buffer, header and name; each location is released by `Loc`.
+        let mut next =
+            unsafe { TSMimeHdrFieldFind(self.buf(), self.hdr(), name.as_ptr().cast(), name_len) };
+        while let Some(field) = self.field_loc(next) {
+            next = unsafe { TSMimeHdrFieldNextDup(self.buf(), self.hdr(), field.loc) };
+            out.push(field);
+        }
+        Ok(out)
+    }
+
+    fn value(&self, field: &Loc) -> Vec<u8> {
+        let mut n: c_int = 0;
+        // SAFETY: a live field; index -1 is the whole value.
+        unsafe {
+            let ptr = TSMimeHdrFieldValueStringGet(self.buf(), self.hdr(), field.loc, -1, &mut n);
+            bytes(ptr, n).to_vec()
+        }
+    }
+
+    pub fn header_count(&self, name: &[u8]) -> AbiResult<usize> {
+        Ok(self.fields(name)?.len())
+    }
+
+    pub fn header_get(&self, name: &[u8], index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let fields = self.fields(name)?;
+        let field = fields.get(index).ok_or(Error::NotFound)?;
+        out.extend_from_slice(&self.value(field));
+        Ok(())
+    }
+
+    fn set_value(&self, field: &Loc, value: &[u8]) -> AbiResult<()> {
+        // SAFETY: a live field; the API copies the value.
+        unsafe {
+            ok(TSMimeHdrFieldValuesClear(self.buf(), self.hdr(), field.loc))?;
+            ok(TSMimeHdrFieldValueStringSet(
+                self.buf(),
+                self.hdr(),
+                field.loc,
+                -1,
+                value.as_ptr().cast(),
+                len(value)?,
+            ))
+        }
+    }
+
+    pub fn header_set(&self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        check_field(name, value)?;
+        let mut fields = self.fields(name)?.into_iter();
+        match fields.next() {
+            Some(first) => {
+                self.set_value(&first, value)?;
+                for dup in fields {
+                    // SAFETY: a live field of this header.
+                    ok(unsafe { TSMimeHdrFieldDestroy(self.buf(), self.hdr(), dup.loc) })?;
+                }
+                Ok(())
+            }
+            None => self.header_append(name, value),
+        }
+    }
+
+    pub fn header_append(&self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        check_field(name, value)?;
+        let mut loc: TSMLoc = std::ptr::null_mut();
+        // SAFETY: valid buffer, header, name; the new field is released by `Loc`.
+        unsafe {
+            ok(TSMimeHdrFieldCreateNamed(
+                self.buf(),
+                self.hdr(),
+                name.as_ptr().cast(),
+                len(name)?,
+                &mut loc,
+            ))?;
+        }
+        let field = self.field_loc(loc).ok_or(Error::InvalidArgument)?;
+        self.set_value(&field, value)?;
+        // SAFETY: a field created for this header.
+        ok(unsafe { TSMimeHdrFieldAppend(self.buf(), self.hdr(), field.loc) })
+    }
+
+    pub fn header_remove(&self, name: &[u8]) -> AbiResult<usize> {
+        let fields = self.fields(name)?;
+        for field in &fields {
+            // SAFETY: live fields of this header.
+            ok(unsafe { TSMimeHdrFieldDestroy(self.buf(), self.hdr(), field.loc) })?;
+        }
+        Ok(fields.len())
+    }
+
+    pub fn field_count(&self) -> AbiResult<usize> {
+        // SAFETY: valid buffer and header.
+        let n = unsafe { TSMimeHdrFieldsCount(self.buf(), self.hdr()) };
+        usize::try_from(n).map_err(|_| Error::InvalidArgument)
+    }
+
+    fn field_at(&self, index: usize) -> AbiResult<Loc> {
+        let index = c_int::try_from(index).map_err(|_| Error::NotFound)?;
+        // SAFETY: valid buffer and header; out-of-range indexes give null.
+        let loc = unsafe { TSMimeHdrFieldGet(self.buf(), self.hdr(), index) };
+        self.field_loc(loc).ok_or(Error::NotFound)
+    }
+
+    pub fn field_name(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let field = self.field_at(index)?;
+        let mut n: c_int = 0;
+        // SAFETY: a live field.
+        let name = unsafe { TSMimeHdrFieldNameGet(self.buf(), self.hdr(), field.loc, &mut n) };
+        out.extend_from_slice(unsafe { bytes(name, n) });
+        Ok(())
+    }
+
+    pub fn field_value(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let field = self.field_at(index)?;
+        out.extend_from_slice(&self.value(&field));
+        Ok(())
+    }
+
+    /// A string the API returns as `(ptr, len)` for this header.
+    fn string(
+        &self,
+        get: unsafe extern "C" fn(TSMBuffer, TSMLoc, *mut c_int) -> *const c_char,
+    ) -> Vec<u8> {
+        let mut n: c_int = 0;
+        // SAFETY: valid buffer and header; the string lives in the buffer.
+        unsafe { bytes(get(self.buf(), self.hdr(), &mut n), n).to_vec() }
+    }
+
+    pub fn method(&self) -> Vec<u8> {
+        self.string(TSHttpHdrMethodGet)
+    }
+
+    pub fn set_method(&self, method: &[u8]) -> AbiResult<()> {
+        if method.is_empty() || !method.iter().all(|b| b.is_ascii_alphabetic() || *b == b'-') {
+            return Err(Error::InvalidArgument);
+        }
+        // SAFETY: valid buffer, header and bytes; the API copies them.
+        ok(unsafe {
+            TSHttpHdrMethodSet(self.buf(), self.hdr(), method.as_ptr().cast(), len(method)?)
+        })
+    }
+
+    pub fn status(&self) -> u16 {
+        // SAFETY: valid buffer and header.
+        unsafe { TSHttpHdrStatusGet(self.buf(), self.hdr()) as u16 }
+    }
+
+    pub fn set_status(&self, status: u16) -> AbiResult<()> {
+        // SAFETY: as above.
+        ok(unsafe { TSHttpHdrStatusSet(self.buf(), self.hdr(), TSHttpStatus::from(status)) })
+    }
+
+    pub fn reason(&self) -> Vec<u8> {
+        self.string(TSHttpHdrReasonGet)
+    }
+
+    pub fn set_reason(&self, reason: &[u8]) -> AbiResult<()> {
+        if reason.iter().any(u8::is_ascii_control) {
+            return Err(Error::InvalidArgument);
+        }
+        // SAFETY: valid buffer, header and bytes; the API copies them.
+        ok(unsafe {
+            TSHttpHdrReasonSet(self.buf(), self.hdr(), reason.as_ptr().cast(), len(reason)?)
+        })
+    }
+
+    /// `major.minor`, from Traffic Server's `(major << 16) | minor`.
+    pub fn version(&self) -> Vec<u8> {
+        // SAFETY: valid buffer and header.
+        let v = unsafe { TSHttpHdrVersionGet(self.buf(), self.hdr()) };
+        format!("{}.{}", v >> 16, v & 0xffff).into_bytes()
+    }
+
+    pub fn set_version(&self, version: &[u8]) -> AbiResult<()> {
+        let v = match version {
+            b"1.0" => 1 << 16,
+            b"1.1" => (1 << 16) | 1,
+            _ => return Err(Error::InvalidArgument),
+        };
+        // SAFETY: valid buffer and header.
+        ok(unsafe { TSHttpHdrVersionSet(self.buf(), self.hdr(), v) })
+    }
+
+    fn url_loc(&self) -> AbiResult<Loc> {
+        let mut loc: TSMLoc = std::ptr::null_mut();
+        // SAFETY: valid buffer and header (a request).
+        ok(unsafe { TSHttpHdrUrlGet(self.buf(), self.hdr(), &mut loc) })?;
+        Ok(Loc {
+            buf: self.buf(),
+            parent: self.hdr(),
+            loc,
+        })
+    }
+
+    /// The request's URL as the ABI sees it: a URL without a host takes host and port from the Host
+    /// header, and the scheme `http`.
+    pub fn url(&self) -> AbiResult<Url> {
+        let url = self.url_loc()?;
+        let mut n: c_int = 0;
+        // SAFETY: a live URL; the string is ours to free.
+        let text = unsafe { take_string(TSUrlStringGet(url.buf, url.loc, &mut n), n) }
+            .ok_or(Error::InvalidArgument)?;
+        let mut parsed =
+            Url::parse(&String::from_utf8_lossy(&text)).map_err(|_| Error::InvalidArgument)?;
+        if parsed.host.is_empty() {
+            let mut host = Vec::new();
+            if self.header_get(b"Host", 0, &mut host).is_ok() {
+                if let Ok((h, port)) =
+                    tswasm::memory::url::split_host_port(&String::from_utf8_lossy(&host))
+                {
+                    parsed.host = h;
+                    parsed.port = port;
+                }
+            }
+        }
+        if parsed.scheme.is_empty() {
+            parsed.scheme = "http".into();
+        }
+        Ok(parsed)
+    }
+
+    pub fn url_get(&self, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.url()?.get(part, out);
+        Ok(())
+    }
+
+    /// Validates the change on a copy with the ABI's rules, then applies the parts that changed.
+    pub fn url_set(&self, part: UrlPart, value: &[u8]) -> AbiResult<()> {
+        let mut wanted = self.url()?;
+        wanted.set(part, value)?;
+        let url = self.url_loc()?;
+        let (buf, loc) = (url.buf, url.loc);
+        let set =
+            |f: unsafe extern "C" fn(TSMBuffer, TSMLoc, *const c_char, c_int) -> TSReturnCode,
+             text: &str| {
+                // SAFETY: a live URL; the API copies the bytes.
+                ok(unsafe { f(buf, loc, text.as_ptr().cast(), len(text.as_bytes())?) })
+            };
+        let port = |port: Option<u16>| {
+            // SAFETY: a live URL; port 0 removes an explicit port.
+            ok(unsafe { TSUrlPortSet(buf, loc, c_int::from(port.unwrap_or(0))) })
+        };
+        match part {
+            UrlPart::Scheme => set(TSUrlSchemeSet, &wanted.scheme),
+            UrlPart::Host => set(TSUrlHostSet, &wanted.host),
+            UrlPart::Port => port(wanted.port),
+            UrlPart::Path => set(TSUrlPathSet, &wanted.path),
+            UrlPart::Query => set(TSUrlHttpQuerySet, wanted.query.as_deref().unwrap_or("")),
+            UrlPart::Url => {
+                set(TSUrlSchemeSet, &wanted.scheme)?;
+                set(TSUrlHostSet, &wanted.host)?;
+                port(wanted.port)?;
+                set(TSUrlPathSet, &wanted.path)?;
+                set(TSUrlHttpQuerySet, wanted.query.as_deref().unwrap_or(""))
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The remap plugin (remap.config): `@plugin=tswasm.so @pparam=[options] @pparam=FILE @pparam=ARG...`.
+//! Each rule's instance is one loaded plugin; a matching transaction runs its remap hook, then the
+//! hooks after remap it declares, for that transaction only.
+
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Arc;
+
+use tswasm::abi_types::{Hook, HookSet, PluginEvent, RemapStatus};
+use tswasm::{Plugin, PluginLine, Reply};
+
+use crate::ffi::*;
+use crate::global::{config_dir, load_plugin, words};
+use crate::txn_state::TxnState;
+
+struct RemapInstance {
+    plugin: Arc<Plugin>,
+}
+
+/// Writes `message` into Traffic Server's error buffer, cut to fit and NUL-terminated.
+fn write_error(errbuf: *mut c_char, size: c_int, message: &str) {
+    let Ok(size) = usize::try_from(size) else {
+        return;
+    };
+    if errbuf.is_null() || size == 0 {
+        return;
+    }
+    let text = format!("[tswasm] {message}");
+    let n = text.len().min(size - 1);
+    // SAFETY: Traffic Server gives a writable buffer of `size` bytes.
+    unsafe {
+        std::ptr::copy_nonoverlapping(text.as_ptr(), errbuf.cast::<u8>(), n);
+        *errbuf.add(n) = 0;
+    }
+}
+
+/// # Safety
+/// Called by Traffic Server only, with the arguments its plugin API documents.
+#[no_mangle]
+pub unsafe extern "C" fn TSRemapInit(
+    _api: *mut TSRemapInterface,
+    errbuf: *mut c_char,
+    size: c_int,
+) -> TSReturnCode {
+    match crate::runtime::runtime() {
+        Ok(_) => TS_SUCCESS,
+        Err(e) => {
+            write_error(errbuf, size, &e);
+            TS_ERROR
+        }
+    }
+}
+
+/// One remap rule's plugin: argv[0] and argv[1] are the rule's from and to URLs, then the pparams.
+/// # Safety
+/// Called by Traffic Server only, with the arguments its plugin API documents.
+#[no_mangle]
+pub unsafe extern "C" fn TSRemapNewInstance(
+    argc: c_int,
+    argv: *mut *mut c_char,
+    ih: *mut *mut c_void,
+    errbuf: *mut c_char,
+    size: c_int,
+) -> TSReturnCode {
+    let load = || -> Result<RemapInstance, String> {
+        // SAFETY: Traffic Server passes argc valid strings.
+        let words = unsafe { words(argc, argv.cast_const().cast(), 2) };
+        let line = PluginLine::parse(&words, &config_dir()).map_err(|e| format!("{e:#}"))?;
+        Ok(RemapInstance {
+            plugin: Arc::new(load_plugin(&line)?),
+        })
+    };
+    match std::panic::catch_unwind(load) {
+        Ok(Ok(instance)) => {
+            // SAFETY: Traffic Server hands the pointer back to DoRemap and DeleteInstance.
+            unsafe { *ih = Box::into_raw(Box::new(instance)).cast() };
+            TS_SUCCESS
+        }
+        Ok(Err(message)) => {
+            write_error(errbuf, size, &message);
+            TS_ERROR
+        }
+        Err(_) => {
+            write_error(errbuf, size, "loading panicked");
+            TS_ERROR
+        }
+    }
+}
+
+/// The rule is gone (remap.config reloaded, or shutdown): the guest hears "unload" (tslua's
+/// `__clean__`); transactions still running keep the plugin alive until they close.
+/// # Safety
+/// Called by Traffic Server only, with the arguments its plugin API documents.
+#[no_mangle]
+pub unsafe extern "C" fn TSRemapDeleteInstance(ih: *mut c_void) {
+    if ih.is_null() {
+        return;
+    }
+    // SAFETY: the pointer NewInstance made; Traffic Server calls this once.
+    let instance = unsafe { Box::from_raw(ih.cast::<RemapInstance>()) };
+    instance.plugin.notify(PluginEvent::Unload);
+}
+
+/// # Safety
+/// Called by Traffic Server only, with the arguments its plugin API documents.
+#[no_mangle]
+pub unsafe extern "C" fn TSRemapDoRemap(
+    ih: *mut c_void,
+    txn: TSHttpTxn,
+    _rri: *mut TSRemapRequestInfo,
+) -> TSRemapStatus {
+    // SAFETY: the instance NewInstance made, alive while its rule is; the transaction is live.
+    unsafe {
+        let instance = &*ih.cast::<RemapInstance>();
+        let state = &mut *TxnState::start(txn, instance.plugin.clone(), HookSet::EMPTY, None);
+        let after_remap = HookSet(
+            instance
+                .plugin
+                .declared_hooks()
+                .iter()
+                .filter(|h| h.raw() > Hook::Remap.raw())
+                .fold(0, |bits, h| bits | (1 << h.raw())),
+        );
+        state.deliver(txn, after_remap);
+        match state.call(txn, Hook::Remap) {
+            Reply::Remap(RemapStatus::NoRemap) => TSREMAP_NO_REMAP,
+            Reply::Remap(RemapStatus::DidRemap) => TSREMAP_DID_REMAP,
+            Reply::Remap(RemapStatus::NoRemapStop) => TSREMAP_NO_REMAP_STOP,
+            Reply::Remap(RemapStatus::DidRemapStop) => TSREMAP_DID_REMAP_STOP,
+            Reply::Remap(RemapStatus::Error) | Reply::Action(_) => TSREMAP_ERROR,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! What every tswasm plugin in the process shares: one engine (one instance pool, one epoch
+//! thread), the Traffic Server services, and the `plugin.tswasm.*` statistics.
+
+use std::ffi::c_int;
+use std::sync::{Arc, OnceLock};
+
+use tswasm::fault::FaultKind;
+use tswasm::{Engine, HookCall, PoolLimits, Reply};
+
+use crate::ffi::*;
+use crate::services::AtsServices;
+use crate::ts::cstring;
+
+/// Instances alive at once across all tswasm plugins of the process, unless `TSWASM_MAX_INSTANCES`
+/// says otherwise: room for several plugins of tslua's largest state count, and for reloads (old and
+/// new versions live side by side until the old one's transactions finish).
+const DEFAULT_MAX_INSTANCES: u32 = 1024;
+
+pub struct Runtime {
+    pub engine: Engine,
+    pub services: Arc<AtsServices>,
+    stats: Stats,
+}
+
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+/// The process's runtime, created by the first plugin that loads.
+pub fn runtime() -> Result<&'static Runtime, String> {
+    RUNTIME
+        .get_or_init(|| {
+            let max_instances = std::env::var("TSWASM_MAX_INSTANCES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_MAX_INSTANCES);
+            let engine = Engine::new(PoolLimits { max_instances }).map_err(|e| format!("{e:#}"))?;
+            Ok(Runtime {
+                engine,
+                services: Arc::new(AtsServices::default()),
+                stats: Stats::create(),
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+impl Runtime {
+    /// Counts one hook call in the `plugin.tswasm.*` statistics.
+    pub fn count(&self, call: &HookCall) {
+        let s = &self.stats;
+        let bump = |id: c_int| {
+            if id >= 0 {
+                // SAFETY: an id TSStatCreate returned.
+                unsafe { TSStatIntIncrement(id, 1) }
+            }
+        };
+        bump(s.hook_calls);
+        match &call.fault {
+            Some(fault) => {
+                bump(match fault.kind {
+                    FaultKind::Deadline => s.deadline_hits,
+                    FaultKind::MemoryCap => s.memory_cap_hits,
+                    FaultKind::Trap => s.traps,
+                    FaultKind::BadReply => s.bad_replies,
+                    FaultKind::Script => s.script_errors,
+                });
+                // Every fault but a contained script error discards the instance for a fresh one.
+                if fault.kind != FaultKind::Script {
+                    bump(s.instance_rebuilds);
+                }
+            }
+            None => {
+                if matches!(
+                    call.reply,
+                    Reply::Action(tswasm::abi_types::Action::Error)
+                        | Reply::Remap(tswasm::abi_types::RemapStatus::Error)
+                ) {
+                    bump(s.hook_errors);
+                }
+            }
+        }
+    }
+}
+
+struct Stats {
+    hook_calls: c_int,
+    hook_errors: c_int,
+    script_errors: c_int,
+    deadline_hits: c_int,
+    memory_cap_hits: c_int,
+    traps: c_int,
+    bad_replies: c_int,
+    instance_rebuilds: c_int,
+}
+
+impl Stats {
+    fn create() -> Stats {
+        let stat = |name: &str| {
+            let name = cstring(&format!("plugin.tswasm.{name}"));
+            let mut id: c_int = -1;
+            // SAFETY: valid C strings and out pointer.
+            unsafe {
+                if TSStatFindName(name.as_ptr(), &mut id) == TS_SUCCESS {
+                    return id;
+                }
+                TSStatCreate(
+                    name.as_ptr(),
+                    TS_RECORDDATATYPE_INT,
+                    TS_STAT_NON_PERSISTENT,
+                    TS_STAT_SYNC_SUM,
+                )
+            }
+        };
+        Stats {
+            hook_calls: stat("hook_calls"),
+            hook_errors: stat("hook_errors"),
+            script_errors: stat("script_errors"),
+            deadline_hits: stat("deadline_hits"),
+            memory_cap_hits: stat("memory_cap_hits"),
+            traps: stat("traps"),
+            bad_replies: stat("bad_replies"),
+            instance_rebuilds: stat("instance_rebuilds"),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! [`Services`] over Traffic Server: log lines through `TSDebug`/`TSNote`/.../`TSError`, statistics
+//! as Traffic Server records (`TSStat*`, visible with `traffic_ctl metric`), records through
+//! `TSMgmt*Get`, and the proxy's directories and identity.
+
+use std::collections::HashSet;
+use std::ffi::c_int;
+use std::sync::RwLock;
+
+use tswasm::abi_types::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
+use tswasm::services::Services;
+use tswasm::txn::{AbiResult, ConfigValue};
+
+use crate::ffi::*;
+use crate::ts::{cstring, text, ts_free};
+
+#[derive(Default)]
+pub struct AtsServices {
+    /// Ids Traffic Server handed out to our `stat_create`/`stat_find`: the only ones a guest may use.
+    /// An id it never gave would index its statistics array out of bounds.
+    known_stats: RwLock<HashSet<c_int>>,
+}
+
+impl AtsServices {
+    fn checked_stat(&self, id: u32) -> AbiResult<c_int> {
+        let id = c_int::try_from(id).map_err(|_| Error::NotFound)?;
+        let known = self.known_stats.read().unwrap_or_else(|e| e.into_inner());
+        known.contains(&id).then_some(id).ok_or(Error::NotFound)
+    }
+
+    fn remember(&self, id: c_int) -> AbiResult<u32> {
+        let mut known = self.known_stats.write().unwrap_or_else(|e| e.into_inner());
+        known.insert(id);
+        u32::try_from(id).map_err(|_| Error::InvalidArgument)
+    }
+}
+
+impl Services for AtsServices {
+    fn log(&self, level: LogLevel, tag: &str, message: &str) {
+        let tag_c = cstring(tag);
+        let line = cstring(message);
+        let tagged = cstring(&format!("[{tag}] {message}"));
+        let fmt = c"%s".as_ptr();
+        // SAFETY: a constant "%s" format with one C string argument.
+        unsafe {
+            match level {
+                LogLevel::Debug => {
+                    if TSIsDebugTagSet(tag_c.as_ptr()) != 0 {
+                        TSDebug(tag_c.as_ptr(), fmt, line.as_ptr())
+                    }
+                }
+                LogLevel::Note => TSNote(fmt, tagged.as_ptr()),
+                LogLevel::Status => TSStatus(fmt, tagged.as_ptr()),
+                LogLevel::Warning => TSWarning(fmt, tagged.as_ptr()),
+                LogLevel::Alert => TSAlert(fmt, tagged.as_ptr()),
+                LogLevel::Error => TSError(fmt, tagged.as_ptr()),
+            }
+        }
+    }
+
+    fn log_enabled(&self, level: LogLevel, tag: &str) -> bool {
+        let tag = cstring(tag);
+        // SAFETY: a valid C string.
+        level != LogLevel::Debug || unsafe { TSIsDebugTagSet(tag.as_ptr()) } != 0
+    }
+
+    fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32> {
+        if name.is_empty() {
+            return Err(Error::InvalidArgument);
+        }
+        if let Ok(id) = self.stat_find(name) {
+            return Ok(id);
+        }
+        let name = cstring(name);
+        let sync = match kind {
+            StatKind::Counter => TS_STAT_SYNC_SUM,
+            StatKind::Gauge => TS_STAT_SYNC_SUM,
+        };
+        // SAFETY: a valid C string; the API copies it.
+        let id = unsafe {
+            TSStatCreate(
+                name.as_ptr(),
+                TS_RECORDDATATYPE_INT,
+                TS_STAT_NON_PERSISTENT,
+                sync,
+            )
+        };
+        if id < 0 {
+            return Err(Error::InvalidArgument);
+        }
+        self.remember(id)
+    }
+
+    fn stat_find(&self, name: &str) -> AbiResult<u32> {
+        let name = cstring(name);
+        let mut id: c_int = -1;
+        // SAFETY: valid string and out pointer.
+        match unsafe { TSStatFindName(name.as_ptr(), &mut id) } {
+            TS_SUCCESS if id >= 0 => self.remember(id),
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    fn stat_add(&self, id: u32, delta: i64) -> AbiResult<()> {
+        let id = self.checked_stat(id)?;
+        // SAFETY: `id` names an existing statistic.
+        unsafe {
+            match delta {
+                d if d >= 0 => TSStatIntIncrement(id, d),
+                d => TSStatIntDecrement(id, d.saturating_neg()),
+            }
+        }
+        Ok(())
+    }
+
+    fn stat_set(&self, id: u32, value: i64) -> AbiResult<()> {
+        let id = self.checked_stat(id)?;
+        // SAFETY: as above.
+        unsafe { TSStatIntSet(id, value) };
+        Ok(())
+    }
+
+    fn stat_get(&self, id: u32) -> AbiResult<i64> {
+        let id = self.checked_stat(id)?;
+        // SAFETY: as above.
+        Ok(unsafe { TSStatIntGet(id) })
+    }
+
+    fn proxy_info(&self, key: ProxyInfo) -> Option<String> {
+        // SAFETY: the API returns static strings (or null).
+        unsafe {
+            match key {
+                ProxyInfo::ConfigDir => text(TSConfigDirGet()),
+                ProxyInfo::InstallDir => text(TSInstallDirGet()),
+                ProxyInfo::RuntimeDir => text(TSRuntimeDirGet()),
+                ProxyInfo::PluginDir => text(TSPluginDirGet()),
+                ProxyInfo::Version => text(TSTrafficServerVersionGet()),
+                ProxyInfo::ProcessUuid => {
+                    let uuid = TSProcessUuidGet();
+                    (!uuid.is_null())
+                        .then(|| text(TSUuidStringGet(uuid)))
+                        .flatten()
+                }
+            }
+        }
+    }
+
+    fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue> {
+        let name = cstring(name);
+        let found = |rc| {
+            if rc == TS_SUCCESS {
+                Ok(())
+            } else {
+                Err(Error::NotFound)
+            }
+        };
+        // SAFETY: valid name and out pointers; the string result is ours to free.
+        unsafe {
+            match kind {
+                RecordType::Int => {
+                    let mut v: TSMgmtInt = 0;
+                    found(TSMgmtIntGet(name.as_ptr(), &mut v)).map(|()| ConfigValue::Int(v))
+                }
+                RecordType::Counter => {
+                    let mut v: TSMgmtCounter = 0;
+                    found(TSMgmtCounterGet(name.as_ptr(), &mut v)).map(|()| ConfigValue::Int(v))
+                }
+                RecordType::Float => {
+                    let mut v: TSMgmtFloat = 0.0;
+                    found(TSMgmtFloatGet(name.as_ptr(), &mut v))
+                        .map(|()| ConfigValue::Float(f64::from(v)))
+                }
+                RecordType::String => {
+                    let mut v: TSMgmtString = std::ptr::null_mut();
+                    found(TSMgmtStringGet(name.as_ptr(), &mut v))?;
+                    let value = text(v).unwrap_or_default();
+                    ts_free(v);
+                    Ok(ConfigValue::String(value.into_bytes()))
+                }
+            }
+        }
+    }
+}

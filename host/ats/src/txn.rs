@@ -1,0 +1,507 @@
+//! [`Transaction`] over a Traffic Server transaction (`TSHttpTxn`) at one hook. Every API return
+//! code is checked and turned into the ABI error the guest sees.
+
+use std::ffi::{c_char, c_int, CString};
+use std::net::SocketAddr;
+
+use tswasm::abi_types::{
+    CacheStatus, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
+    TxnFact, UrlPart,
+};
+use tswasm::memory::Url;
+use tswasm::txn::{AbiResult, Transaction};
+
+use crate::ffi::*;
+use crate::message::Message as Msg;
+use crate::ts::{bytes, socket_addr, take_string, text, ts_copy, Loc, NULL_MLOC};
+
+/// What a transaction keeps between hooks for one plugin, beyond Traffic Server's own state.
+#[derive(Default)]
+pub struct TxnExtras {
+    /// Headers for the local response a hook asked for, added at send-response.
+    pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A hook asked for a local response.
+    pub responded: bool,
+    /// The cache key a plugin set (Traffic Server cannot read it back before the lookup).
+    pub cache_key: Option<Vec<u8>>,
+    /// String configuration overrides: Traffic Server keeps the pointer, so the bytes must live as
+    /// long as the transaction.
+    pub config_strings: Vec<CString>,
+}
+
+pub struct AtsTxn<'a> {
+    pub txn: TSHttpTxn,
+    pub hook: Hook,
+    pub extras: &'a mut TxnExtras,
+}
+
+type MsgGet = unsafe extern "C" fn(TSHttpTxn, *mut TSMBuffer, *mut TSMLoc) -> TSReturnCode;
+
+fn ok(rc: TSReturnCode, error: Error) -> AbiResult<()> {
+    if rc == TS_SUCCESS {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
+/// A URL the API handed out as a location, as text parsed with the ABI's URL rules.
+///
+/// # Safety
+/// `buf`/`loc` must be a live URL (or `buf` null for the remap rule's URLs, which the API allows).
+unsafe fn url_of(buf: TSMBuffer, loc: TSMLoc) -> AbiResult<Url> {
+    let mut n: c_int = 0;
+    let text =
+        unsafe { take_string(TSUrlStringGet(buf, loc, &mut n), n) }.ok_or(Error::NotAvailable)?;
+    Url::parse(&String::from_utf8_lossy(&text)).map_err(|_| Error::InvalidArgument)
+}
+
+impl AtsTxn<'_> {
+    fn message(&self, msg: Message) -> AbiResult<Msg> {
+        let get: MsgGet = match msg {
+            Message::ClientRequest if self.hook == Hook::TxnStart => {
+                return Err(Error::NotAvailable)
+            }
+            Message::ClientRequest => TSHttpTxnClientReqGet,
+            Message::ServerRequest => TSHttpTxnServerReqGet,
+            Message::ServerResponse => TSHttpTxnServerRespGet,
+            Message::ClientResponse => TSHttpTxnClientRespGet,
+            Message::CachedResponse => TSHttpTxnCachedRespGet,
+        };
+        let (mut buf, mut loc): (TSMBuffer, TSMLoc) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: a live transaction and out pointers.
+        ok(
+            unsafe { get(self.txn, &mut buf, &mut loc) },
+            Error::NotAvailable,
+        )?;
+        Ok(Msg(Loc {
+            buf,
+            parent: NULL_MLOC,
+            loc,
+        }))
+    }
+
+    fn request(&self, msg: Message) -> AbiResult<Msg> {
+        if !msg.is_request() {
+            return Err(Error::InvalidArgument);
+        }
+        self.message(msg)
+    }
+
+    fn response(&self, msg: Message) -> AbiResult<Msg> {
+        if msg.is_request() {
+            return Err(Error::InvalidArgument);
+        }
+        self.message(msg)
+    }
+
+    /// A message that may be changed: the cached response is read-only.
+    fn writable(&self, msg: Message) -> AbiResult<Msg> {
+        let message = self.message(msg)?;
+        match msg {
+            Message::CachedResponse => Err(Error::ReadOnly),
+            _ => Ok(message),
+        }
+    }
+
+    fn config_key(&self, name: &[u8], want: TSRecordDataType) -> AbiResult<TSOverridableConfigKey> {
+        let n = c_int::try_from(name.len()).map_err(|_| Error::InvalidArgument)?;
+        let (mut key, mut kind): (TSOverridableConfigKey, TSRecordDataType) = (0, 0);
+        // SAFETY: valid name bytes and out pointers.
+        ok(
+            unsafe { TSHttpTxnConfigFind(name.as_ptr().cast(), n, &mut key, &mut kind) },
+            Error::NotFound,
+        )?;
+        if kind != want {
+            return Err(Error::InvalidArgument);
+        }
+        Ok(key)
+    }
+}
+
+impl Transaction for AtsTxn<'_> {
+    fn id(&self) -> u64 {
+        // SAFETY: a live transaction.
+        unsafe { TSHttpTxnIdGet(self.txn) }
+    }
+
+    fn header_count(&self, msg: Message, name: &[u8]) -> AbiResult<usize> {
+        self.message(msg)?.header_count(name)
+    }
+
+    fn header_get(
+        &self,
+        msg: Message,
+        name: &[u8],
+        index: usize,
+        out: &mut Vec<u8>,
+    ) -> AbiResult<()> {
+        self.message(msg)?.header_get(name, index, out)
+    }
+
+    fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        self.writable(msg)?.header_set(name, value)
+    }
+
+    fn header_append(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        self.writable(msg)?.header_append(name, value)
+    }
+
+    fn header_remove(&mut self, msg: Message, name: &[u8]) -> AbiResult<usize> {
+        self.writable(msg)?.header_remove(name)
+    }
+
+    fn field_count(&self, msg: Message) -> AbiResult<usize> {
+        self.message(msg)?.field_count()
+    }
+
+    fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.message(msg)?.field_name(index, out)
+    }
+
+    fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.message(msg)?.field_value(index, out)
+    }
+
+    fn method_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        out.extend_from_slice(&self.request(msg)?.method());
+        Ok(())
+    }
+
+    fn method_set(&mut self, msg: Message, method: &[u8]) -> AbiResult<()> {
+        self.request(msg)?.set_method(method)
+    }
+
+    fn url_get(&self, msg: Message, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.request(msg)?.url_get(part, out)
+    }
+
+    fn url_set(&mut self, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()> {
+        self.request(msg)?.url_set(part, value)
+    }
+
+    fn status_get(&self, msg: Message) -> AbiResult<u16> {
+        Ok(self.response(msg)?.status())
+    }
+
+    fn status_set(&mut self, msg: Message, status: u16) -> AbiResult<()> {
+        self.response(msg)?;
+        self.writable(msg)?.set_status(status)
+    }
+
+    fn reason_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        out.extend_from_slice(&self.response(msg)?.reason());
+        Ok(())
+    }
+
+    fn reason_set(&mut self, msg: Message, reason: &[u8]) -> AbiResult<()> {
+        self.response(msg)?;
+        self.writable(msg)?.set_reason(reason)
+    }
+
+    fn version_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        out.extend_from_slice(&self.message(msg)?.version());
+        Ok(())
+    }
+
+    fn version_set(&mut self, msg: Message, version: &[u8]) -> AbiResult<()> {
+        self.writable(msg)?.set_version(version)
+    }
+
+    fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+        let mut loc: TSMLoc = std::ptr::null_mut();
+        // SAFETY: a live transaction and out pointers; the rule's URLs need no buffer and no release,
+        // the pristine URL is released below.
+        let url = unsafe {
+            match which {
+                RemapUrl::From | RemapUrl::To => {
+                    let get = match which {
+                        RemapUrl::From => TSRemapFromUrlGet,
+                        _ => TSRemapToUrlGet,
+                    };
+                    ok(get(self.txn, &mut loc), Error::NotAvailable)?;
+                    url_of(std::ptr::null_mut(), loc)?
+                }
+                RemapUrl::Pristine => {
+                    if self.hook == Hook::TxnStart {
+                        return Err(Error::NotAvailable);
+                    }
+                    let mut buf: TSMBuffer = std::ptr::null_mut();
+                    ok(
+                        TSHttpTxnPristineUrlGet(self.txn, &mut buf, &mut loc),
+                        Error::NotAvailable,
+                    )?;
+                    let _release = Loc {
+                        buf,
+                        parent: NULL_MLOC,
+                        loc,
+                    };
+                    url_of(buf, loc)?
+                }
+            }
+        };
+        url.get(part, out);
+        Ok(())
+    }
+
+    fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr> {
+        // SAFETY: a live transaction; the addresses live as long as it.
+        unsafe {
+            let addr = match peer {
+                Peer::Client => TSHttpTxnClientAddrGet(self.txn),
+                Peer::Incoming => TSHttpTxnIncomingAddrGet(self.txn),
+                Peer::Server => TSHttpTxnServerAddrGet(self.txn),
+            };
+            socket_addr(addr).ok_or(Error::NotAvailable)
+        }
+    }
+
+    fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let mut stack: [*const c_char; 10] = [std::ptr::null(); 10];
+        let mut n: c_int = 0;
+        // SAFETY: a live transaction; the protocol names are static strings.
+        unsafe {
+            ok(
+                TSHttpTxnClientProtocolStackGet(self.txn, 10, stack.as_mut_ptr(), &mut n),
+                Error::NotAvailable,
+            )?;
+            let name = stack[..n.clamp(0, 10) as usize]
+                .get(index)
+                .ok_or(Error::NotFound)?;
+            out.extend_from_slice(text(*name).unwrap_or_default().as_bytes());
+        }
+        Ok(())
+    }
+
+    fn fact(&self, fact: TxnFact) -> AbiResult<i64> {
+        // SAFETY: a live transaction; the server response is checked before it is used.
+        unsafe {
+            Ok(match fact {
+                TxnFact::SessionId => {
+                    let ssn = TSHttpTxnSsnGet(self.txn);
+                    if ssn.is_null() {
+                        return Err(Error::NotAvailable);
+                    }
+                    TSHttpSsnIdGet(ssn)
+                }
+                TxnFact::Internal => i64::from(TSHttpTxnIsInternal(self.txn) != 0),
+                TxnFact::Aborted => i64::from(TSHttpTxnAborted(self.txn) == TS_SUCCESS),
+                TxnFact::Cacheable => {
+                    self.message(Message::ServerResponse)?;
+                    i64::from(
+                        TSHttpTxnIsCacheable(self.txn, std::ptr::null_mut(), std::ptr::null_mut())
+                            != 0,
+                    )
+                }
+                TxnFact::MaxAge => {
+                    let response = self.message(Message::ServerResponse)?;
+                    i64::from(TSHttpTxnGetMaxAge(self.txn, response.0.buf))
+                }
+            })
+        }
+    }
+
+    fn milestone(&self, milestone: Milestone) -> AbiResult<i64> {
+        let mut at: TSHRTime = 0;
+        // SAFETY: a live transaction; the milestone is in range (an ABI enum).
+        ok(
+            unsafe {
+                TSHttpTxnMilestoneGet(self.txn, milestone.raw() as TSMilestonesType, &mut at)
+            },
+            Error::NotAvailable,
+        )?;
+        Ok(at)
+    }
+
+    fn control_get(&self, control: TxnControl) -> AbiResult<bool> {
+        // SAFETY: a live transaction; the control is in range (an ABI enum with TS numbering).
+        Ok(unsafe { TSHttpTxnCntlGet(self.txn, control.raw() as TSHttpCntlType) })
+    }
+
+    fn control_set(&mut self, control: TxnControl, on: bool) -> AbiResult<()> {
+        // SAFETY: as above.
+        ok(
+            unsafe { TSHttpTxnCntlSet(self.txn, control.raw() as TSHttpCntlType, on) },
+            Error::InvalidArgument,
+        )
+    }
+
+    fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()> {
+        let ms = c_int::try_from(ms).unwrap_or(c_int::MAX);
+        // SAFETY: a live transaction.
+        unsafe {
+            match timeout {
+                Timeout::Active => TSHttpTxnActiveTimeoutSet(self.txn, ms),
+                Timeout::Connect => TSHttpTxnConnectTimeoutSet(self.txn, ms),
+                Timeout::Dns => TSHttpTxnDNSTimeoutSet(self.txn, ms),
+                Timeout::NoActivity => TSHttpTxnNoActivityTimeoutSet(self.txn, ms),
+            }
+        }
+        Ok(())
+    }
+
+    fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
+        let text = std::str::from_utf8(url).map_err(|_| Error::InvalidArgument)?;
+        match Url::parse(text) {
+            Ok(parsed) if !parsed.host.is_empty() => {}
+            _ => return Err(Error::InvalidArgument),
+        }
+        let n = c_int::try_from(url.len()).map_err(|_| Error::InvalidArgument)?;
+        // SAFETY: Traffic Server takes ownership of a buffer from its own allocator.
+        unsafe { TSHttpTxnRedirectUrlSet(self.txn, ts_copy(url), n) };
+        Ok(())
+    }
+
+    fn cache_status_get(&self) -> AbiResult<CacheStatus> {
+        if self.hook.raw() < Hook::CacheLookupComplete.raw() {
+            return Err(Error::NotAvailable);
+        }
+        let mut status: c_int = -1;
+        // SAFETY: a live transaction and out pointer.
+        ok(
+            unsafe { TSHttpTxnCacheLookupStatusGet(self.txn, &mut status) },
+            Error::NotAvailable,
+        )?;
+        CacheStatus::from_raw(status).ok_or(Error::NotAvailable)
+    }
+
+    fn cache_status_set(&mut self, status: CacheStatus) -> AbiResult<()> {
+        if self.hook != Hook::CacheLookupComplete {
+            return Err(Error::NotAvailable);
+        }
+        // Traffic Server 9.2 crashes when a skipped lookup's status is changed (seen with
+        // tslua.so and caching off): refuse instead.
+        if self.cache_status_get()? == CacheStatus::Skipped {
+            return Err(Error::NotAvailable);
+        }
+        // SAFETY: a live transaction at cache-lookup-complete.
+        ok(
+            unsafe { TSHttpTxnCacheLookupStatusSet(self.txn, status.raw()) },
+            Error::InvalidArgument,
+        )
+    }
+
+    fn cache_key_get(&self, out: &mut Vec<u8>) -> AbiResult<()> {
+        if let Some(key) = &self.extras.cache_key {
+            out.extend_from_slice(key);
+            return Ok(());
+        }
+        let mut n: c_int = 0;
+        // SAFETY: a live transaction; the string is ours to free.
+        let url = unsafe { take_string(TSHttpTxnEffectiveUrlStringGet(self.txn, &mut n), n) };
+        out.extend_from_slice(&url.ok_or(Error::NotAvailable)?);
+        Ok(())
+    }
+
+    fn cache_key_set(&mut self, key: &[u8]) -> AbiResult<()> {
+        if self.hook.raw() > Hook::PostRemap.raw() {
+            return Err(Error::NotAvailable);
+        }
+        if key.is_empty() || !key.iter().all(u8::is_ascii_graphic) {
+            return Err(Error::InvalidArgument);
+        }
+        let n = c_int::try_from(key.len()).map_err(|_| Error::InvalidArgument)?;
+        // SAFETY: a live transaction; the API copies the key.
+        ok(
+            unsafe { TSCacheUrlSet(self.txn, key.as_ptr().cast(), n) },
+            Error::NotAvailable,
+        )?;
+        self.extras.cache_key = Some(key.to_vec());
+        Ok(())
+    }
+
+    fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()> {
+        // SAFETY: a live transaction; Traffic Server takes ownership of the body, which comes from
+        // its allocator. A null MIME type keeps its default, as tslua's set_resp does.
+        unsafe {
+            TSHttpTxnStatusSet(self.txn, TSHttpStatus::from(status));
+            TSHttpTxnErrorBodySet(self.txn, ts_copy(body), body.len(), std::ptr::null_mut());
+        }
+        self.extras.responded = true;
+        self.extras.respond_headers.clear();
+        Ok(())
+    }
+
+    fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        if !self.extras.responded {
+            return Err(Error::NotAvailable);
+        }
+        tswasm::memory::message::check_field(name, value)?;
+        self.extras
+            .respond_headers
+            .push((name.to_vec(), value.to_vec()));
+        Ok(())
+    }
+
+    fn intercept(&mut self, _kind: Intercept, _response: &[u8]) -> AbiResult<()> {
+        Err(Error::Unsupported)
+    }
+
+    fn config_int_get(&self, name: &[u8]) -> AbiResult<i64> {
+        let key = self.config_key(name, TS_RECORDDATATYPE_INT)?;
+        let mut v: TSMgmtInt = 0;
+        // SAFETY: a live transaction, a key the API found, an out pointer.
+        ok(
+            unsafe { TSHttpTxnConfigIntGet(self.txn, key, &mut v) },
+            Error::NotFound,
+        )?;
+        Ok(v)
+    }
+
+    fn config_int_set(&mut self, name: &[u8], value: i64) -> AbiResult<()> {
+        let key = self.config_key(name, TS_RECORDDATATYPE_INT)?;
+        // SAFETY: as above.
+        ok(
+            unsafe { TSHttpTxnConfigIntSet(self.txn, key, value) },
+            Error::InvalidArgument,
+        )
+    }
+
+    fn config_float_get(&self, name: &[u8]) -> AbiResult<f64> {
+        let key = self.config_key(name, TS_RECORDDATATYPE_FLOAT)?;
+        let mut v: TSMgmtFloat = 0.0;
+        // SAFETY: as above.
+        ok(
+            unsafe { TSHttpTxnConfigFloatGet(self.txn, key, &mut v) },
+            Error::NotFound,
+        )?;
+        Ok(f64::from(v))
+    }
+
+    fn config_float_set(&mut self, name: &[u8], value: f64) -> AbiResult<()> {
+        let key = self.config_key(name, TS_RECORDDATATYPE_FLOAT)?;
+        // SAFETY: as above.
+        ok(
+            unsafe { TSHttpTxnConfigFloatSet(self.txn, key, value as f32) },
+            Error::InvalidArgument,
+        )
+    }
+
+    fn config_string_get(&self, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
+        let key = self.config_key(name, TS_RECORDDATATYPE_STRING)?;
+        let (mut ptr, mut n): (*const c_char, c_int) = (std::ptr::null(), 0);
+        // SAFETY: as above; the string belongs to the transaction's configuration.
+        unsafe {
+            ok(
+                TSHttpTxnConfigStringGet(self.txn, key, &mut ptr, &mut n),
+                Error::NotFound,
+            )?;
+            out.extend_from_slice(bytes(ptr, n));
+        }
+        Ok(())
+    }
+
+    fn config_string_set(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        let key = self.config_key(name, TS_RECORDDATATYPE_STRING)?;
+        let value = CString::new(value).map_err(|_| Error::InvalidArgument)?;
+        let n = c_int::try_from(value.as_bytes().len()).map_err(|_| Error::InvalidArgument)?;
+        // SAFETY: as above; the bytes are kept until the transaction ends (Traffic Server keeps the
+        // pointer, not a copy).
+        ok(
+            unsafe { TSHttpTxnConfigStringSet(self.txn, key, value.as_ptr(), n) },
+            Error::InvalidArgument,
+        )?;
+        self.extras.config_strings.push(value);
+        Ok(())
+    }
+}

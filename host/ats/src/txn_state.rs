@@ -1,0 +1,199 @@
+//! One plugin's hold on one Traffic Server transaction: the plugin version the transaction started
+//! with, its instance binding, and a continuation of its own for the hooks added to this
+//! transaction only. Created at the plugin's first hook of the transaction, freed at txn-close.
+
+use std::ffi::{c_int, c_void};
+use std::sync::Arc;
+
+use tswasm::abi_types::{Action, Hook, HookSet, Message, RemapStatus};
+use tswasm::txn::Transaction;
+use tswasm::{Binding, HookCall, Plugin, Reply};
+
+use crate::ffi::*;
+use crate::hooks::{hook_id, hook_of};
+use crate::runtime::runtime;
+use crate::txn::{AtsTxn, TxnExtras};
+
+pub struct TxnState {
+    plugin: Arc<Plugin>,
+    binding: Option<Binding>,
+    extras: TxnExtras,
+    /// The hooks this transaction's continuation delivers to the guest.
+    guest_hooks: HookSet,
+    /// The hooks the global continuation already delivers (a global plugin's declared hooks).
+    global_hooks: HookSet,
+    /// Every hook the continuation was added for, the guest's and our own.
+    registered: HookSet,
+    cont: TSCont,
+    /// Where a global plugin's continuation finds this state on the transaction.
+    user_arg: Option<c_int>,
+}
+
+impl TxnState {
+    /// Binds `txn` to an instance of `plugin` and arranges for txn-close.
+    ///
+    /// # Safety
+    /// `txn` must be a live transaction; the returned pointer is owned by the transaction's
+    /// continuation until txn-close.
+    pub unsafe fn start(
+        txn: TSHttpTxn,
+        plugin: Arc<Plugin>,
+        global_hooks: HookSet,
+        user_arg: Option<c_int>,
+    ) -> *mut TxnState {
+        let binding = plugin.bind();
+        // SAFETY (whole block): the continuation and user argument are the transaction's; the state
+        // lives until `close` frees it.
+        unsafe {
+            let cont = TSContCreate(Some(txn_event), std::ptr::null_mut());
+            let state = Box::into_raw(Box::new(TxnState {
+                plugin,
+                binding: Some(binding),
+                extras: TxnExtras::default(),
+                guest_hooks: HookSet::EMPTY,
+                global_hooks,
+                registered: HookSet::EMPTY,
+                cont,
+                user_arg,
+            }));
+            TSContDataSet(cont, state.cast());
+            (*state).register(txn, Hook::TxnClose);
+            if let Some(index) = user_arg {
+                TSUserArgSet(txn.cast(), index, state.cast());
+            }
+            state
+        }
+    }
+
+    /// The state a global plugin stored on `txn`, if it has one.
+    ///
+    /// # Safety
+    /// `txn` must be a live transaction and `index` this plugin's user argument.
+    pub unsafe fn find(txn: TSHttpTxn, index: c_int) -> *mut TxnState {
+        unsafe { TSUserArgGet(txn.cast(), index).cast() }
+    }
+
+    /// Also deliver `hooks` to the guest for this transaction (a remap plugin's declared hooks).
+    pub fn deliver(&mut self, txn: TSHttpTxn, hooks: HookSet) {
+        for hook in hooks.iter() {
+            self.guest_hooks.insert(hook);
+            self.register(txn, hook);
+        }
+    }
+
+    fn register(&mut self, txn: TSHttpTxn, hook: Hook) {
+        if self.registered.contains(hook) {
+            return;
+        }
+        if let Some(id) = hook_id(hook) {
+            // SAFETY: a live transaction and our continuation.
+            unsafe { TSHttpTxnHookAdd(txn, id, self.cont) };
+            self.registered.insert(hook);
+        }
+    }
+
+    /// Runs one hook of the guest and returns its reply.
+    pub fn call(&mut self, txn: TSHttpTxn, hook: Hook) -> Reply {
+        let Some(binding) = self.binding.as_mut() else {
+            return Reply::Action(Action::Continue);
+        };
+        let mut view = AtsTxn {
+            txn,
+            hook,
+            extras: &mut self.extras,
+        };
+        let call: HookCall = self.plugin.call(binding, hook, &mut view);
+        if let Ok(runtime) = runtime() {
+            runtime.count(&call);
+        }
+        // Hooks the guest added for this transaction, unless the global continuation delivers them.
+        let added = binding.added_hooks();
+        for hook in added.iter() {
+            if !self.global_hooks.contains(hook) && !self.guest_hooks.contains(hook) {
+                self.guest_hooks.insert(hook);
+                self.register(txn, hook);
+            }
+        }
+        // Headers for a local response are added when the response exists.
+        if !self.extras.respond_headers.is_empty() {
+            self.register(txn, Hook::SendResponse);
+        }
+        call.reply
+    }
+
+    /// The local response's headers, onto the client response.
+    fn add_respond_headers(&mut self, txn: TSHttpTxn) {
+        let headers = std::mem::take(&mut self.extras.respond_headers);
+        let mut view = AtsTxn {
+            txn,
+            hook: Hook::SendResponse,
+            extras: &mut self.extras,
+        };
+        for (name, value) in headers {
+            let _ = view.header_append(Message::ClientResponse, &name, &value);
+        }
+    }
+
+    /// Txn-close: the guest hears it, the binding ends, the state is freed.
+    ///
+    /// # Safety
+    /// `state` must come from [`TxnState::start`] and not be used afterwards.
+    unsafe fn close(state: *mut TxnState, txn: TSHttpTxn) {
+        let mut state = unsafe { Box::from_raw(state) };
+        if let Some(binding) = state.binding.take() {
+            let mut view = AtsTxn {
+                txn,
+                hook: Hook::TxnClose,
+                extras: &mut state.extras,
+            };
+            let call = state.plugin.close(binding, &mut view);
+            if let Ok(runtime) = runtime() {
+                runtime.count(&call);
+            }
+        }
+        // SAFETY: the transaction and continuation are ours; nothing refers to the state now.
+        unsafe {
+            if let Some(index) = state.user_arg {
+                TSUserArgSet(txn.cast(), index, std::ptr::null_mut());
+            }
+            TSContDestroy(state.cont);
+        }
+    }
+}
+
+/// What a hook's reply asks Traffic Server to do next.
+pub fn event_for(reply: Reply) -> TSEvent {
+    match reply {
+        Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error) => TS_EVENT_HTTP_ERROR,
+        _ => TS_EVENT_HTTP_CONTINUE,
+    }
+}
+
+/// The transaction continuation's handler: hooks added for this transaction, and txn-close.
+unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void) -> c_int {
+    let txn: TSHttpTxn = edata.cast();
+    // SAFETY: the continuation's data is the state `start` made; Traffic Server serialises a
+    // transaction's events, so no other reference to it exists during this call.
+    unsafe {
+        let state: *mut TxnState = TSContDataGet(cont).cast();
+        let next = match hook_of(event) {
+            Some(Hook::TxnClose) => {
+                TxnState::close(state, txn);
+                TS_EVENT_HTTP_CONTINUE
+            }
+            Some(hook) => {
+                let state = &mut *state;
+                if hook == Hook::SendResponse {
+                    state.add_respond_headers(txn);
+                }
+                match state.guest_hooks.contains(hook) {
+                    true => event_for(state.call(txn, hook)),
+                    false => TS_EVENT_HTTP_CONTINUE,
+                }
+            }
+            None => TS_EVENT_HTTP_CONTINUE,
+        };
+        TSHttpTxnReenable(txn, next);
+    }
+    0
+}

@@ -208,7 +208,7 @@ fn a_local_response_skips_the_origin() {
 }
 
 #[test]
-fn remap_sees_the_rule_and_the_default_mapping_applies_when_it_did_not_remap() {
+fn remap_sees_the_rule_and_the_url_the_rule_already_mapped() {
     let (probe, _) = load("abi-probe", settings(&[]));
     let rule = "http://www.example.com/app/ https://backend.internal:8443/v2/";
     let (txn, _) = run(
@@ -240,8 +240,8 @@ fn remap_sees_the_rule_and_the_default_mapping_applies_when_it_did_not_remap() {
     let sent = txn.server_request.unwrap();
     assert_eq!(
         sent.url.to_string(),
-        "http://did.example/app/x",
-        "the plugin's own rewrite wins"
+        "https://did.example:8443/v2/x",
+        "the plugin changes the URL the rule mapped (as in Traffic Server 9.2)"
     );
 }
 

@@ -79,6 +79,8 @@ fn a_guest_panic_is_a_trap() {
 #[test]
 fn an_out_of_bounds_pointer_traps_the_guest_not_the_host() {
     check_fault("bad-pointer", FaultKind::Trap);
+    // The guest's own access past its memory: a guard-page fault the runtime's handler catches.
+    check_fault("out-of-bounds", FaultKind::Trap);
 }
 
 #[test]

@@ -79,7 +79,8 @@ abi_enum! {
         ReadRequest = 1 => "read-request",
         /// Before the remap rules are applied.
         PreRemap = 2 => "pre-remap",
-        /// The remap rule matched; only for plugins attached to a remap rule. Returns a [`RemapStatus`].
+        /// The remap rule matched and mapped the URL (the original stays readable as the pristine
+        /// URL); only for plugins attached to a remap rule. Returns a [`RemapStatus`].
         Remap = 3 => "remap",
         /// After remap, before the cache lookup; the last chance to change the cache key.
         PostRemap = 4 => "post-remap",
@@ -151,9 +152,11 @@ abi_enum! {
 }
 
 abi_enum! {
-    /// The result of [`Hook::Remap`], with Traffic Server's `TSRemapStatus` numbering.
+    /// The result of [`Hook::Remap`], with Traffic Server's `TSRemapStatus` numbering. The rule has
+    /// already mapped the URL when the hook runs (as Traffic Server 9.2 does); the status says whether
+    /// the plugin changed it further.
     pub enum RemapStatus: i32 {
-        /// The plugin left the URL alone; the rule's own mapping applies.
+        /// The plugin left the (mapped) URL alone.
         NoRemap = 0 => "no-remap",
         /// The plugin rewrote the request URL.
         DidRemap = 1 => "did-remap",

@@ -18,3 +18,9 @@ pub mod services;
 pub mod ts;
 pub mod txn;
 pub mod txn_state;
+
+/// A `TSDebug` line under the tag `tswasm`, when that tag is enabled.
+pub fn debug(message: &str) {
+    use tswasm::services::Services;
+    services::AtsServices::default().log(tswasm::abi_types::LogLevel::Debug, "tswasm", message);
+}

@@ -22,6 +22,9 @@ pub struct TxnExtras {
     pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
     /// A hook asked for a local response.
     pub responded: bool,
+    /// The local response's status and body, handed to Traffic Server when the hook returns (with
+    /// the `Content-Type` the hook added, which Traffic Server sets itself after send-response).
+    pub pending_response: Option<(u16, Vec<u8>)>,
     /// The cache key a plugin set (Traffic Server cannot read it back before the lookup).
     pub cache_key: Option<Vec<u8>>,
     /// String configuration overrides: Traffic Server keeps the pointer, so the bytes must live as
@@ -116,6 +119,28 @@ impl AtsTxn<'_> {
             return Err(Error::InvalidArgument);
         }
         Ok(key)
+    }
+}
+
+impl AtsTxn<'_> {
+    /// Hands a local response a hook asked for to Traffic Server: the status, the body, and the
+    /// `Content-Type` among its headers (else Traffic Server's default, as tslua's set_resp).
+    pub fn commit_response(&mut self) {
+        let Some((status, body)) = self.extras.pending_response.take() else {
+            return;
+        };
+        let headers = &mut self.extras.respond_headers;
+        let content_type = headers
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(b"content-type"))
+            .map(|i| headers.remove(i).1);
+        // SAFETY: a live transaction; Traffic Server takes ownership of both buffers, which come
+        // from its allocator.
+        unsafe {
+            TSHttpTxnStatusSet(self.txn, TSHttpStatus::from(status));
+            let mime = content_type.map_or(std::ptr::null_mut(), |t| ts_copy(&t));
+            TSHttpTxnErrorBodySet(self.txn, ts_copy(&body), body.len(), mime);
+        }
     }
 }
 
@@ -411,12 +436,7 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()> {
-        // SAFETY: a live transaction; Traffic Server takes ownership of the body, which comes from
-        // its allocator. A null MIME type keeps its default, as tslua's set_resp does.
-        unsafe {
-            TSHttpTxnStatusSet(self.txn, TSHttpStatus::from(status));
-            TSHttpTxnErrorBodySet(self.txn, ts_copy(body), body.len(), std::ptr::null_mut());
-        }
+        self.extras.pending_response = Some((status, body.to_vec()));
         self.extras.responded = true;
         self.extras.respond_headers.clear();
         Ok(())

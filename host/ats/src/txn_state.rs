@@ -103,6 +103,7 @@ impl TxnState {
             extras: &mut self.extras,
         };
         let call: HookCall = self.plugin.call(binding, hook, &mut view);
+        view.commit_response();
         if let Ok(runtime) = runtime() {
             runtime.count(&call);
         }
@@ -121,7 +122,8 @@ impl TxnState {
         call.reply
     }
 
-    /// The local response's headers, onto the client response.
+    /// The local response's headers, onto the client response: each name replaces what Traffic
+    /// Server put there (its error page's `Content-Type: text/html`, say); repeats of a name add.
     fn add_respond_headers(&mut self, txn: TSHttpTxn) {
         let headers = std::mem::take(&mut self.extras.respond_headers);
         let mut view = AtsTxn {
@@ -129,8 +131,13 @@ impl TxnState {
             hook: Hook::SendResponse,
             extras: &mut self.extras,
         };
-        for (name, value) in headers {
-            let _ = view.header_append(Message::ClientResponse, &name, &value);
+        let mut done: Vec<&[u8]> = Vec::new();
+        for (name, value) in &headers {
+            let _ = match done.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                true => view.header_append(Message::ClientResponse, name, value),
+                false => view.header_set(Message::ClientResponse, name, value),
+            };
+            done.push(name);
         }
     }
 
@@ -183,6 +190,10 @@ unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void)
             }
             Some(hook) => {
                 let state = &mut *state;
+                crate::debug(&format!(
+                    "txn {}: {hook} (transaction hook)",
+                    TSHttpTxnIdGet(txn)
+                ));
                 if hook == Hook::SendResponse {
                     state.add_respond_headers(txn);
                 }

@@ -205,13 +205,16 @@ impl Run<'_, '_, '_> {
         Flow::Continue
     }
 
+    /// Traffic Server 9.2 maps the URL by the rule first, then runs the rule's plugins on the mapped
+    /// URL (the pristine URL keeps the original); their status only says whether they changed it.
     fn remap(&mut self, txn: &mut MemoryTxn) -> Result<(), Stop> {
         let Some(rule) = txn.remap.clone() else {
             return Ok(());
         };
         txn.hook = Hook::Remap;
         self.remap_matched = true;
-        let mut did_remap = false;
+        fill_from_host_header(&mut txn.client_request.url, &txn.client_request.headers);
+        rule.apply(&mut txn.client_request.url);
         for index in 0..self.plugins.len() {
             let attached = &self.plugins[index];
             if attached.role != Role::Remap
@@ -220,19 +223,10 @@ impl Run<'_, '_, '_> {
                 continue;
             }
             match self.call(index, txn, Hook::Remap) {
-                Reply::Remap(RemapStatus::DidRemap) => did_remap = true,
-                Reply::Remap(RemapStatus::NoRemap) => {}
-                Reply::Remap(RemapStatus::DidRemapStop) => {
-                    did_remap = true;
-                    break;
-                }
-                Reply::Remap(RemapStatus::NoRemapStop) => break,
+                Reply::Remap(RemapStatus::DidRemap | RemapStatus::NoRemap) => {}
+                Reply::Remap(RemapStatus::DidRemapStop | RemapStatus::NoRemapStop) => break,
                 Reply::Remap(RemapStatus::Error) | Reply::Action(_) => return Err(Stop::Fail),
             }
-        }
-        if !did_remap {
-            fill_from_host_header(&mut txn.client_request.url, &txn.client_request.headers);
-            rule.apply(&mut txn.client_request.url);
         }
         if txn.local_response.is_some() {
             return Err(Stop::Local);

@@ -1,6 +1,6 @@
 //! A deliberately broken plugin for the runtime's fault tests. Its first argument picks the fault,
 //! which happens at the read-request hook (or at start, for `init-fail`):
-//! `loop`, `oom`, `panic`, `bad-pointer`, `init-fail`, `chaos` (thousands of host calls with
+//! `loop`, `oom`, `panic`, `bad-pointer`, `out-of-bounds`, `init-fail`, `chaos` (thousands of host calls with
 //! in-bounds buffers but arbitrary enum values, indexes, lengths and bytes: the host must answer every
 //! one with a value or an error code, never trap or panic), or `none` (behave).
 //! Every request also gets `X-Faults-Instance-Calls: N`, this instance's hook count, so tests can see
@@ -56,6 +56,13 @@ impl Plugin for Faults {
                 let _ = &mut buf;
                 // SAFETY (for the guest): deliberately hands the host a range past the end of memory.
                 unsafe { sys::header_get(0, 0xffff_fff0, 64, 0, buf.as_mut_ptr() as u32, 16) };
+                Action::Continue
+            }
+            "out-of-bounds" => {
+                // SAFETY (for the guest): deliberately reads past the end of linear memory, which
+                // the wasm runtime turns into a trap (a guard-page fault, caught by its handler).
+                let value = unsafe { std::ptr::read_volatile(0xffff_fff0usize as *const u64) };
+                let _ = request.set_header("X-Unreachable", &value.to_string());
                 Action::Continue
             }
             "chaos" => {

@@ -1,0 +1,369 @@
+//! A real Traffic Server on loopback for the tests: a private runroot (Debian's layout points at
+//! /etc/trafficserver, so the runroot.yaml is written here), an origin server written for the tests,
+//! and a minimal HTTP/1.1 client. Everything is bounded in time and cleaned up on drop.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `tswasm.so`, as cargo built it next to this test binary.
+pub fn plugin_so() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let so = dir.join("libtswasm_ats.so");
+    assert!(
+        so.is_file(),
+        "{} is missing: build the workspace first",
+        so.display()
+    );
+    so
+}
+
+/// A guest built by scripts/build-guests.
+pub fn guest(name: &str) -> PathBuf {
+    let path = repo_root()
+        .join("target/guests")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/build-guests first",
+        path.display()
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An HTTP response as the client received it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    /// All values of a header, joined with `|`; `None` when absent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join("|"))
+    }
+
+    /// A header of the request the origin received (the origin echoes them in its body as
+    /// `> Name: value` lines); `None` if the origin was not contacted or did not get it.
+    pub fn origin_saw(&self, name: &str) -> Option<String> {
+        let prefix = format!("> {}: ", name.to_ascii_lowercase());
+        let values: Vec<&str> = self
+            .body
+            .lines()
+            .filter_map(|l| {
+                let lower = l.to_ascii_lowercase();
+                lower.starts_with(&prefix).then(|| &l[prefix.len()..])
+            })
+            .collect();
+        (!values.is_empty()).then(|| values.join("|"))
+    }
+
+    /// The request line the origin received (`> GET /path HTTP/1.1`).
+    pub fn origin_request_line(&self) -> Option<String> {
+        self.body
+            .lines()
+            .find(|l| l.starts_with("> ") && !l.contains(": "))
+            .map(|l| l[2..].to_string())
+    }
+}
+
+/// Sends one request (`Connection: close`) and reads the whole response, within 10 s.
+pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("proxy accepts");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut text = format!("{method} {path} HTTP/1.1\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("Connection: close\r\n\r\n");
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    parse_reply(&raw)
+        .unwrap_or_else(|| panic!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw)))
+}
+
+fn parse_reply(raw: &[u8]) -> Option<Reply> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Some(Reply {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+/// An origin server on loopback: answers every request with 200 and a body that echoes the
+/// request line and headers (`> ...` lines), numbered by `X-Origin-Count`. `/status/NNN` answers
+/// with that status; paths containing `/cacheable` get `Cache-Control: max-age=60`.
+pub struct Origin {
+    pub port: u16,
+}
+
+impl Origin {
+    pub fn start() -> Origin {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || serve(stream));
+            }
+        });
+        Origin { port }
+    }
+}
+
+static ORIGIN_COUNT: AtomicU64 = AtomicU64::new(0);
+
+fn serve(stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut out = stream;
+    loop {
+        let mut head = Vec::new();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+            if line == "\r\n" || line == "\n" {
+                break;
+            }
+            head.push(line.trim_end().to_string());
+        }
+        let length: usize = head
+            .iter()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let target = head
+            .first()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("/")
+            .to_string();
+        let status: u16 = target
+            .strip_prefix("/status/")
+            .and_then(|s| s.get(..3))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(200);
+        let mut echo: String = head.iter().map(|l| format!("> {l}\n")).collect();
+        echo.push_str(&String::from_utf8_lossy(&body));
+        let count = ORIGIN_COUNT.fetch_add(1, Ordering::Relaxed) + 1;
+        let cache = if target.contains("/cacheable") {
+            "Cache-Control: max-age=60\r\n"
+        } else {
+            "Cache-Control: no-store\r\n"
+        };
+        let response = format!(
+            "HTTP/1.1 {status} Origin\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nX-Origin-Count: {count}\r\nServer: test-origin\r\n{cache}\r\n{echo}",
+            echo.len()
+        );
+        if out.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// A Traffic Server started for one test, stopped (and its directory removed) on drop. Its logs are
+/// printed when the test failed.
+pub struct Proxy {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Child,
+}
+
+impl Proxy {
+    /// Starts Traffic Server with these plugin.config and remap.config lines (and extra
+    /// records.config lines); waits until it listens (at most 30 s).
+    pub fn start(plugin_config: &[String], remap_config: &[String], records: &[&str]) -> Proxy {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tswasm-ats-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for sub in ["etc", "var/log", "var/run", "var/cache", "share"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        copy_dir(Path::new("/etc/trafficserver"), &dir.join("etc"));
+        let d = dir.display();
+        std::fs::write(
+            dir.join("runroot.yaml"),
+            format!(
+                "prefix: {d}\nexec_prefix: {d}\nbindir: /usr/bin\nsbindir: /usr/bin\nsysconfdir: {d}/etc\n\
+                 datadir: {d}/share\nincludedir: /usr/include\nlibdir: /usr/lib\n\
+                 libexecdir: /usr/lib/trafficserver/modules\nlocalstatedir: {d}/var\n\
+                 runtimedir: {d}/var/run\nlogdir: {d}/var/log\ncachedir: {d}/var/cache\n"
+            ),
+        )
+        .unwrap();
+        let port = free_port();
+        let mut records_text = std::fs::read_to_string(dir.join("etc/records.config")).unwrap();
+        records_text.push_str(&format!(
+            "\nCONFIG proxy.config.http.server_ports STRING {port}\n\
+             CONFIG proxy.config.admin.user_id STRING #-1\n\
+             CONFIG proxy.config.diags.debug.enabled INT 1\n\
+             CONFIG proxy.config.diags.debug.tags STRING tswasm.*|ts_lua\n\
+             CONFIG proxy.config.http.wait_for_cache INT 1\n"
+        ));
+        for line in records {
+            records_text.push_str(line);
+            records_text.push('\n');
+        }
+        std::fs::write(dir.join("etc/records.config"), records_text).unwrap();
+        std::fs::write(
+            dir.join("etc/plugin.config"),
+            plugin_config.join("\n") + "\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("etc/remap.config"), remap_config.join("\n") + "\n").unwrap();
+
+        let log = std::fs::File::create(dir.join("traffic_server.out")).unwrap();
+        let child = Command::new("traffic_server")
+            .arg(format!("--run-root={d}/runroot.yaml"))
+            .env("TSWASM_CACHE_DIR", dir.join("tswasm-cache"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("traffic_server runs (install Debian's trafficserver)");
+        let proxy = Proxy { port, dir, child };
+        proxy.wait_until_listening();
+        proxy
+    }
+
+    fn wait_until_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("traffic_server did not listen within 30 s\n{}", self.logs());
+    }
+
+    /// Sends a request to the proxy.
+    pub fn get(&self, host: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("Host", host)];
+        all.extend_from_slice(headers);
+        request(self.port, "GET", path, &all)
+    }
+
+    pub fn request(&self, method: &str, host: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("Host", host)];
+        all.extend_from_slice(headers);
+        request(self.port, method, path, &all)
+    }
+
+    /// diags.log (TSError, TSNote, ... and debug lines).
+    pub fn diags(&self) -> String {
+        std::fs::read_to_string(self.dir.join("var/log/diags.log")).unwrap_or_default()
+    }
+
+    /// Whether the process is still running (it never crashes because of a guest).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// `traffic_ctl` against this proxy, e.g. `["metric", "match", "tswasm"]`.
+    pub fn ctl(&self, args: &[&str]) -> String {
+        let out = Command::new("traffic_ctl")
+            .arg(format!("--run-root={}/runroot.yaml", self.dir.display()))
+            .args(args)
+            .output()
+            .expect("traffic_ctl runs");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    }
+
+    /// A statistic's value, read with `traffic_ctl metric get`.
+    pub fn metric(&self, name: &str) -> Option<i64> {
+        self.ctl(&["metric", "get", name])
+            .split_whitespace()
+            .last()
+            .and_then(|v| v.parse().ok())
+    }
+
+    pub fn logs(&self) -> String {
+        let out = std::fs::read_to_string(self.dir.join("traffic_server.out")).unwrap_or_default();
+        format!(
+            "--- traffic_server output ---\n{out}\n--- diags.log ---\n{}",
+            self.diags()
+        )
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        // SAFETY-free: a plain signal to our own child.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("{}", self.logs());
+            eprintln!("(kept {})", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -227,6 +227,8 @@ impl Script {
     }
 
     /// The remap entry point: `do_remap`'s return value is a `TS_LUA_REMAP_*` code.
+    /// `TS_LUA_REMAP_ERROR` does not fail the transaction: Traffic Server 9.2 ignores a remap
+    /// plugin's error status and carries on (checked with tslua.so), so scripts see it as no-remap.
     pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
         let Ok(Value::Function(f)) = self.script_env.get::<Value>("do_remap") else {
             return RemapStatus::NoRemap;
@@ -238,6 +240,7 @@ impl Script {
         match self.call(&context, "do_remap", f) {
             Some(ret) => number(&ret)
                 .and_then(|n| RemapStatus::from_raw(n as i32))
+                .filter(|status| *status != RemapStatus::Error)
                 .unwrap_or(RemapStatus::NoRemap),
             None => RemapStatus::NoRemap,
         }

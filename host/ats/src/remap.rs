@@ -126,7 +126,12 @@ pub unsafe extern "C" fn TSRemapDoRemap(
             Reply::Remap(RemapStatus::DidRemap) => TSREMAP_DID_REMAP,
             Reply::Remap(RemapStatus::NoRemapStop) => TSREMAP_NO_REMAP_STOP,
             Reply::Remap(RemapStatus::DidRemapStop) => TSREMAP_DID_REMAP_STOP,
-            Reply::Remap(RemapStatus::Error) | Reply::Action(_) => TSREMAP_ERROR,
+            // Traffic Server 9.2 carries on after TSREMAP_ERROR; the ABI's error fails the
+            // transaction, so answer it here (unless the guest already set a response).
+            Reply::Remap(RemapStatus::Error) | Reply::Action(_) => {
+                state.fail(txn);
+                TSREMAP_NO_REMAP_STOP
+            }
         }
     }
 }

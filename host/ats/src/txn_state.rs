@@ -122,6 +122,21 @@ impl TxnState {
         call.reply
     }
 
+    /// Fails the transaction from the remap hook, where Traffic Server has no error event: a 500,
+    /// unless the guest set a response of its own.
+    pub fn fail(&mut self, txn: TSHttpTxn) {
+        if self.extras.responded {
+            return;
+        }
+        let mut view = AtsTxn {
+            txn,
+            hook: Hook::Remap,
+            extras: &mut self.extras,
+        };
+        let _ = view.respond(500, tswasm::memory::lifecycle::ERROR_BODY);
+        view.commit_response();
+    }
+
     /// The local response's headers, onto the client response: each name replaces what Traffic
     /// Server put there (its error page's `Content-Type: text/html`, say); repeats of a name add.
     fn add_respond_headers(&mut self, txn: TSHttpTxn) {

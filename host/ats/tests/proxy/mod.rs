@@ -260,15 +260,16 @@ impl Proxy {
         .unwrap();
         std::fs::write(dir.join("etc/remap.config"), remap_config.join("\n") + "\n").unwrap();
 
-        let log = std::fs::File::create(dir.join("traffic_server.out")).unwrap();
-        let child = Command::new("traffic_server")
+        // traffic_manager starts traffic_server and serves traffic_ctl (metrics, config reload).
+        let log = std::fs::File::create(dir.join("traffic_manager.out")).unwrap();
+        let child = Command::new("traffic_manager")
             .arg(format!("--run-root={d}/runroot.yaml"))
             .env("TSWASM_CACHE_DIR", dir.join("tswasm-cache"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
-            .expect("traffic_server runs (install Debian's trafficserver)");
+            .expect("traffic_manager runs (install Debian's trafficserver)");
         let proxy = Proxy { port, dir, child };
         proxy.wait_until_listening();
         proxy
@@ -277,7 +278,8 @@ impl Proxy {
     fn wait_until_listening(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            // The manager opens the port; the server it starts takes the connections.
+            if self.server_pid().is_some() && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -303,9 +305,27 @@ impl Proxy {
         std::fs::read_to_string(self.dir.join("var/log/diags.log")).unwrap_or_default()
     }
 
-    /// Whether the process is still running (it never crashes because of a guest).
+    /// Whether traffic_server is still running (it never crashes because of a guest): the manager
+    /// would restart a crashed one, so a crash also shows as a new process, which the caller can
+    /// see in [`Proxy::server_pid`].
     pub fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        matches!(self.child.try_wait(), Ok(None)) && self.server_running()
+    }
+
+    /// The traffic_server process id, to check it did not restart.
+    pub fn server_pid(&self) -> Option<u32> {
+        let out = Command::new("pgrep")
+            .args([
+                "-f",
+                &format!("traffic_server .*--run-root={}/", self.dir.display()),
+            ])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
     }
 
     /// `traffic_ctl` against this proxy, e.g. `["metric", "match", "tswasm"]`.
@@ -321,17 +341,36 @@ impl Proxy {
     /// A statistic's value, read with `traffic_ctl metric get`.
     pub fn metric(&self, name: &str) -> Option<i64> {
         self.ctl(&["metric", "get", name])
-            .split_whitespace()
-            .last()
-            .and_then(|v| v.parse().ok())
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+    }
+
+    /// Waits (at most 15 s) until a statistic reaches `at_least`: traffic_server reports its
+    /// records to the manager every few seconds. Returns the last value read.
+    pub fn metric_at_least(&self, name: &str, at_least: i64) -> Option<i64> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let value = self.metric(name);
+            if value.is_some_and(|v| v >= at_least) || Instant::now() > deadline {
+                return value;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
     }
 
     pub fn logs(&self) -> String {
-        let out = std::fs::read_to_string(self.dir.join("traffic_server.out")).unwrap_or_default();
+        let read = |p: &str| std::fs::read_to_string(self.dir.join(p)).unwrap_or_default();
         format!(
-            "--- traffic_server output ---\n{out}\n--- diags.log ---\n{}",
+            "--- traffic_manager ---\n{}\n--- traffic.out ---\n{}\n--- diags.log ---\n{}",
+            read("traffic_manager.out"),
+            read("var/log/traffic.out"),
             self.diags()
         )
+    }
+
+    /// Whether traffic_server is running under this runroot.
+    fn server_running(&self) -> bool {
+        self.server_pid().is_some()
     }
 }
 
@@ -347,6 +386,10 @@ impl Drop for Proxy {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let pattern = format!("--run-root={}/", self.dir.display());
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", "--", &pattern])
+            .status();
         if std::thread::panicking() {
             eprintln!("{}", self.logs());
             eprintln!("(kept {})", self.dir.display());

@@ -1,12 +1,13 @@
 //! A deliberately broken plugin for the runtime's fault tests. Its first argument picks the fault,
-//! which happens at the read-request hook (or at start, for `init-fail`):
+//! which happens at the read-request hook, or at remap when attached to a remap rule (or at start,
+//! for `init-fail`):
 //! `loop`, `oom`, `panic`, `bad-pointer`, `out-of-bounds`, `init-fail`, `chaos` (thousands of host calls with
 //! in-bounds buffers but arbitrary enum values, indexes, lengths and bytes: the host must answer every
 //! one with a value or an error code, never trap or panic), or `none` (behave).
 //! Every request also gets `X-Faults-Instance-Calls: N`, this instance's hook count, so tests can see
 //! an instance being rebuilt.
 
-use tswasm_guest_sdk::{env, register, sys, Action, Fields, Hook, Plugin, Txn};
+use tswasm_guest_sdk::{env, register, sys, Action, Fields, Hook, Plugin, RemapStatus, Txn};
 
 pub struct Faults {
     mode: String,
@@ -15,7 +16,7 @@ pub struct Faults {
 }
 
 impl Plugin for Faults {
-    const HOOKS: &'static [Hook] = &[Hook::ReadRequest];
+    const HOOKS: &'static [Hook] = &[Hook::ReadRequest, Hook::Remap];
 
     fn new() -> Result<Self, String> {
         let mode = env::args()
@@ -33,6 +34,20 @@ impl Plugin for Faults {
     }
 
     fn on_read_request(&mut self, txn: &Txn) -> Action {
+        self.misbehave(txn)
+    }
+
+    /// Attached to a remap rule, the fault happens at remap instead.
+    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+        match self.misbehave(txn) {
+            Action::Continue => RemapStatus::NoRemap,
+            Action::Error => RemapStatus::Error,
+        }
+    }
+}
+
+impl Faults {
+    fn misbehave(&mut self, txn: &Txn) -> Action {
         self.calls += 1;
         let request = txn.client_request();
         let _ = request.set_header("X-Faults-Instance-Calls", &self.calls.to_string());

@@ -49,6 +49,9 @@ fn case_request(case: &str) -> (String, String, Vec<(String, String)>) {
     (first[0].to_string(), first[1].to_string(), headers)
 }
 
+/// (method, host, path, headers)
+type Request = (String, String, String, Vec<(String, String)>);
+
 fn start(plugin: &str, origin: u16) -> Proxy {
     let globals: Vec<String> = GLOBAL_CASES
         .iter()
@@ -108,7 +111,7 @@ fn tslua_and_tswasm_answer_the_same_requests_the_same_way() {
     let tslua = start("tslua.so", origin.port);
     let tswasm = start(&plugin_so().display().to_string(), origin.port);
 
-    let mut requests: Vec<(String, String, String, Vec<(String, String)>)> = Vec::new();
+    let mut requests: Vec<Request> = Vec::new();
     for (case, ..) in REMAP_CASES {
         let (method, path, headers) = case_request(case);
         // Twice: per-state globals and per-transaction state must carry over (or not) alike.

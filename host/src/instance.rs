@@ -1,6 +1,7 @@
 //! One long-lived guest instance: its store, its exports, and how it is created.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tswasm_abi::{export, Hook, HookSet, PluginEvent, ABI_VERSION};
@@ -25,6 +26,14 @@ pub(crate) struct Blueprint {
     pub args: Arc<[String]>,
     pub source: Option<Arc<Source>>,
     pub tag: Arc<str>,
+}
+
+/// Instances alive in this process, across all plugins and engines (for operators' statistics).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many guest instances are alive in this process.
+pub fn live_instances() -> usize {
+    LIVE.load(Ordering::Relaxed)
 }
 
 pub(crate) struct Instance {
@@ -102,6 +111,7 @@ impl Instance {
             Some(_) => Some(typed(&instance, &mut store, export::ON_EVENT)?),
             None => None,
         };
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Ok(Instance {
             store,
             on_hook,
@@ -142,6 +152,12 @@ impl Instance {
     /// The size of the last memory growth the cap refused, if any since the last call.
     pub fn take_cap_refusal(&mut self) -> Option<usize> {
         self.store.data_mut().cap.take_refusal()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -28,6 +28,7 @@ mod state;
 pub mod txn;
 
 pub use engine::{Engine, PoolLimits};
+pub use instance::live_instances;
 pub use plugin::{Binding, HookCall, Plugin, PluginStats, Reply};
 pub use plugin_line::PluginLine;
 pub use settings::{FailPolicy, Settings};

@@ -1,11 +1,12 @@
 //! The global plugin (plugin.config): `tswasm.so [options] FILE [ARGS...]`. Its declared hooks run
 //! on every transaction through one global continuation; each transaction's state hangs off the
-//! transaction (a user argument) until txn-close.
+//! transaction (a user argument) until txn-close, with the plugin version it started on.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, RwLock};
 
-use tswasm::abi_types::Hook;
+use tswasm::abi_types::{Hook, HookSet};
 use tswasm::{Plugin, PluginLine};
 
 use crate::ffi::*;
@@ -16,29 +17,73 @@ use crate::txn_state::{event_for, TxnState};
 
 /// One plugin.config line. Lives for the life of the process, as the line does.
 pub struct GlobalPlugin {
+    pub line: PluginLine,
     current: RwLock<Arc<Plugin>>,
     user_arg: c_int,
+    cont: Cont,
+    /// The hooks the global continuation was added for (a reload may add more, never removes).
+    hooked: Mutex<HookSet>,
+    /// A reload is running; one asked for meanwhile is folded into it.
+    pub reloading: AtomicBool,
 }
 
+/// The global continuation, used from the reload thread too.
+struct Cont(TSCont);
+// SAFETY: a continuation handle may be used from any thread; Traffic Server locks what it needs.
+unsafe impl Send for Cont {}
+unsafe impl Sync for Cont {}
+
 impl GlobalPlugin {
-    fn current(&self) -> Arc<Plugin> {
+    /// The version new transactions start on.
+    pub fn current(&self) -> Arc<Plugin> {
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Makes `plugin` the version new transactions start on, adding the global hooks it declares
+    /// that the old one did not; returns the old version.
+    pub fn replace(&self, plugin: Arc<Plugin>) -> Arc<Plugin> {
+        self.hook(plugin.declared_hooks());
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut *current, plugin)
+    }
+
+    fn hook(&self, hooks: HookSet) {
+        let mut hooked = self.hooked.lock().unwrap_or_else(|e| e.into_inner());
+        for hook in hooks.iter() {
+            if hooked.contains(hook) {
+                continue;
+            }
+            if let Some(id) = hook_id(hook) {
+                // SAFETY: our continuation, which lives for the process.
+                unsafe { TSHttpHookAdd(id, self.cont.0) };
+                hooked.insert(hook);
+            }
+        }
     }
 }
 
 /// Loads a plugin from a configuration line; errors name the file and say why.
 pub fn load_plugin(line: &PluginLine) -> Result<Plugin, String> {
     let runtime = runtime()?;
-    Plugin::load(
+    let plugin = Plugin::load(
         &runtime.engine,
         &line.path,
         line.settings.clone(),
         runtime.services.clone(),
     )
-    .map_err(|e| format!("{e:#}"))
+    .map_err(|e| format!("{e:#}"));
+    runtime.count_instances();
+    plugin
+}
+
+/// Publishes the live instance count, after something that may have freed instances.
+pub fn recount() {
+    if let Ok(runtime) = runtime() {
+        runtime.count_instances();
+    }
 }
 
 /// The words after the library on a configuration line.
@@ -66,6 +111,8 @@ pub fn error(message: &str) {
 }
 
 fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
+    // plugin.config loads first: this copy of the library becomes the one remap copies use.
+    crate::primary::api();
     let info = TSPluginRegistrationInfo {
         plugin_name: c"tswasm".as_ptr(),
         vendor_name: c"tswasm".as_ptr(),
@@ -95,19 +142,27 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
         return Err("no transaction argument slot left".into());
     }
     let declared = plugin.declared_hooks();
+    let enable_reload = line.enable_reload;
+    // SAFETY: a continuation without a lock: hooks of many transactions run at once.
+    let cont = Cont(unsafe { TSContCreate(Some(global_event), std::ptr::null_mut()) });
     let global: &'static GlobalPlugin = Box::leak(Box::new(GlobalPlugin {
+        line,
         current: RwLock::new(Arc::new(plugin)),
         user_arg,
+        cont,
+        hooked: Mutex::new(HookSet::EMPTY),
+        reloading: AtomicBool::new(false),
     }));
     // SAFETY: the continuation's data is the leaked plugin, which lives for the process.
     unsafe {
-        let cont = TSContCreate(Some(global_event), std::ptr::null_mut());
-        TSContDataSet(cont, (global as *const GlobalPlugin).cast_mut().cast());
-        for hook in declared.iter() {
-            if let Some(id) = hook_id(hook) {
-                TSHttpHookAdd(id, cont);
-            }
-        }
+        TSContDataSet(
+            global.cont.0,
+            (global as *const GlobalPlugin).cast_mut().cast(),
+        )
+    };
+    global.hook(declared);
+    if enable_reload {
+        crate::reload::watch(global);
     }
     Ok(())
 }
@@ -137,31 +192,35 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
             // The transaction's own continuation closes a bound transaction; one this plugin never
             // saw is bound now, so the guest still hears the close it asked for.
             Some(Hook::TxnClose) => {
-                if TxnState::find(txn, global.user_arg).is_null() {
-                    let plugin = global.current();
-                    TxnState::start(txn, plugin, declared_of(global), Some(global.user_arg));
+                let plugin = global.current();
+                if TxnState::find(txn, global.user_arg).is_null()
+                    && plugin.declared_hooks().contains(Hook::TxnClose)
+                {
+                    let declared = plugin.declared_hooks();
+                    TxnState::start(txn, plugin, declared, Some(global.user_arg));
                 }
                 TS_EVENT_HTTP_CONTINUE
             }
             Some(hook) => {
                 let mut state = TxnState::find(txn, global.user_arg);
                 if state.is_null() {
-                    state = TxnState::start(
-                        txn,
-                        global.current(),
-                        declared_of(global),
-                        Some(global.user_arg),
-                    );
+                    let plugin = global.current();
+                    let declared = plugin.declared_hooks();
+                    // A hook only an older version declared (added before a reload) does nothing.
+                    if !declared.contains(hook) {
+                        TSHttpTxnReenable(txn, TS_EVENT_HTTP_CONTINUE);
+                        return 0;
+                    }
+                    state = TxnState::start(txn, plugin, declared, Some(global.user_arg));
                 }
-                event_for((*state).call(txn, hook))
+                match (*state).global_hooks().contains(hook) {
+                    true => event_for((*state).call(txn, hook)),
+                    false => TS_EVENT_HTTP_CONTINUE,
+                }
             }
             None => TS_EVENT_HTTP_CONTINUE,
         };
         TSHttpTxnReenable(txn, next);
     }
     0
-}
-
-fn declared_of(global: &GlobalPlugin) -> tswasm::abi_types::HookSet {
-    global.current().declared_hooks()
 }

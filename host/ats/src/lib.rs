@@ -2,6 +2,8 @@
 //!
 //! - [`global`]: plugin.config's entry point and the global hooks;
 //! - [`remap`]: remap.config's entry points;
+//! - [`reload`]: `--enable-reload` for global plugins;
+//! - [`primary`]: one runtime per process, however many copies of the library are loaded;
 //! - [`txn_state`]: one plugin's state on one transaction, and its per-transaction hooks;
 //! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`;
 //! - [`services`]: logging, statistics and records through Traffic Server;
@@ -12,6 +14,8 @@ pub mod ffi;
 pub mod global;
 pub mod hooks;
 pub mod message;
+pub mod primary;
+pub mod reload;
 pub mod remap;
 pub mod runtime;
 pub mod services;
@@ -23,4 +27,10 @@ pub mod txn_state;
 pub fn debug(message: &str) {
     use tswasm::services::Services;
     services::AtsServices::default().log(tswasm::abi_types::LogLevel::Debug, "tswasm", message);
+}
+
+/// A `TSNote` line, tagged `tswasm`.
+pub fn note(message: &str) {
+    use tswasm::services::Services;
+    services::AtsServices::default().log(tswasm::abi_types::LogLevel::Note, "tswasm", message);
 }

@@ -41,20 +41,47 @@ pub unsafe extern "C" fn TSRemapInit(
     errbuf: *mut c_char,
     size: c_int,
 ) -> TSReturnCode {
-    match crate::runtime::runtime() {
-        Ok(_) => TS_SUCCESS,
-        Err(e) => {
-            write_error(errbuf, size, &e);
-            TS_ERROR
-        }
-    }
+    // Only the primary copy builds the runtime (when its first plugin loads).
+    let _ = (errbuf, size, crate::primary::api());
+    TS_SUCCESS
 }
 
-/// One remap rule's plugin: argv[0] and argv[1] are the rule's from and to URLs, then the pparams.
 /// # Safety
 /// Called by Traffic Server only, with the arguments its plugin API documents.
 #[no_mangle]
 pub unsafe extern "C" fn TSRemapNewInstance(
+    argc: c_int,
+    argv: *mut *mut c_char,
+    ih: *mut *mut c_void,
+    errbuf: *mut c_char,
+    size: c_int,
+) -> TSReturnCode {
+    unsafe { (crate::primary::api().new_instance)(argc, argv, ih, errbuf, size) }
+}
+
+/// # Safety
+/// Called by Traffic Server only, with the arguments its plugin API documents.
+#[no_mangle]
+pub unsafe extern "C" fn TSRemapDeleteInstance(ih: *mut c_void) {
+    unsafe { (crate::primary::api().delete_instance)(ih) }
+}
+
+/// # Safety
+/// Called by Traffic Server only, with the arguments its plugin API documents.
+#[no_mangle]
+pub unsafe extern "C" fn TSRemapDoRemap(
+    ih: *mut c_void,
+    txn: TSHttpTxn,
+    rri: *mut TSRemapRequestInfo,
+) -> TSRemapStatus {
+    unsafe { (crate::primary::api().do_remap)(ih, txn, rri) }
+}
+
+/// One remap rule's plugin: argv[0] and argv[1] are the rule's from and to URLs, then the pparams.
+///
+/// # Safety
+/// The arguments of `TSRemapNewInstance`, forwarded by a copy of the library or Traffic Server.
+pub unsafe extern "C" fn new_instance(
     argc: c_int,
     argv: *mut *mut c_char,
     ih: *mut *mut c_void,
@@ -88,22 +115,29 @@ pub unsafe extern "C" fn TSRemapNewInstance(
 
 /// The rule is gone (remap.config reloaded, or shutdown): the guest hears "unload" (tslua's
 /// `__clean__`); transactions still running keep the plugin alive until they close.
+///
 /// # Safety
-/// Called by Traffic Server only, with the arguments its plugin API documents.
-#[no_mangle]
-pub unsafe extern "C" fn TSRemapDeleteInstance(ih: *mut c_void) {
+/// `ih` is null or an instance `new_instance` made, not used afterwards.
+pub unsafe extern "C" fn delete_instance(ih: *mut c_void) {
     if ih.is_null() {
         return;
     }
     // SAFETY: the pointer NewInstance made; Traffic Server calls this once.
     let instance = unsafe { Box::from_raw(ih.cast::<RemapInstance>()) };
     instance.plugin.notify(PluginEvent::Unload);
+    crate::debug(&format!(
+        "remap instance deleted; its plugin is still held {} more times",
+        Arc::strong_count(&instance.plugin) - 1
+    ));
+    drop(instance);
+    crate::global::recount();
 }
 
+/// Runs the rule's plugin for a transaction.
+///
 /// # Safety
-/// Called by Traffic Server only, with the arguments its plugin API documents.
-#[no_mangle]
-pub unsafe extern "C" fn TSRemapDoRemap(
+/// `ih` is an instance `new_instance` made and `txn` a live transaction.
+pub unsafe extern "C" fn do_remap(
     ih: *mut c_void,
     txn: TSHttpTxn,
     _rri: *mut TSRemapRequestInfo,

@@ -33,6 +33,9 @@ pub fn runtime() -> Result<&'static Runtime, String> {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(DEFAULT_MAX_INSTANCES);
             let engine = Engine::new(PoolLimits { max_instances }).map_err(|e| format!("{e:#}"))?;
+            crate::note(&format!(
+                "runtime ready: room for {max_instances} instances across all tswasm plugins"
+            ));
             Ok(Runtime {
                 engine,
                 services: Arc::new(AtsServices::default()),
@@ -44,6 +47,15 @@ pub fn runtime() -> Result<&'static Runtime, String> {
 }
 
 impl Runtime {
+    /// Publishes how many guest instances are alive (after loads, unloads and transactions).
+    pub fn count_instances(&self) {
+        if self.stats.live_instances >= 0 {
+            let live = i64::try_from(tswasm::live_instances()).unwrap_or(i64::MAX);
+            // SAFETY: an id TSStatCreate returned.
+            unsafe { TSStatIntSet(self.stats.live_instances, live) };
+        }
+    }
+
     /// Counts one hook call in the `plugin.tswasm.*` statistics.
     pub fn count(&self, call: &HookCall) {
         let s = &self.stats;
@@ -90,6 +102,7 @@ struct Stats {
     traps: c_int,
     bad_replies: c_int,
     instance_rebuilds: c_int,
+    live_instances: c_int,
 }
 
 impl Stats {
@@ -119,6 +132,7 @@ impl Stats {
             traps: stat("traps"),
             bad_replies: stat("bad_replies"),
             instance_rebuilds: stat("instance_rebuilds"),
+            live_instances: stat("live_instances"),
         }
     }
 }

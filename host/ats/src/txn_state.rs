@@ -73,6 +73,11 @@ impl TxnState {
         unsafe { TSUserArgGet(txn.cast(), index).cast() }
     }
 
+    /// The global hooks the transaction's plugin version declared.
+    pub fn global_hooks(&self) -> HookSet {
+        self.global_hooks
+    }
+
     /// Also deliver `hooks` to the guest for this transaction (a remap plugin's declared hooks).
     pub fn deliver(&mut self, txn: TSHttpTxn, hooks: HookSet) {
         for hook in hooks.iter() {
@@ -162,6 +167,11 @@ impl TxnState {
     /// `state` must come from [`TxnState::start`] and not be used afterwards.
     unsafe fn close(state: *mut TxnState, txn: TSHttpTxn) {
         let mut state = unsafe { Box::from_raw(state) };
+        crate::debug(&format!(
+            "txn {}: closed; the plugin version is held {} times",
+            unsafe { TSHttpTxnIdGet(txn) },
+            Arc::strong_count(&state.plugin)
+        ));
         if let Some(binding) = state.binding.take() {
             let mut view = AtsTxn {
                 txn,
@@ -179,6 +189,11 @@ impl TxnState {
                 TSUserArgSet(txn.cast(), index, std::ptr::null_mut());
             }
             TSContDestroy(state.cont);
+        }
+        // The last transaction on a replaced version frees its instances.
+        if Arc::strong_count(&state.plugin) == 1 {
+            drop(state);
+            crate::global::recount();
         }
     }
 }

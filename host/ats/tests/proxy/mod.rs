@@ -221,6 +221,16 @@ impl Proxy {
     /// Starts Traffic Server with these plugin.config and remap.config lines (and extra
     /// records.config lines); waits until it listens (at most 30 s).
     pub fn start(plugin_config: &[String], remap_config: &[String], records: &[&str]) -> Proxy {
+        Proxy::start_with_env(plugin_config, remap_config, records, &[])
+    }
+
+    /// As [`Proxy::start`], with environment variables for the proxy (e.g. `TSWASM_MAX_INSTANCES`).
+    pub fn start_with_env(
+        plugin_config: &[String],
+        remap_config: &[String],
+        records: &[&str],
+        env: &[(&str, &str)],
+    ) -> Proxy {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("tswasm-ats-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -265,6 +275,7 @@ impl Proxy {
         let child = Command::new("traffic_manager")
             .arg(format!("--run-root={d}/runroot.yaml"))
             .env("TSWASM_CACHE_DIR", dir.join("tswasm-cache"))
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -298,6 +309,25 @@ impl Proxy {
         let mut all = vec![("Host", host)];
         all.extend_from_slice(headers);
         request(self.port, method, path, &all)
+    }
+
+    /// Rewrites a configuration file and asks Traffic Server to reload its configuration.
+    pub fn reload_with(&self, file: &str, text: &str) {
+        std::fs::write(self.dir.join("etc").join(file), text).unwrap();
+        let out = self.ctl(&["config", "reload"]);
+        assert!(!out.contains("failed"), "traffic_ctl config reload: {out}");
+    }
+
+    /// Waits (at most 30 s) until diags.log contains `text` `times` times.
+    pub fn wait_for_diags(&self, text: &str, times: usize) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.diags().matches(text).count() >= times {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
     }
 
     /// diags.log (TSError, TSNote, ... and debug lines).
@@ -348,10 +378,15 @@ impl Proxy {
     /// Waits (at most 15 s) until a statistic reaches `at_least`: traffic_server reports its
     /// records to the manager every few seconds. Returns the last value read.
     pub fn metric_at_least(&self, name: &str, at_least: i64) -> Option<i64> {
+        self.metric_until(name, |v| v >= at_least)
+    }
+
+    /// Waits (at most 15 s) until a statistic satisfies `done`; returns the last value read.
+    pub fn metric_until(&self, name: &str, done: impl Fn(i64) -> bool) -> Option<i64> {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let value = self.metric(name);
-            if value.is_some_and(|v| v >= at_least) || Instant::now() > deadline {
+            if value.is_some_and(&done) || Instant::now() > deadline {
                 return value;
             }
             std::thread::sleep(Duration::from_millis(250));

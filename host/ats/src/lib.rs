@@ -5,7 +5,8 @@
 //! - [`reload`]: `--enable-reload` for global plugins;
 //! - [`primary`]: one runtime per process, however many copies of the library are loaded;
 //! - [`txn_state`]: one plugin's state on one transaction, and its per-transaction hooks;
-//! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`;
+//! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`; [`intercept`]:
+//!   serving a response the plugin made;
 //! - [`services`]: logging, statistics and records through Traffic Server;
 //! - [`runtime`]: the engine and statistics every tswasm plugin of the process shares;
 //! - [`ffi`]: the C API, generated from `ts/ts.h`; [`ts`] and [`hooks`]: small helpers over it.
@@ -13,6 +14,7 @@
 pub mod ffi;
 pub mod global;
 pub mod hooks;
+pub mod intercept;
 pub mod message;
 pub mod primary;
 pub mod reload;

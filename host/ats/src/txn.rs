@@ -25,6 +25,8 @@ pub struct TxnExtras {
     /// The local response's status and body, handed to Traffic Server when the hook returns (with
     /// the `Content-Type` the hook added, which Traffic Server sets itself after send-response).
     pub pending_response: Option<(u16, Vec<u8>)>,
+    /// A response the plugin made, to be served when the hook returns.
+    pub pending_intercept: Option<(Intercept, Vec<u8>)>,
     /// The cache key a plugin set (Traffic Server cannot read it back before the lookup).
     pub cache_key: Option<Vec<u8>>,
     /// String configuration overrides: Traffic Server keeps the pointer, so the bytes must live as
@@ -126,6 +128,10 @@ impl AtsTxn<'_> {
     /// Hands a local response a hook asked for to Traffic Server: the status, the body, and the
     /// `Content-Type` among its headers (else Traffic Server's default, as tslua's set_resp).
     pub fn commit_response(&mut self) {
+        if let Some((kind, response)) = self.extras.pending_intercept.take() {
+            // SAFETY: a live transaction, at a hook the intercept was allowed at.
+            unsafe { crate::intercept::arrange(self.txn, kind, response) };
+        }
         let Some((status, body)) = self.extras.pending_response.take() else {
             return;
         };
@@ -453,8 +459,19 @@ impl Transaction for AtsTxn<'_> {
         Ok(())
     }
 
-    fn intercept(&mut self, _kind: Intercept, _response: &[u8]) -> AbiResult<()> {
-        Err(Error::Unsupported)
+    fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()> {
+        // Traffic Server takes the connection over only before it is made: the client's before the
+        // cache lookup, the origin's before it is contacted.
+        let last = match kind {
+            Intercept::Client => Hook::PostRemap,
+            Intercept::Server => Hook::OsDns,
+        };
+        if self.hook.raw() > last.raw() {
+            return Err(Error::NotAvailable);
+        }
+        tswasm::memory::Response::parse(response).map_err(|_| Error::InvalidArgument)?;
+        self.extras.pending_intercept = Some((kind, response.to_vec()));
+        Ok(())
     }
 
     fn config_int_get(&self, name: &[u8]) -> AbiResult<i64> {

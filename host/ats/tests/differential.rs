@@ -20,6 +20,8 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("set-resp-short-circuit", "/", "/", ""),
     ("cache-config-stats", "/", "/", ""),
     ("init-args", "/", "/", "alpha beta"),
+    ("intercept-say", "/", "/", ""),
+    ("server-intercept", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

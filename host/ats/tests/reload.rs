@@ -7,9 +7,11 @@ mod proxy;
 
 use proxy::{plugin_so, Origin, Proxy};
 
+/// A global script that says which version answered; it binds each transaction at read-request.
 fn version(n: u32) -> String {
     format!(
-        "function do_global_send_response()\n  ts.client_response.header['X-Version'] = '{n}'\n  return 0\nend\n\
+        "function do_global_read_request()\n  return 0\nend\n\
+         function do_global_send_response()\n  ts.client_response.header['X-Version'] = '{n}'\n  return 0\nend\n\
          function __reload__()\n  ts.error('reload hook of version {n}')\nend\n"
     )
 }
@@ -53,7 +55,12 @@ fn plugins_reload_without_losing_requests_or_instances() {
     let version_seen = |proxy: &Proxy| proxy.get("plain.test", "/", &[]).header("X-Version");
     assert_eq!(version_seen(&proxy).as_deref(), Some("1"));
 
-    // A new version: swapped in after the old one's __reload__.
+    // A new version: swapped in after the old one's __reload__; a transaction in flight during the
+    // reload (its origin answers after 2 s) finishes on the version it started with.
+    let port = proxy.port;
+    let in_flight =
+        std::thread::spawn(move || proxy::request(port, "GET", "/slow", &[("Host", "plain.test")]));
+    std::thread::sleep(std::time::Duration::from_millis(500));
     std::fs::write(&global, version(2)).unwrap();
     proxy.reload_with(
         "plugin.config",
@@ -62,6 +69,9 @@ fn plugins_reload_without_losing_requests_or_instances() {
     assert!(proxy.wait_for_diags("reloaded ", 1), "{}", proxy.logs());
     assert_eq!(version_seen(&proxy).as_deref(), Some("2"));
     assert!(proxy.diags().contains("reload hook of version 1"));
+    let slow = in_flight.join().unwrap();
+    assert_eq!(slow.status, 200);
+    assert_eq!(slow.header("X-Version").as_deref(), Some("1"), "{slow:?}");
 
     // A broken version: reported with the file and line; version 2 keeps serving.
     std::fs::write(&global, "function do_global_send_response(\n").unwrap();

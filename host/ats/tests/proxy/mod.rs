@@ -132,7 +132,8 @@ fn parse_reply(raw: &[u8]) -> Option<Reply> {
 
 /// An origin server on loopback: answers every request with 200 and a body that echoes the
 /// request line and headers (`> ...` lines), numbered by `X-Origin-Count`. `/status/NNN` answers
-/// with that status; paths containing `/cacheable` get `Cache-Control: max-age=60`.
+/// with that status; paths containing `/cacheable` get `Cache-Control: max-age=60`; paths starting
+/// with `/slow` are answered after 2 s.
 pub struct Origin {
     pub port: u16,
 }
@@ -191,6 +192,9 @@ fn serve(stream: TcpStream) {
             .unwrap_or(200);
         let mut echo: String = head.iter().map(|l| format!("> {l}\n")).collect();
         echo.push_str(&String::from_utf8_lossy(&body));
+        if target.starts_with("/slow") {
+            std::thread::sleep(Duration::from_secs(2));
+        }
         let count = ORIGIN_COUNT.fetch_add(1, Ordering::Relaxed) + 1;
         let cache = if target.contains("/cacheable") {
             "Cache-Control: max-age=60\r\n"

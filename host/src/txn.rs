@@ -127,8 +127,8 @@ pub trait Transaction {
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()>;
     /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`].
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;
-    /// Serve a raw HTTP/1.x response the plugin made, to the client or in place of the origin;
-    /// `InvalidArgument` if it does not parse.
+    /// Serve a raw HTTP/1.x response the plugin made, to the client (up to post-remap) or in place
+    /// of the origin (up to os-dns); `NotAvailable` later, `InvalidArgument` if it does not parse.
     fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()>;
 
     // ---- per-transaction overrides of the proxy's configuration, by record name ----

@@ -588,7 +588,8 @@ macro_rules! for_each_import {
             /// Serves a complete raw HTTP/1.x response (status line, headers, body) made by the plugin:
             /// [`Intercept::Client`] answers the client with it; [`Intercept::Server`] stands in for the
             /// origin (read-response hooks and caching apply as to an origin's response).
-            /// `InvalidArgument` if the bytes are not an HTTP response.
+            /// `NotAvailable` after post-remap (client) or os-dns (server); `InvalidArgument` if the
+            /// bytes are not an HTTP response.
             fn intercept(kind: u32, ptr: u32, len: u32) -> i32;
 
             // ---- per-transaction configuration overrides (by Traffic Server record name) ----

@@ -463,6 +463,15 @@ impl Transaction for MemoryTxn {
     }
 
     fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()> {
+        // As in Traffic Server: the client's connection before the cache lookup, the origin's
+        // before it is contacted.
+        let last = match kind {
+            Intercept::Client => Hook::PostRemap,
+            Intercept::Server => Hook::OsDns,
+        };
+        if self.hook.raw() > last.raw() {
+            return Err(Error::NotAvailable);
+        }
         let response = Response::parse(response).map_err(|_| Error::InvalidArgument)?;
         match kind {
             Intercept::Client => self.local_response = Some(response),

@@ -25,7 +25,7 @@ pub fn plugin_so() -> PathBuf {
     let so = dir.join("libtswasm_ats.so");
     assert!(
         so.is_file(),
-        "{} is missing: build the workspace first",
+        "{} is missing: build it with `cargo build --release -p tswasm-ats` (scripts/test does)",
         so.display()
     );
     so

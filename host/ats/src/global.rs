@@ -3,7 +3,7 @@
 //! transaction (a user argument) until txn-close, with the plugin version it started on.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use tswasm::abi_types::{Hook, HookSet};
@@ -23,8 +23,10 @@ pub struct GlobalPlugin {
     cont: Cont,
     /// The hooks the global continuation was added for (a reload may add more, never removes).
     hooked: Mutex<HookSet>,
-    /// A reload is running; one asked for meanwhile is folded into it.
+    /// A reload is running.
     pub reloading: AtomicBool,
+    /// Another reload was asked for while one ran: the running one loads the file again.
+    pub reload_again: AtomicBool,
 }
 
 /// The global continuation, used from the reload thread too.
@@ -128,7 +130,11 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
     let plugin = load_plugin(&line)?;
 
     let mut user_arg: c_int = -1;
-    let name = cstring(&format!("tswasm:{}", line.path.display()));
+    // One slot per plugin.config line: Traffic Server hands the same slot to the same name, and two
+    // lines may load the same file.
+    static LINES: AtomicUsize = AtomicUsize::new(0);
+    let n = LINES.fetch_add(1, Ordering::Relaxed);
+    let name = cstring(&format!("tswasm:{n}:{}", line.path.display()));
     // SAFETY: valid strings and out pointer.
     if unsafe {
         TSUserArgIndexReserve(
@@ -152,6 +158,7 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
         cont,
         hooked: Mutex::new(HookSet::EMPTY),
         reloading: AtomicBool::new(false),
+        reload_again: AtomicBool::new(false),
     }));
     // SAFETY: the continuation's data is the leaked plugin, which lives for the process.
     unsafe {
@@ -188,38 +195,39 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
     // state is only touched by its own (serialised) events.
     unsafe {
         let global = &*TSContDataGet(cont).cast::<GlobalPlugin>();
-        let next = match hook_of(event) {
-            // The transaction's own continuation closes a bound transaction; one this plugin never
-            // saw is bound now, so the guest still hears the close it asked for.
-            Some(Hook::TxnClose) => {
-                let plugin = global.current();
-                if TxnState::find(txn, global.user_arg).is_null()
-                    && plugin.declared_hooks().contains(Hook::TxnClose)
-                {
-                    let declared = plugin.declared_hooks();
-                    TxnState::start(txn, plugin, declared, Some(global.user_arg));
-                }
-                TS_EVENT_HTTP_CONTINUE
-            }
-            Some(hook) => {
-                let mut state = TxnState::find(txn, global.user_arg);
-                if state.is_null() {
+        let next = crate::guarded("global hook", TS_EVENT_HTTP_CONTINUE, || {
+            match hook_of(event) {
+                // The transaction's own continuation closes a bound transaction; one this plugin never
+                // saw is bound now, so the guest still hears the close it asked for.
+                Some(Hook::TxnClose) => {
                     let plugin = global.current();
-                    let declared = plugin.declared_hooks();
-                    // A hook only an older version declared (added before a reload) does nothing.
-                    if !declared.contains(hook) {
-                        TSHttpTxnReenable(txn, TS_EVENT_HTTP_CONTINUE);
-                        return 0;
+                    if TxnState::find(txn, global.user_arg).is_null()
+                        && plugin.declared_hooks().contains(Hook::TxnClose)
+                    {
+                        let declared = plugin.declared_hooks();
+                        TxnState::start(txn, plugin, declared, Some(global.user_arg));
                     }
-                    state = TxnState::start(txn, plugin, declared, Some(global.user_arg));
+                    TS_EVENT_HTTP_CONTINUE
                 }
-                match (*state).global_hooks().contains(hook) {
-                    true => event_for((*state).call(txn, hook)),
-                    false => TS_EVENT_HTTP_CONTINUE,
+                Some(hook) => {
+                    let mut state = TxnState::find(txn, global.user_arg);
+                    if state.is_null() {
+                        let plugin = global.current();
+                        let declared = plugin.declared_hooks();
+                        // A hook only an older version declared (added before a reload) does nothing.
+                        if !declared.contains(hook) {
+                            return TS_EVENT_HTTP_CONTINUE;
+                        }
+                        state = TxnState::start(txn, plugin, declared, Some(global.user_arg));
+                    }
+                    match (*state).global_hooks().contains(hook) {
+                        true => event_for((*state).call(txn, hook)),
+                        false => TS_EVENT_HTTP_CONTINUE,
+                    }
                 }
+                None => TS_EVENT_HTTP_CONTINUE,
             }
-            None => TS_EVENT_HTTP_CONTINUE,
-        };
+        });
         TSHttpTxnReenable(txn, next);
     }
     0

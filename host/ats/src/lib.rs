@@ -36,3 +36,15 @@ pub fn note(message: &str) {
     use tswasm::services::Services;
     services::AtsServices::default().log(tswasm::abi_types::LogLevel::Note, "tswasm", message);
 }
+
+/// Runs `f`, turning a panic (a tswasm bug: guests cannot cause one) into an error line and
+/// `fallback`, so it never unwinds into Traffic Server, which would abort the process.
+pub fn guarded<T>(what: &str, fallback: T, f: impl FnOnce() -> T) -> T {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(value) => value,
+        Err(_) => {
+            global::error(&format!("{what}: internal error (a panic); carrying on"));
+            fallback
+        }
+    }
+}

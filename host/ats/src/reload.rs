@@ -24,15 +24,29 @@ pub fn watch(global: &'static GlobalPlugin) {
 unsafe extern "C" fn reload_event(cont: TSCont, event: TSEvent, _: *mut c_void) -> c_int {
     // SAFETY: the data is the leaked `GlobalPlugin`, which lives for the process.
     let global: &'static GlobalPlugin = unsafe { &*TSContDataGet(cont).cast::<GlobalPlugin>() };
-    if event != TS_EVENT_MGMT_UPDATE || global.reloading.swap(true, Ordering::AcqRel) {
+    if event != TS_EVENT_MGMT_UPDATE {
+        return 0;
+    }
+    // Asked again while a reload runs: the running one loads the file once more when it is done.
+    global.reload_again.store(true, Ordering::Release);
+    if global.reloading.swap(true, Ordering::AcqRel) {
         return 0;
     }
     // Compiling can take a while: never on one of Traffic Server's event threads.
     let spawned = std::thread::Builder::new()
         .name("tswasm-reload".into())
-        .spawn(move || {
-            reload(global);
+        .spawn(move || loop {
+            while global.reload_again.swap(false, Ordering::AcqRel) {
+                reload(global);
+            }
             global.reloading.store(false, Ordering::Release);
+            // A request that came between the last check and the release is ours to serve, unless
+            // another event already started a new worker.
+            if !global.reload_again.load(Ordering::Acquire)
+                || global.reloading.swap(true, Ordering::AcqRel)
+            {
+                break;
+            }
         });
     if spawned.is_err() {
         global.reloading.store(false, Ordering::Release);

@@ -119,18 +119,20 @@ pub unsafe extern "C" fn new_instance(
 /// # Safety
 /// `ih` is null or an instance `new_instance` made, not used afterwards.
 pub unsafe extern "C" fn delete_instance(ih: *mut c_void) {
-    if ih.is_null() {
-        return;
-    }
-    // SAFETY: the pointer NewInstance made; Traffic Server calls this once.
-    let instance = unsafe { Box::from_raw(ih.cast::<RemapInstance>()) };
-    instance.plugin.notify(PluginEvent::Unload);
-    crate::debug(&format!(
-        "remap instance deleted; its plugin is still held {} more times",
-        Arc::strong_count(&instance.plugin) - 1
-    ));
-    drop(instance);
-    crate::global::recount();
+    crate::guarded("deleting a remap instance", (), || {
+        if ih.is_null() {
+            return;
+        }
+        // SAFETY: the pointer NewInstance made; Traffic Server calls this once.
+        let instance = unsafe { Box::from_raw(ih.cast::<RemapInstance>()) };
+        instance.plugin.notify(PluginEvent::Unload);
+        crate::debug(&format!(
+            "remap instance deleted; its plugin is still held {} more times",
+            Arc::strong_count(&instance.plugin) - 1
+        ));
+        drop(instance);
+        crate::global::recount();
+    })
 }
 
 /// Runs the rule's plugin for a transaction.
@@ -142,30 +144,32 @@ pub unsafe extern "C" fn do_remap(
     txn: TSHttpTxn,
     _rri: *mut TSRemapRequestInfo,
 ) -> TSRemapStatus {
-    // SAFETY: the instance NewInstance made, alive while its rule is; the transaction is live.
-    unsafe {
-        let instance = &*ih.cast::<RemapInstance>();
-        let state = &mut *TxnState::start(txn, instance.plugin.clone(), HookSet::EMPTY, None);
-        let after_remap = HookSet(
-            instance
-                .plugin
-                .declared_hooks()
-                .iter()
-                .filter(|h| h.raw() > Hook::Remap.raw())
-                .fold(0, |bits, h| bits | (1 << h.raw())),
-        );
-        state.deliver(txn, after_remap);
-        match state.call(txn, Hook::Remap) {
-            Reply::Remap(RemapStatus::NoRemap) => TSREMAP_NO_REMAP,
-            Reply::Remap(RemapStatus::DidRemap) => TSREMAP_DID_REMAP,
-            Reply::Remap(RemapStatus::NoRemapStop) => TSREMAP_NO_REMAP_STOP,
-            Reply::Remap(RemapStatus::DidRemapStop) => TSREMAP_DID_REMAP_STOP,
-            // Traffic Server 9.2 carries on after TSREMAP_ERROR; the ABI's error fails the
-            // transaction, so answer it here (unless the guest already set a response).
-            Reply::Remap(RemapStatus::Error) | Reply::Action(_) => {
-                state.fail(txn);
-                TSREMAP_NO_REMAP_STOP
+    crate::guarded("remap", TSREMAP_NO_REMAP, || {
+        // SAFETY: the instance NewInstance made, alive while its rule is; the transaction is live.
+        unsafe {
+            let instance = &*ih.cast::<RemapInstance>();
+            let state = &mut *TxnState::start(txn, instance.plugin.clone(), HookSet::EMPTY, None);
+            let after_remap = HookSet(
+                instance
+                    .plugin
+                    .declared_hooks()
+                    .iter()
+                    .filter(|h| h.raw() > Hook::Remap.raw())
+                    .fold(0, |bits, h| bits | (1 << h.raw())),
+            );
+            state.deliver(txn, after_remap);
+            match state.call(txn, Hook::Remap) {
+                Reply::Remap(RemapStatus::NoRemap) => TSREMAP_NO_REMAP,
+                Reply::Remap(RemapStatus::DidRemap) => TSREMAP_DID_REMAP,
+                Reply::Remap(RemapStatus::NoRemapStop) => TSREMAP_NO_REMAP_STOP,
+                Reply::Remap(RemapStatus::DidRemapStop) => TSREMAP_DID_REMAP_STOP,
+                // Traffic Server 9.2 carries on after TSREMAP_ERROR; the ABI's error fails the
+                // transaction, so answer it here (unless the guest already set a response).
+                Reply::Remap(RemapStatus::Error) | Reply::Action(_) => {
+                    state.fail(txn);
+                    TSREMAP_NO_REMAP_STOP
+                }
             }
         }
-    }
+    })
 }

@@ -2,7 +2,7 @@
 //! as Traffic Server records (`TSStat*`, visible with `traffic_ctl metric`), records through
 //! `TSMgmt*Get`, and the proxy's directories and identity.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::c_int;
 use std::sync::RwLock;
 
@@ -13,24 +13,25 @@ use tswasm::txn::{AbiResult, ConfigValue};
 use crate::ffi::*;
 use crate::ts::{cstring, text, ts_free};
 
+/// Guests see only the statistics guests created. `TSStatFindName` would also hand out ids of
+/// Traffic Server's own records, which index other statistics blocks (or past the end of the
+/// plugins' one): incrementing those corrupts memory or aborts the process.
 #[derive(Default)]
 pub struct AtsServices {
-    /// Ids Traffic Server handed out to our `stat_create`/`stat_find`: the only ones a guest may use.
-    /// An id it never gave would index its statistics array out of bounds.
-    known_stats: RwLock<HashSet<c_int>>,
+    stats: RwLock<GuestStats>,
+}
+
+#[derive(Default)]
+struct GuestStats {
+    by_name: HashMap<String, c_int>,
+    ids: HashSet<c_int>,
 }
 
 impl AtsServices {
     fn checked_stat(&self, id: u32) -> AbiResult<c_int> {
         let id = c_int::try_from(id).map_err(|_| Error::NotFound)?;
-        let known = self.known_stats.read().unwrap_or_else(|e| e.into_inner());
-        known.contains(&id).then_some(id).ok_or(Error::NotFound)
-    }
-
-    fn remember(&self, id: c_int) -> AbiResult<u32> {
-        let mut known = self.known_stats.write().unwrap_or_else(|e| e.into_inner());
-        known.insert(id);
-        u32::try_from(id).map_err(|_| Error::InvalidArgument)
+        let stats = self.stats.read().unwrap_or_else(|e| e.into_inner());
+        stats.ids.contains(&id).then_some(id).ok_or(Error::NotFound)
     }
 }
 
@@ -67,10 +68,17 @@ impl Services for AtsServices {
         if name.is_empty() {
             return Err(Error::InvalidArgument);
         }
-        if let Ok(id) = self.stat_find(name) {
-            return Ok(id);
+        let mut stats = self.stats.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = stats.by_name.get(name) {
+            return u32::try_from(*id).map_err(|_| Error::InvalidArgument);
         }
-        let name = cstring(name);
+        let c_name = cstring(name);
+        let mut existing: c_int = -1;
+        // SAFETY: valid string and out pointer.
+        if unsafe { TSStatFindName(c_name.as_ptr(), &mut existing) } == TS_SUCCESS {
+            // A record of Traffic Server or another plugin: not ours to change.
+            return Err(Error::InvalidArgument);
+        }
         let sync = match kind {
             StatKind::Counter => TS_STAT_SYNC_SUM,
             StatKind::Gauge => TS_STAT_SYNC_SUM,
@@ -78,26 +86,22 @@ impl Services for AtsServices {
         // SAFETY: a valid C string; the API copies it.
         let id = unsafe {
             TSStatCreate(
-                name.as_ptr(),
+                c_name.as_ptr(),
                 TS_RECORDDATATYPE_INT,
                 TS_STAT_NON_PERSISTENT,
                 sync,
             )
         };
-        if id < 0 {
-            return Err(Error::InvalidArgument);
-        }
-        self.remember(id)
+        let public = u32::try_from(id).map_err(|_| Error::InvalidArgument)?;
+        stats.by_name.insert(name.to_owned(), id);
+        stats.ids.insert(id);
+        Ok(public)
     }
 
     fn stat_find(&self, name: &str) -> AbiResult<u32> {
-        let name = cstring(name);
-        let mut id: c_int = -1;
-        // SAFETY: valid string and out pointer.
-        match unsafe { TSStatFindName(name.as_ptr(), &mut id) } {
-            TS_SUCCESS if id >= 0 => self.remember(id),
-            _ => Err(Error::NotFound),
-        }
+        let stats = self.stats.read().unwrap_or_else(|e| e.into_inner());
+        let id = stats.by_name.get(name).ok_or(Error::NotFound)?;
+        u32::try_from(*id).map_err(|_| Error::NotFound)
     }
 
     fn stat_add(&self, id: u32, delta: i64) -> AbiResult<()> {

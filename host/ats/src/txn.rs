@@ -27,6 +27,8 @@ pub struct TxnExtras {
     pub pending_response: Option<(u16, Vec<u8>)>,
     /// A response the plugin made, to be served when the hook returns.
     pub pending_intercept: Option<(Intercept, Vec<u8>)>,
+    /// An intercept was arranged: Traffic Server takes only one per transaction.
+    pub intercepted: bool,
     /// The cache key a plugin set (Traffic Server cannot read it back before the lookup).
     pub cache_key: Option<Vec<u8>>,
     /// String configuration overrides: Traffic Server keeps the pointer, so the bytes must live as
@@ -129,6 +131,7 @@ impl AtsTxn<'_> {
     /// `Content-Type` among its headers (else Traffic Server's default, as tslua's set_resp).
     pub fn commit_response(&mut self) {
         if let Some((kind, response)) = self.extras.pending_intercept.take() {
+            self.extras.intercepted = true;
             // SAFETY: a live transaction, at a hook the intercept was allowed at.
             unsafe { crate::intercept::arrange(self.txn, kind, response) };
         }
@@ -466,7 +469,7 @@ impl Transaction for AtsTxn<'_> {
             Intercept::Client => Hook::PostRemap,
             Intercept::Server => Hook::OsDns,
         };
-        if self.hook.raw() > last.raw() {
+        if self.hook.raw() > last.raw() || self.extras.intercepted {
             return Err(Error::NotAvailable);
         }
         tswasm::memory::Response::parse(response).map_err(|_| Error::InvalidArgument)?;

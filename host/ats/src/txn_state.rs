@@ -213,27 +213,31 @@ unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void)
     // transaction's events, so no other reference to it exists during this call.
     unsafe {
         let state: *mut TxnState = TSContDataGet(cont).cast();
-        let next = match hook_of(event) {
-            Some(Hook::TxnClose) => {
-                TxnState::close(state, txn);
-                TS_EVENT_HTTP_CONTINUE
-            }
-            Some(hook) => {
-                let state = &mut *state;
-                crate::debug(&format!(
-                    "txn {}: {hook} (transaction hook)",
-                    TSHttpTxnIdGet(txn)
-                ));
-                if hook == Hook::SendResponse {
-                    state.add_respond_headers(txn);
+        let next = crate::guarded(
+            "transaction hook",
+            TS_EVENT_HTTP_CONTINUE,
+            || match hook_of(event) {
+                Some(Hook::TxnClose) => {
+                    TxnState::close(state, txn);
+                    TS_EVENT_HTTP_CONTINUE
                 }
-                match state.guest_hooks.contains(hook) {
-                    true => event_for(state.call(txn, hook)),
-                    false => TS_EVENT_HTTP_CONTINUE,
+                Some(hook) => {
+                    let state = &mut *state;
+                    crate::debug(&format!(
+                        "txn {}: {hook} (transaction hook)",
+                        TSHttpTxnIdGet(txn)
+                    ));
+                    if hook == Hook::SendResponse {
+                        state.add_respond_headers(txn);
+                    }
+                    match state.guest_hooks.contains(hook) {
+                        true => event_for(state.call(txn, hook)),
+                        false => TS_EVENT_HTTP_CONTINUE,
+                    }
                 }
-            }
-            None => TS_EVENT_HTTP_CONTINUE,
-        };
+                None => TS_EVENT_HTTP_CONTINUE,
+            },
+        );
         TSHttpTxnReenable(txn, next);
     }
     0

@@ -253,20 +253,7 @@ impl Proxy {
             ),
         )
         .unwrap();
-        let port = free_port();
-        let mut records_text = std::fs::read_to_string(dir.join("etc/records.config")).unwrap();
-        records_text.push_str(&format!(
-            "\nCONFIG proxy.config.http.server_ports STRING {port}\n\
-             CONFIG proxy.config.admin.user_id STRING #-1\n\
-             CONFIG proxy.config.diags.debug.enabled INT 1\n\
-             CONFIG proxy.config.diags.debug.tags STRING tswasm.*|ts_lua\n\
-             CONFIG proxy.config.http.wait_for_cache INT 1\n"
-        ));
-        for line in records {
-            records_text.push_str(line);
-            records_text.push('\n');
-        }
-        std::fs::write(dir.join("etc/records.config"), records_text).unwrap();
+        let base_records = std::fs::read_to_string(dir.join("etc/records.config")).unwrap();
         std::fs::write(
             dir.join("etc/plugin.config"),
             plugin_config.join("\n") + "\n",
@@ -274,32 +261,63 @@ impl Proxy {
         .unwrap();
         std::fs::write(dir.join("etc/remap.config"), remap_config.join("\n") + "\n").unwrap();
 
-        // traffic_manager starts traffic_server and serves traffic_ctl (metrics, config reload).
-        let log = std::fs::File::create(dir.join("traffic_manager.out")).unwrap();
-        let child = Command::new("traffic_manager")
-            .arg(format!("--run-root={d}/runroot.yaml"))
-            .env("TSWASM_CACHE_DIR", dir.join("tswasm-cache"))
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("traffic_manager runs (install Debian's trafficserver)");
-        let proxy = Proxy { port, dir, child };
-        proxy.wait_until_listening();
-        proxy
+        // A start that does not come up (a port taken meanwhile, a slow machine) is retried once
+        // on another port.
+        let mut last_logs = String::new();
+        for _attempt in 0..2 {
+            let port = free_port();
+            let mut records_text = base_records.clone();
+            records_text.push_str(&format!(
+                "\nCONFIG proxy.config.http.server_ports STRING {port}\n\
+                 CONFIG proxy.config.admin.user_id STRING #-1\n\
+                 CONFIG proxy.config.diags.debug.enabled INT 1\n\
+                 CONFIG proxy.config.diags.debug.tags STRING tswasm.*|ts_lua\n\
+                 CONFIG proxy.config.http.wait_for_cache INT 1\n"
+            ));
+            for line in records {
+                records_text.push_str(line);
+                records_text.push('\n');
+            }
+            std::fs::write(dir.join("etc/records.config"), records_text).unwrap();
+
+            // traffic_manager starts traffic_server and serves traffic_ctl (metrics, reload).
+            let log = std::fs::File::create(dir.join("traffic_manager.out")).unwrap();
+            let child = Command::new("traffic_manager")
+                .arg(format!("--run-root={d}/runroot.yaml"))
+                .env("TSWASM_CACHE_DIR", dir.join("tswasm-cache"))
+                .envs(env.iter().copied())
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("traffic_manager runs (install Debian's trafficserver)");
+            let mut proxy = Proxy {
+                port,
+                dir: dir.clone(),
+                child,
+            };
+            if proxy.wait_until_listening() {
+                return proxy;
+            }
+            last_logs = proxy.logs();
+            proxy.stop();
+            // Not dropped: that would remove the runroot the next attempt uses.
+            std::mem::forget(proxy);
+        }
+        panic!("traffic_server did not start (twice)\n{last_logs}");
     }
 
-    fn wait_until_listening(&self) {
+    /// Whether traffic_server came up and listens within 30 s.
+    fn wait_until_listening(&self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             // The manager opens the port; the server it starts takes the connections.
             if self.server_pid().is_some() && TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
+                return true;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("traffic_server did not listen within 30 s\n{}", self.logs());
+        false
     }
 
     /// Sends a request to the proxy.
@@ -413,9 +431,10 @@ impl Proxy {
     }
 }
 
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        // SAFETY-free: a plain signal to our own child.
+impl Proxy {
+    /// Stops the manager and the server under this runroot.
+    fn stop(&mut self) {
+        // SIGTERM first: the manager stops its server.
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
             .status();
@@ -429,6 +448,12 @@ impl Drop for Proxy {
         let _ = Command::new("pkill")
             .args(["-KILL", "-f", "--", &pattern])
             .status();
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop();
         if std::thread::panicking() {
             eprintln!("{}", self.logs());
             eprintln!("(kept {})", self.dir.display());

@@ -69,6 +69,9 @@ macro_rules! abi_enum {
     };
 }
 
+mod details;
+pub use details::{Milestone, Peer, PluginEvent, RecordType, Timeout, TxnControl, TxnFact};
+
 abi_enum! {
     /// The points in a transaction's life where a guest can run, in the order a proxy reaches them.
     /// They mirror Traffic Server's HTTP hooks.
@@ -222,149 +225,6 @@ abi_enum! {
         /// The client request's URL as received (Traffic Server's "pristine" URL), from
         /// [`Hook::ReadRequest`] on, with or without a remap rule.
         Pristine = 2 => "pristine",
-    }
-}
-
-abi_enum! {
-    /// The two ends of the transaction's connections, and the proxy's own end facing the client.
-    pub enum Peer: u32 {
-        /// The client's address.
-        Client = 0 => "client",
-        /// The proxy address the client connected to (Traffic Server's incoming address).
-        Incoming = 1 => "incoming",
-        /// The origin server's address, once one was chosen ([`Hook::SendRequest`] on).
-        Server = 2 => "server",
-    }
-}
-
-abi_enum! {
-    /// Per-transaction switches, with Traffic Server's `TSHttpCntlType` numbering.
-    pub enum TxnControl: u32 {
-        /// The transaction is logged (on by default).
-        Logging = 0 => "logging",
-        /// Retry when a plugin's intercept fails.
-        InterceptRetry = 1 => "intercept-retry",
-        /// Treat the response as cacheable whatever its headers say.
-        ResponseCacheable = 2 => "response-cacheable",
-        /// Treat the request as cacheable whatever its headers say.
-        RequestCacheable = 3 => "request-cacheable",
-        /// Do not store the origin's response in the cache.
-        ServerNoStore = 4 => "server-no-store",
-        /// Debug output for this transaction only.
-        Debug = 5 => "debug",
-        /// Leave the request's URL alone: no remap rule applies.
-        SkipRemapping = 6 => "skip-remapping",
-    }
-}
-
-abi_enum! {
-    /// The transaction's timeouts a plugin may shorten or extend.
-    pub enum Timeout: u32 {
-        /// The whole transaction.
-        Active = 0 => "active",
-        /// Connecting to the origin.
-        Connect = 1 => "connect",
-        /// Resolving the origin's name.
-        Dns = 2 => "dns",
-        /// Silence on a connection.
-        NoActivity = 3 => "no-activity",
-    }
-}
-
-abi_enum! {
-    /// Numbers describing a transaction (tslua's `ssn_id`, `is_internal_request`, ...).
-    pub enum TxnFact: u32 {
-        /// The id of the client session (connection) the transaction belongs to.
-        SessionId = 0 => "session-id",
-        /// 1 if the request came from inside the proxy (a plugin's fetch), else 0.
-        Internal = 1 => "internal",
-        /// 1 if the client or the origin went away before the transaction finished, else 0.
-        Aborted = 2 => "aborted",
-        /// 1 if the proxy may cache the origin's response, else 0 (from [`Hook::ReadResponse`] on).
-        Cacheable = 3 => "cacheable",
-        /// The freshness lifetime of the origin's response in seconds, from its headers; -1 if they
-        /// give none (from [`Hook::ReadResponse`] on).
-        MaxAge = 4 => "max-age",
-    }
-}
-
-abi_enum! {
-    /// Points in a transaction's life the proxy timestamps, with Traffic Server's `TS_MILESTONE_*`
-    /// numbering.
-    pub enum Milestone: u32 {
-        /// The client connection was accepted.
-        UaBegin = 0 => "ua-begin",
-        /// The first bytes of the request arrived.
-        UaFirstRead = 1 => "ua-first-read",
-        /// The request header was read.
-        UaReadHeaderDone = 2 => "ua-read-header-done",
-        /// The response began to be written to the client.
-        UaBeginWrite = 3 => "ua-begin-write",
-        /// The client connection closed.
-        UaClose = 4 => "ua-close",
-        /// The first connection attempt to the origin.
-        ServerFirstConnect = 5 => "server-first-connect",
-        /// The last connection attempt to the origin.
-        ServerConnect = 6 => "server-connect",
-        /// The connection to the origin was established.
-        ServerConnectEnd = 7 => "server-connect-end",
-        /// The request began to be written to the origin.
-        ServerBeginWrite = 8 => "server-begin-write",
-        /// The first bytes of the origin's response arrived.
-        ServerFirstRead = 9 => "server-first-read",
-        /// The origin's response header was read.
-        ServerReadHeaderDone = 10 => "server-read-header-done",
-        /// The origin connection closed.
-        ServerClose = 11 => "server-close",
-        /// The cache read began.
-        CacheOpenReadBegin = 12 => "cache-open-read-begin",
-        /// The cache read ended.
-        CacheOpenReadEnd = 13 => "cache-open-read-end",
-        /// The cache write began.
-        CacheOpenWriteBegin = 14 => "cache-open-write-begin",
-        /// The cache write ended.
-        CacheOpenWriteEnd = 15 => "cache-open-write-end",
-        /// The DNS lookup began.
-        DnsLookupBegin = 16 => "dns-lookup-begin",
-        /// The DNS lookup ended.
-        DnsLookupEnd = 17 => "dns-lookup-end",
-        /// The transaction's state machine started.
-        SmStart = 18 => "sm-start",
-        /// The transaction's state machine finished.
-        SmFinish = 19 => "sm-finish",
-        /// Time spent in plugins, active (a duration, not a timestamp).
-        PluginActive = 20 => "plugin-active",
-        /// Time spent in plugins, total (a duration, not a timestamp).
-        PluginTotal = 21 => "plugin-total",
-        /// The TLS handshake with the client began.
-        TlsHandshakeStart = 22 => "tls-handshake-start",
-        /// The TLS handshake with the client ended.
-        TlsHandshakeEnd = 23 => "tls-handshake-end",
-    }
-}
-
-abi_enum! {
-    /// The types of the proxy's configuration and statistics records (tslua's `ts.mgmt.get_*`).
-    pub enum RecordType: u32 {
-        /// An integer setting.
-        Int = 0 => "int",
-        /// A floating-point setting.
-        Float = 1 => "float",
-        /// A string setting.
-        String = 2 => "string",
-        /// A counter statistic.
-        Counter = 3 => "counter",
-    }
-}
-
-abi_enum! {
-    /// Events in a plugin's life, delivered through [`export::ON_EVENT`].
-    pub enum PluginEvent: u32 {
-        /// The plugin is being unloaded (tslua's `__clean__`): the instance will not run again.
-        Unload = 0 => "unload",
-        /// The plugin's file is being reloaded (tslua's `__reload__`): the instance is about to be
-        /// replaced by one of the new version, after its transactions finish.
-        Reload = 1 => "reload",
     }
 }
 

@@ -90,6 +90,17 @@ impl<'a> Cx<'a> {
         })
     }
 
+    /// Runs `f` on the current transaction for an 8-byte value and writes it as
+    /// [`Cx::output_value`] does.
+    pub fn call_value(
+        self,
+        out_ptr: u32,
+        f: impl FnOnce(&mut dyn Transaction, &[u8]) -> AbiResult<[u8; 8]>,
+    ) -> Result<i32> {
+        let value = self.state.call.txn().and_then(|txn| f(txn, self.mem));
+        self.output_value(out_ptr, value)
+    }
+
     /// Writes an 8-byte value (an `i64` or `f64`, little-endian) to `out_ptr` and returns 0, or returns
     /// the error code; traps if the value does not fit in guest memory.
     pub fn output_value(mut self, out_ptr: u32, value: AbiResult<[u8; 8]>) -> Result<i32> {

@@ -62,19 +62,17 @@ pub fn protocol_get(cx: Cx, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i3
 }
 
 pub fn txn_fact_get(cx: Cx, fact: u32, out_ptr: u32) -> Result<i32> {
-    let value = cx.state.call.txn().and_then(|txn| {
+    cx.call_value(out_ptr, |txn, _| {
         let fact = TxnFact::from_raw(fact).ok_or(Error::InvalidArgument)?;
-        txn.fact(fact)
-    });
-    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
+        txn.fact(fact).map(i64::to_le_bytes)
+    })
 }
 
 pub fn milestone_get(cx: Cx, milestone: u32, out_ptr: u32) -> Result<i32> {
-    let value = cx.state.call.txn().and_then(|txn| {
+    cx.call_value(out_ptr, |txn, _| {
         let milestone = Milestone::from_raw(milestone).ok_or(Error::InvalidArgument)?;
-        txn.milestone(milestone)
-    });
-    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
+        txn.milestone(milestone).map(i64::to_le_bytes)
+    })
 }
 
 pub fn txn_control_get(cx: Cx, control: u32) -> Result<i32> {
@@ -155,12 +153,9 @@ pub fn respond_header_add(
 
 pub fn config_int_get(cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    let value = cx
-        .state
-        .call
-        .txn()
-        .and_then(|txn| txn.config_int_get(&cx.mem[name]));
-    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
+    cx.call_value(out_ptr, |txn, mem| {
+        txn.config_int_get(&mem[name]).map(i64::to_le_bytes)
+    })
 }
 
 pub fn config_int_set(cx: Cx, name_ptr: u32, name_len: u32, value: i64) -> Result<i32> {
@@ -170,12 +165,9 @@ pub fn config_int_set(cx: Cx, name_ptr: u32, name_len: u32, value: i64) -> Resul
 
 pub fn config_float_get(cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    let value = cx
-        .state
-        .call
-        .txn()
-        .and_then(|txn| txn.config_float_get(&cx.mem[name]));
-    cx.output_value(out_ptr, value.map(f64::to_le_bytes))
+    cx.call_value(out_ptr, |txn, mem| {
+        txn.config_float_get(&mem[name]).map(f64::to_le_bytes)
+    })
 }
 
 pub fn config_float_set(cx: Cx, name_ptr: u32, name_len: u32, value: f64) -> Result<i32> {

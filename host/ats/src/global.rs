@@ -106,12 +106,6 @@ pub fn config_dir() -> std::path::PathBuf {
         .into()
 }
 
-pub fn error(message: &str) {
-    let line = cstring(&format!("[tswasm] {message}"));
-    // SAFETY: a constant format with one C string.
-    unsafe { TSError(c"%s".as_ptr(), line.as_ptr()) };
-}
-
 fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
     // plugin.config loads first: this copy of the library becomes the one remap copies use.
     crate::primary::api();
@@ -183,8 +177,8 @@ pub unsafe extern "C" fn TSPluginInit(argc: c_int, argv: *const *const c_char) {
     let result = std::panic::catch_unwind(|| init(argc, argv));
     match result {
         Ok(Ok(())) => {}
-        Ok(Err(message)) => error(&format!("plugin.config: {message}")),
-        Err(_) => error("plugin.config: loading panicked"),
+        Ok(Err(message)) => crate::log::error(&format!("plugin.config: {message}")),
+        Err(_) => crate::log::error("plugin.config: loading panicked"),
     }
 }
 

@@ -7,7 +7,7 @@
 //! - [`txn_state`]: one plugin's state on one transaction, and its per-transaction hooks;
 //! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`; [`intercept`]:
 //!   serving a response the plugin made;
-//! - [`services`]: logging, statistics and records through Traffic Server;
+//! - [`services`]: logging, statistics and records through Traffic Server; [`log`]: log lines;
 //! - [`runtime`]: the engine and statistics every tswasm plugin of the process shares;
 //! - [`ffi`]: the C API, generated from `ts/ts.h`; [`ts`] and [`hooks`]: small helpers over it.
 
@@ -15,6 +15,7 @@ pub mod ffi;
 pub mod global;
 pub mod hooks;
 pub mod intercept;
+pub mod log;
 pub mod message;
 pub mod primary;
 pub mod reload;
@@ -25,25 +26,13 @@ pub mod ts;
 pub mod txn;
 pub mod txn_state;
 
-/// A `TSDebug` line under the tag `tswasm`, when that tag is enabled.
-pub fn debug(message: &str) {
-    use tswasm::services::Services;
-    services::AtsServices::default().log(tswasm::abi_types::LogLevel::Debug, "tswasm", message);
-}
-
-/// A `TSNote` line, tagged `tswasm`.
-pub fn note(message: &str) {
-    use tswasm::services::Services;
-    services::AtsServices::default().log(tswasm::abi_types::LogLevel::Note, "tswasm", message);
-}
-
 /// Runs `f`, turning a panic (a tswasm bug: guests cannot cause one) into an error line and
 /// `fallback`, so it never unwinds into Traffic Server, which would abort the process.
 pub fn guarded<T>(what: &str, fallback: T, f: impl FnOnce() -> T) -> T {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(value) => value,
         Err(_) => {
-            global::error(&format!("{what}: internal error (a panic); carrying on"));
+            log::error(&format!("{what}: internal error (a panic); carrying on"));
             fallback
         }
     }

@@ -57,7 +57,7 @@ pub fn api() -> &'static Api {
             {
                 let api = TSUserArgGet(std::ptr::null_mut(), index).cast::<Api>();
                 if !api.is_null() && (*api).version == VERSION {
-                    crate::debug("this copy of the library forwards to the primary");
+                    crate::log::debug(|| "this copy of the library forwards to the primary".into());
                     return &*api;
                 }
             }
@@ -69,7 +69,7 @@ pub fn api() -> &'static Api {
             ) == TS_SUCCESS
             {
                 keep_loaded();
-                crate::debug("this copy of the library is the primary");
+                crate::log::debug(|| "this copy of the library is the primary".into());
                 TSUserArgSet(
                     std::ptr::null_mut(),
                     index,

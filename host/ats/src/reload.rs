@@ -9,7 +9,8 @@ use std::sync::Arc;
 use tswasm::abi_types::PluginEvent;
 
 use crate::ffi::*;
-use crate::global::{error, load_plugin, GlobalPlugin};
+use crate::global::{load_plugin, GlobalPlugin};
+use crate::log::error;
 
 /// Reload `global` whenever Traffic Server's configuration is reloaded.
 pub fn watch(global: &'static GlobalPlugin) {
@@ -62,13 +63,15 @@ fn reload(global: &GlobalPlugin) {
             let old = global.replace(Arc::new(plugin));
             // tslua's `__reload__`, in the old version's states, as their transactions leave them.
             old.notify(PluginEvent::Reload);
-            crate::debug(&format!(
-                "the replaced version of {path} is still held {} more times",
-                Arc::strong_count(&old) - 1
-            ));
+            crate::log::debug(|| {
+                format!(
+                    "the replaced version of {path} is still held {} more times",
+                    Arc::strong_count(&old) - 1
+                )
+            });
             drop(old);
             crate::global::recount();
-            crate::note(&format!("reloaded {path}"));
+            crate::log::note(&format!("reloaded {path}"));
         }
         Err(reason) => error(&format!(
             "reloading {path} failed; the loaded version keeps serving: {reason}"

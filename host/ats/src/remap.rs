@@ -126,10 +126,12 @@ pub unsafe extern "C" fn delete_instance(ih: *mut c_void) {
         // SAFETY: the pointer NewInstance made; Traffic Server calls this once.
         let instance = unsafe { Box::from_raw(ih.cast::<RemapInstance>()) };
         instance.plugin.notify(PluginEvent::Unload);
-        crate::debug(&format!(
-            "remap instance deleted; its plugin is still held {} more times",
-            Arc::strong_count(&instance.plugin) - 1
-        ));
+        crate::log::debug(|| {
+            format!(
+                "remap instance deleted; its plugin is still held {} more times",
+                Arc::strong_count(&instance.plugin) - 1
+            )
+        });
         drop(instance);
         crate::global::recount();
     })

@@ -33,7 +33,7 @@ pub fn runtime() -> Result<&'static Runtime, String> {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(DEFAULT_MAX_INSTANCES);
             let engine = Engine::new(PoolLimits { max_instances }).map_err(|e| format!("{e:#}"))?;
-            crate::note(&format!(
+            crate::log::note(&format!(
                 "runtime ready: room for {max_instances} instances across all tswasm plugins"
             ));
             Ok(Runtime {

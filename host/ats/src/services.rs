@@ -37,31 +37,11 @@ impl AtsServices {
 
 impl Services for AtsServices {
     fn log(&self, level: LogLevel, tag: &str, message: &str) {
-        let tag_c = cstring(tag);
-        let line = cstring(message);
-        let tagged = cstring(&format!("[{tag}] {message}"));
-        let fmt = c"%s".as_ptr();
-        // SAFETY: a constant "%s" format with one C string argument.
-        unsafe {
-            match level {
-                LogLevel::Debug => {
-                    if TSIsDebugTagSet(tag_c.as_ptr()) != 0 {
-                        TSDebug(tag_c.as_ptr(), fmt, line.as_ptr())
-                    }
-                }
-                LogLevel::Note => TSNote(fmt, tagged.as_ptr()),
-                LogLevel::Status => TSStatus(fmt, tagged.as_ptr()),
-                LogLevel::Warning => TSWarning(fmt, tagged.as_ptr()),
-                LogLevel::Alert => TSAlert(fmt, tagged.as_ptr()),
-                LogLevel::Error => TSError(fmt, tagged.as_ptr()),
-            }
-        }
+        crate::log::line(level, tag, message);
     }
 
     fn log_enabled(&self, level: LogLevel, tag: &str) -> bool {
-        let tag = cstring(tag);
-        // SAFETY: a valid C string.
-        level != LogLevel::Debug || unsafe { TSIsDebugTagSet(tag.as_ptr()) } != 0
+        level != LogLevel::Debug || crate::log::debug_enabled(tag)
     }
 
     fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32> {

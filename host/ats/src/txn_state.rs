@@ -167,11 +167,13 @@ impl TxnState {
     /// `state` must come from [`TxnState::start`] and not be used afterwards.
     unsafe fn close(state: *mut TxnState, txn: TSHttpTxn) {
         let mut state = unsafe { Box::from_raw(state) };
-        crate::debug(&format!(
-            "txn {}: closed; the plugin version is held {} times",
-            unsafe { TSHttpTxnIdGet(txn) },
-            Arc::strong_count(&state.plugin)
-        ));
+        crate::log::debug(|| {
+            format!(
+                "txn {}: closed; the plugin version is held {} times",
+                unsafe { TSHttpTxnIdGet(txn) },
+                Arc::strong_count(&state.plugin)
+            )
+        });
         if let Some(binding) = state.binding.take() {
             let mut view = AtsTxn {
                 txn,
@@ -223,10 +225,9 @@ unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void)
                 }
                 Some(hook) => {
                     let state = &mut *state;
-                    crate::debug(&format!(
-                        "txn {}: {hook} (transaction hook)",
-                        TSHttpTxnIdGet(txn)
-                    ));
+                    crate::log::debug(|| {
+                        format!("txn {}: {hook} (transaction hook)", TSHttpTxnIdGet(txn))
+                    });
                     if hook == Hook::SendResponse {
                         state.add_respond_headers(txn);
                     }

@@ -44,37 +44,38 @@ impl Message {
         })
     }
 
-    /// The fields named `name`, in order (Traffic Server's duplicate chain).
-    fn fields(&self, name: &[u8]) -> AbiResult<Vec<Loc>> {
+    /// The fields named `name`, in order (Traffic Server's duplicate chain), without collecting
+    /// them: reading a header is on every script's per-request path.
+    fn fields(&self, name: &[u8]) -> AbiResult<impl Iterator<Item = Loc> + '_> {
         let name_len = len(name)?;
-        let mut out = Vec::new();
         // SAFETY: valid buffer, header and name; each location is released by `Loc`.
         let mut next =
             unsafe { TSMimeHdrFieldFind(self.buf(), self.hdr(), name.as_ptr().cast(), name_len) };
-        while let Some(field) = self.field_loc(next) {
+        Ok(std::iter::from_fn(move || {
+            let field = self.field_loc(next)?;
+            // SAFETY: a live field of this header.
             next = unsafe { TSMimeHdrFieldNextDup(self.buf(), self.hdr(), field.loc) };
-            out.push(field);
-        }
-        Ok(out)
+            Some(field)
+        }))
     }
 
-    fn value(&self, field: &Loc) -> Vec<u8> {
+    /// Appends a field's whole value (all its comma-separated values) to `out`.
+    fn value_into(&self, field: &Loc, out: &mut Vec<u8>) {
         let mut n: c_int = 0;
-        // SAFETY: a live field; index -1 is the whole value.
+        // SAFETY: a live field; index -1 is the whole value, which lives in the buffer.
         unsafe {
             let ptr = TSMimeHdrFieldValueStringGet(self.buf(), self.hdr(), field.loc, -1, &mut n);
-            bytes(ptr, n).to_vec()
+            out.extend_from_slice(bytes(ptr, n));
         }
     }
 
     pub fn header_count(&self, name: &[u8]) -> AbiResult<usize> {
-        Ok(self.fields(name)?.len())
+        Ok(self.fields(name)?.count())
     }
 
     pub fn header_get(&self, name: &[u8], index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        let fields = self.fields(name)?;
-        let field = fields.get(index).ok_or(Error::NotFound)?;
-        out.extend_from_slice(&self.value(field));
+        let field = self.fields(name)?.nth(index).ok_or(Error::NotFound)?;
+        self.value_into(&field, out);
         Ok(())
     }
 
@@ -95,7 +96,8 @@ impl Message {
 
     pub fn header_set(&self, name: &[u8], value: &[u8]) -> AbiResult<()> {
         check_field(name, value)?;
-        let mut fields = self.fields(name)?.into_iter();
+        // Collected first: fields are destroyed while the chain is walked.
+        let mut fields = self.fields(name)?.collect::<Vec<_>>().into_iter();
         match fields.next() {
             Some(first) => {
                 self.set_value(&first, value)?;
@@ -129,7 +131,7 @@ impl Message {
     }
 
     pub fn header_remove(&self, name: &[u8]) -> AbiResult<usize> {
-        let fields = self.fields(name)?;
+        let fields: Vec<Loc> = self.fields(name)?.collect();
         for field in &fields {
             // SAFETY: live fields of this header.
             ok(unsafe { TSMimeHdrFieldDestroy(self.buf(), self.hdr(), field.loc) })?;
@@ -161,7 +163,7 @@ impl Message {
 
     pub fn field_value(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         let field = self.field_at(index)?;
-        out.extend_from_slice(&self.value(&field));
+        self.value_into(&field, out);
         Ok(())
     }
 

@@ -1,1 +1,10 @@
-//! Benchmarks live in `benches/`; this library is empty so the package has a target.
+//! tswasm's benchmarks (issue 5): the end-to-end comparison on a real Traffic Server, the pieces it
+//! is made of, and the report. Run everything with `scripts/bench`; the test suite never runs them.
+
+pub mod ats;
+pub mod e2e;
+pub mod load;
+pub mod report;
+pub mod seed;
+pub mod svg;
+pub mod variants;

@@ -86,6 +86,46 @@ local function run_intercept(run)
   return p.kind, response
 end
 
+-- The entry point running now and its context (tslua's http_ctx): `ts.ctx`'s table and `env`, where
+-- `ts.hook` keeps the closures it registers. Both are made on first use: most calls need neither.
+local current_env, current_ctx, in_call, hooked
+local rawget, rawset, setmetatable, pcall = rawget, rawset, setmetatable, pcall
+ts.ctx = setmetatable({}, {
+  __index = function(_, key)
+    local ctx = current_ctx
+    if ctx then return rawget(ctx, key) end
+  end,
+  __newindex = function(_, key, value)
+    if not in_call then error('ts.ctx can only be written during a transaction', 2) end
+    if not current_ctx then current_ctx = {} end
+    rawset(current_ctx, key, value)
+  end,
+})
+local add_hook = ts.hook
+ts.hook = function(id, f)
+  if in_call then
+    -- The closures share this call's ts.ctx, so it must outlive the call too.
+    current_env = current_env or {}
+    current_ctx = current_ctx or {}
+  end
+  add_hook(id, f, in_call and current_env or nil)
+  if in_call then hooked = true end
+end
+
+-- The guest calls this for every entry point or closure: runs `f` under xpcall with a traceback
+-- handler the script cannot replace, in the context (`env`, `ctx`, either may be nil), then a
+-- pending intercept handler. One call from the guest per hook keeps the host-side cost down.
+-- Returns ok, f's result or error, whether ts.hook registered closures, the context's env and ctx
+-- (made during the call if needed), and run_intercept's pcall results.
+local function call(f, env, ctx)
+  current_env, current_ctx, in_call, hooked = env, ctx, true, false
+  local ok, ret = xpcall(f, traceback)
+  local served, kind, response = pcall(run_intercept, true)
+  env, ctx = current_env, current_ctx
+  current_env, current_ctx, in_call = nil, nil, false
+  return ok, ret, hooked, env, ctx, served, kind, response
+end
+
 -- Errors raised by tswasm's own (Rust) API functions reach scripts as strings with the caller's
 -- "script.lua:LINE:" in front, exactly like tslua's C functions' errors, so code that inspects a
 -- pcall error (string.match(err, ...)) keeps working.
@@ -114,4 +154,4 @@ end
 wrap_all(ts)
 wrap_all(bit)
 
-return run_intercept
+return call, run_intercept

@@ -3,8 +3,9 @@
 //! The environments are tslua's: the state's base globals hold the libraries and `ts`; the script runs
 //! in its own table whose lookups fall back to them, so its functions (and the closures they create)
 //! read and write globals there, per state, as in tslua. Each call of an entry point gets a fresh
-//! [`Context`], tslua's `http_ctx`: a `ts.ctx` table and a globals table (falling back to the script's)
-//! where `ts.hook` keeps the closures it registers under tslua's names (`do_send_response`, ...).
+//! [`Context`], tslua's `http_ctx`: a `ts.ctx` table and an `env` table where `ts.hook` keeps the
+//! closures it registers under tslua's names (`do_send_response`, ...); the prelude makes them on
+//! first use.
 //! A context lives on while the transaction needs it: `do_remap`'s for `do_os_response` and its
 //! closures, a global function's only if it registered closures. So, as in tslua, `ts.ctx` is shared
 //! between an entry point and its closures, but not between two `do_global_*` functions.
@@ -16,9 +17,7 @@ use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, PluginEvent, Remap
 
 use crate::api;
 
-/// Registry keys through which the `ts` API finds the running transaction's tables.
-pub const CURRENT_ENV: &str = "tswasm.txn_env";
-pub const CURRENT_CTX: &str = "tswasm.txn_ctx";
+/// Registry key of the script's globals table (for `ts.hook` at the top level).
 pub const SCRIPT_ENV: &str = "tswasm.script_env";
 
 /// Global-plugin entry points: a hook is declared only if the script defines its function.
@@ -51,23 +50,55 @@ pub const TXN_FUNCTIONS: &[(Hook, &str)] = &[
     (Hook::TxnClose, "do_txn_close"),
 ];
 
-fn function_name(table: &[(Hook, &'static str)], hook: Hook) -> Option<&'static str> {
-    table
-        .iter()
-        .find(|(h, _)| *h == hook)
-        .map(|(_, name)| *name)
+/// A function name as a Lua string made once: looking a function up by a Rust `&str` would hash
+/// and intern the name again on every hook.
+struct Name {
+    text: &'static str,
+    key: mlua::LuaString,
+}
+
+/// The entry-point names of every hook, interned once per state.
+struct Names {
+    global: Vec<(Hook, Name)>,
+    txn: Vec<(Hook, Name)>,
+    remap: Name,
+    os_response: Name,
+}
+
+impl Names {
+    fn new(lua: &Lua) -> mlua::Result<Names> {
+        let name = |text: &'static str| -> mlua::Result<Name> {
+            Ok(Name {
+                text,
+                key: lua.create_string(text)?,
+            })
+        };
+        let all = |table: &[(Hook, &'static str)]| -> mlua::Result<Vec<(Hook, Name)>> {
+            table.iter().map(|(h, n)| Ok((*h, name(n)?))).collect()
+        };
+        Ok(Names {
+            global: all(GLOBAL_FUNCTIONS)?,
+            txn: all(TXN_FUNCTIONS)?,
+            remap: name("do_remap")?,
+            os_response: name("do_os_response")?,
+        })
+    }
+
+    fn find(table: &[(Hook, Name)], hook: Hook) -> Option<&Name> {
+        table.iter().find(|(h, _)| *h == hook).map(|(_, n)| n)
+    }
 }
 
 pub struct Script {
-    lua: Lua,
+    /// Owns the state; the tables and functions below are references into it.
+    _lua: Lua,
     name: String,
     script_env: Table,
-    /// The metatable of every transaction's globals: lookups fall back to the script's table.
-    txn_env_meta: Table,
-    /// Runs a hook function under `xpcall` with a traceback handler the script cannot replace.
+    /// Runs a function under `xpcall` with a traceback handler the script cannot replace.
     protected_call: Function,
-    /// Runs the handler of a `ts.http.intercept` the last hook function asked for (prelude.lua).
-    run_intercept: Function,
+    /// Runs an entry point or closure in its context, then the intercept it asked for (prelude.lua).
+    dispatch: Function,
+    names: Names,
     hooks: HookSet,
     txns: HashMap<u64, TxnState>,
 }
@@ -80,20 +111,22 @@ struct TxnState {
     hooked: Vec<Context>,
 }
 
-/// tslua's per-call `http_ctx`: what `ts.ctx` and `ts.hook` see while an entry point runs.
-#[derive(Clone)]
+/// tslua's per-call `http_ctx`: what `ts.ctx` and `ts.hook` see while an entry point runs; each
+/// table exists once the call used it.
+#[derive(Clone, Default)]
 struct Context {
-    env: Table,
-    ctx: Table,
+    env: Option<Table>,
+    ctx: Option<Table>,
 }
 
-impl Context {
-    /// Whether `ts.hook` registered a closure in this context.
-    fn has_closures(&self) -> bool {
-        TXN_FUNCTIONS
-            .iter()
-            .any(|(_, name)| !matches!(self.env.raw_get(*name), Ok(Value::Nil)))
-    }
+/// What one dispatched call did.
+struct Called {
+    /// The function's result; `None` if it raised an error (already reported).
+    ret: Option<Value>,
+    /// The context after the call, with any table the call made.
+    context: Context,
+    /// Whether `ts.hook` registered closures during the call.
+    hooked: bool,
 }
 
 impl Script {
@@ -119,7 +152,7 @@ impl Script {
         let base = lua.globals();
         base.set("bit", crate::bit::create(&lua)?)?;
         api::install(&lua, &base)?;
-        let run_intercept: Function = lua
+        let (dispatch, run_intercept): (Function, Function) = lua
             .load(include_str!("prelude.lua"))
             .set_name("=tswasm prelude")
             .eval()?;
@@ -162,18 +195,18 @@ impl Script {
         reserve_heap();
         // An intercept asked for at load time has no transaction to answer.
         run_intercept.call::<()>(false)?;
-        let txn_env_meta = lua.create_table_from([("__index", script_env.clone())])?;
+        let names = Names::new(&lua)?;
         let protected_call = lua
             .load("local xpcall, traceback = xpcall, debug.traceback\nreturn function(f) return xpcall(f, traceback) end")
             .set_name("=tswasm")
             .eval()?;
         Ok(Script {
-            lua,
+            _lua: lua,
             name,
             script_env,
-            txn_env_meta,
             protected_call,
-            run_intercept,
+            dispatch,
+            names,
             hooks,
             txns: HashMap::new(),
         })
@@ -190,37 +223,50 @@ impl Script {
     pub fn run(&mut self, txn: &Txn, hook: Hook) -> Action {
         let remap = self.txns.get(&txn.id()).and_then(|s| s.remap.clone());
         let (global, fixed) = match (hook, remap) {
-            (Hook::ReadResponse, Some(remap)) => (Some("do_os_response"), Some(remap)),
-            _ => (function_name(GLOBAL_FUNCTIONS, hook), None),
+            (Hook::ReadResponse, Some(remap)) => (Some(&self.names.os_response), Some(remap)),
+            _ => (Names::find(&self.names.global, hook), None),
         };
         let mut action = Action::Continue;
         if let Some(name) = global {
-            if let Ok(Value::Function(f)) = self.script_env.raw_get::<Value>(name) {
-                let Ok(context) = fixed.map_or_else(|| self.new_context(), Ok) else {
-                    return Action::Continue;
-                };
-                let ret = self.call(&context, name, f);
+            if let Ok(Value::Function(f)) = self.script_env.raw_get::<Value>(&name.key) {
+                let os_response = fixed.is_some();
+                let called = self.call(fixed.unwrap_or_default(), name.text, f);
                 // tslua ignores do_os_response's return value (TSRemapOSResponse has none).
-                if name != "do_os_response" && failed(&ret) {
+                if !os_response && failed(&called.ret) {
                     action = Action::Error;
                 }
-                if name != "do_os_response" && context.has_closures() {
-                    self.txns.entry(txn.id()).or_default().hooked.push(context);
+                if os_response {
+                    // Tables do_os_response made belong to do_remap's context.
+                    if let Some(state) = self.txns.get_mut(&txn.id()) {
+                        state.remap = Some(called.context);
+                    }
+                } else if called.hooked {
+                    self.txns
+                        .entry(txn.id())
+                        .or_default()
+                        .hooked
+                        .push(called.context);
                 }
             }
         }
-        let Some(name) = function_name(TXN_FUNCTIONS, hook) else {
+        let Some(name) = Names::find(&self.names.txn, hook) else {
             return action;
         };
-        let contexts: Vec<Context> = match self.txns.get(&txn.id()) {
-            Some(state) => state.remap.iter().chain(&state.hooked).cloned().collect(),
-            None => return action,
+        let Some(state) = self.txns.get(&txn.id()) else {
+            return action;
         };
-        for context in contexts {
-            if let Ok(Value::Function(f)) = context.env.raw_get::<Value>(name) {
-                if failed(&self.call(&context, name, f)) {
-                    action = Action::Error;
-                }
+        let closures: Vec<(Context, Function)> = state
+            .remap
+            .iter()
+            .chain(&state.hooked)
+            .filter_map(|context| match context.env.as_ref()?.raw_get(&name.key) {
+                Ok(Value::Function(f)) => Some((context.clone(), f)),
+                _ => None,
+            })
+            .collect();
+        for (context, f) in closures {
+            if failed(&self.call(context, name.text, f).ret) {
+                action = Action::Error;
             }
         }
         action
@@ -230,14 +276,13 @@ impl Script {
     /// `TS_LUA_REMAP_ERROR` does not fail the transaction: Traffic Server 9.2 ignores a remap
     /// plugin's error status and carries on (checked with tslua.so), so scripts see it as no-remap.
     pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
-        let Ok(Value::Function(f)) = self.script_env.get::<Value>("do_remap") else {
+        let Ok(Value::Function(f)) = self.script_env.get::<Value>(&self.names.remap.key) else {
             return RemapStatus::NoRemap;
         };
-        let Ok(context) = self.new_context() else {
-            return RemapStatus::NoRemap;
-        };
-        self.txns.entry(txn.id()).or_default().remap = Some(context.clone());
-        match self.call(&context, "do_remap", f) {
+        let called = self.call(Context::default(), self.names.remap.text, f);
+        // Kept for do_os_response and the closures, which share do_remap's ts.ctx.
+        self.txns.entry(txn.id()).or_default().remap = Some(called.context);
+        match called.ret {
             Some(ret) => number(&ret)
                 .and_then(|n| RemapStatus::from_raw(n as i32))
                 .filter(|status| *status != RemapStatus::Error)
@@ -271,33 +316,37 @@ impl Script {
         self.txns.remove(&txn.id());
     }
 
-    fn new_context(&self) -> mlua::Result<Context> {
-        let env = self.lua.create_table()?;
-        env.raw_set("_G", &env)?;
-        env.set_metatable(Some(self.txn_env_meta.clone()))?;
-        let ctx = self.lua.create_table()?;
-        Ok(Context { env, ctx })
-    }
-
-    /// Calls one hook function with the transaction's tables current; `None` if it raised an error,
-    /// which has then been reported to the host with its traceback.
-    fn call(&self, context: &Context, name: &str, f: Function) -> Option<Value> {
-        let set = |env: Value, ctx: Value| {
-            let _ = self.lua.set_named_registry_value(CURRENT_ENV, env);
-            let _ = self.lua.set_named_registry_value(CURRENT_CTX, ctx);
-        };
-        set(
-            Value::Table(context.env.clone()),
-            Value::Table(context.ctx.clone()),
+    /// Calls one entry point or closure in `context` through the prelude's dispatcher; a Lua
+    /// error has been reported to the host with its traceback when this returns.
+    fn call(&self, context: Context, name: &str, f: Function) -> Called {
+        type Returned = (
+            bool,
+            Value,
+            bool,
+            Option<Table>,
+            Option<Table>,
+            bool,
+            Option<Value>,
+            Option<mlua::LuaString>,
         );
-        let result = self.protected_call.call::<(bool, Value)>(f);
-        let intercept = self
-            .run_intercept
-            .call::<(Option<u32>, Option<mlua::LuaString>)>(true);
-        set(Value::Nil, Value::Nil);
-        match intercept {
-            Ok((Some(kind), Some(response))) => {
-                let served = Intercept::from_raw(kind)
+        let (ok, ret, hooked, env, ctx, served, kind, response) = match self
+            .dispatch
+            .call::<Returned>((f, context.env, context.ctx))
+        {
+            Ok(returned) => returned,
+            Err(e) => {
+                env::hook_failed(&format!("{}: {name}: {}", self.name, clean(&e)));
+                return Called {
+                    ret: None,
+                    context: Context::default(),
+                    hooked: false,
+                };
+            }
+        };
+        match (served, kind, response) {
+            (true, Some(kind), Some(response)) => {
+                let served = number(&kind)
+                    .and_then(|k| Intercept::from_raw(k as u32))
                     .zip(Txn::current())
                     .map(|(kind, txn)| txn.intercept(kind, &response.as_bytes()));
                 if let Some(Err(e)) = served {
@@ -307,24 +356,32 @@ impl Script {
                     ));
                 }
             }
-            Ok(_) => {}
-            Err(e) => env::hook_failed(&format!("{}: intercept handler: {}", self.name, clean(&e))),
+            (true, _, _) => {}
+            (false, message, _) => env::hook_failed(&format!(
+                "{}: intercept handler: {}",
+                self.name,
+                message.map_or_else(|| "(no message)".into(), |m| error_text(&m))
+            )),
         }
-        match result {
-            Ok((true, ret)) => Some(ret),
-            Ok((false, message)) => {
-                let text = message
-                    .to_string()
-                    .unwrap_or_else(|_| "(error object is not a string)".into());
-                env::hook_failed(&format!("{}: {name}: {}", self.name, text));
-                None
-            }
-            Err(e) => {
-                env::hook_failed(&format!("{}: {name}: {}", self.name, clean(&e)));
-                None
-            }
+        let ret = if ok {
+            Some(ret)
+        } else {
+            env::hook_failed(&format!("{}: {name}: {}", self.name, error_text(&ret)));
+            None
+        };
+        Called {
+            ret,
+            context: Context { env, ctx },
+            hooked,
         }
     }
+}
+
+/// A Lua error value as text.
+fn error_text(value: &Value) -> String {
+    value
+        .to_string()
+        .unwrap_or_else(|_| "(error object is not a string)".into())
 }
 
 /// Room the Lua heap gets at start, above what loading the script took.

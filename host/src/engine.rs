@@ -79,6 +79,11 @@ impl Engine {
         // returning them to the kernel and faulting them in again.
         pool.linear_memory_keep_resident(1 << 20);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        // For `perf record`: names for guest functions in /tmp/perf-PID.map. Off by default since
+        // it writes a line per function of every module loaded.
+        if std::env::var_os("TSWASM_PERF_MAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let inner = wasmtime::Engine::new(&config).context("configuring the wasm engine")?;
         let ticker = EpochTicker::start(inner.clone())?;
         Ok(Engine {

@@ -10,7 +10,7 @@ mod remap;
 use mlua::{Function, Lua, Result, Table, Value};
 use tswasm_guest_sdk::{Hook, Txn};
 
-use crate::script::{CURRENT_CTX, CURRENT_ENV, SCRIPT_ENV, TXN_FUNCTIONS};
+use crate::script::{SCRIPT_ENV, TXN_FUNCTIONS};
 
 /// tslua's hook ids (`TS_LUA_HOOK_*`), in tslua's numbering, with the hook each stands for.
 const HOOK_IDS: &[(&str, i32, Option<Hook>)] = &[
@@ -77,9 +77,9 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
     http::install(lua, &ts)?;
     remap::install(lua, &ts)?;
     misc::install(lua, &ts)?;
+    // `ts.hook` and `ts.ctx` are defined by the prelude around this, which knows the running
+    // entry point's context.
     ts.set("hook", lua.create_function(add_hook)?)?;
-
-    ts.set("ctx", context_proxy(lua)?)?;
 
     for (name, id, _) in HOOK_IDS {
         base.set(*name, *id)?;
@@ -95,39 +95,10 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
     Ok(())
 }
 
-/// `ts.ctx`: one fixed table (scripts may keep a reference to it) whose fields are the running
-/// transaction's; outside a transaction it reads as empty and refuses writes.
-fn context_proxy(lua: &Lua) -> Result<Table> {
-    let proxy = lua.create_table()?;
-    let meta = lua.create_table()?;
-    meta.set(
-        "__index",
-        lua.create_function(|lua, (_, key): (Value, Value)| {
-            match lua.named_registry_value::<Value>(CURRENT_CTX)? {
-                Value::Table(ctx) => ctx.raw_get::<Value>(key),
-                _ => Ok(Value::Nil),
-            }
-        })?,
-    )?;
-    meta.set(
-        "__newindex",
-        lua.create_function(|lua, (_, key, value): (Value, Value, Value)| {
-            match lua.named_registry_value::<Value>(CURRENT_CTX)? {
-                Value::Table(ctx) => ctx.raw_set(key, value),
-                _ => Err(mlua::Error::runtime(
-                    "ts.ctx can only be written during a transaction",
-                )),
-            }
-        })?,
-    )?;
-    proxy.set_metatable(Some(meta))?;
-    Ok(proxy)
-}
-
 /// `ts.hook(ID, fn)`: inside a transaction, run `fn` at that hook for this transaction only (kept in
-/// the transaction's globals under tslua's name); at the script's top level, for every transaction
-/// (as a `do_global_*` function).
-fn add_hook(lua: &Lua, (id, f): (i32, Value)) -> Result<()> {
+/// the running entry point's `env` under tslua's name; the prelude passes it); at the script's top
+/// level (no `env`), for every transaction (as a `do_global_*` function).
+fn add_hook(lua: &Lua, (id, f, env): (i32, Value, Option<Table>)) -> Result<()> {
     let Value::Function(f) = f else { return Ok(()) };
     let Some(hook) = HOOK_IDS
         .iter()
@@ -147,8 +118,8 @@ fn add_hook(lua: &Lua, (id, f): (i32, Value)) -> Result<()> {
         .find(|(h, _)| *h == hook)
         .map(|(_, n)| *n)
         .expect("every hook has a name");
-    match lua.named_registry_value::<Value>(CURRENT_ENV)? {
-        Value::Table(env) => {
+    match env {
+        Some(env) => {
             env.raw_set(name, f)?;
             if hook != Hook::TxnClose {
                 if let Some(txn) = Txn::current() {
@@ -156,7 +127,7 @@ fn add_hook(lua: &Lua, (id, f): (i32, Value)) -> Result<()> {
                 }
             }
         }
-        _ => {
+        None => {
             let script: Table = lua.named_registry_value(SCRIPT_ENV)?;
             script.raw_set(format!("do_global_{}", &name[3..]), f)?;
         }

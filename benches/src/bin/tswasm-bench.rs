@@ -1,0 +1,108 @@
+//! Runs the end-to-end benchmark and writes its results for the report.
+//!
+//! `tswasm-bench e2e [--quick]`: every workload × variant × layout on a real Traffic Server;
+//! results in target/bench/e2e.json. Environment: BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_ONLY
+//! (variants, e.g. `tswasm-lua,tslua-jit`).
+//!
+//! `tswasm-bench report`: benches/REPORT.md and its charts from target/bench/e2e.json (and the
+//! in-process benchmark's output in target/bench/runtime.txt, if present).
+//!
+//! `tswasm-bench profile WORKLOAD VARIANT [--hostile]`: `perf record` of one variant under load,
+//! printed as `perf report` (e.g. `profile headers tswasm-lua`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use tswasm_benches::e2e::{self, Plan};
+use tswasm_benches::variants::Layout;
+use tswasm_benches::{report, seed};
+
+fn main() -> Result<()> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()?;
+    // The report asks git and Cargo.lock about this checkout.
+    std::env::set_current_dir(&repo)?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let number = |name: &str, default: u64| -> u64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    fn parse<T: serde::de::DeserializeOwned>(kind: &str, text: &str) -> Result<T> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|_| anyhow::anyhow!("unknown {kind} `{text}`"))
+    }
+    match args.first().map(String::as_str) {
+        Some("e2e") => {
+            let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+            let plan = Plan {
+                only: only
+                    .split(',')
+                    .filter(|v| !v.is_empty())
+                    .map(|v| parse("variant", v))
+                    .collect::<Result<_>>()?,
+                rounds: number("BENCH_ROUNDS", if quick { 1 } else { 3 }) as usize,
+                warmup: Duration::from_secs(if quick { 1 } else { 2 }),
+                duration: Duration::from_secs(number("BENCH_SECONDS", if quick { 2 } else { 8 })),
+                connections: 16,
+            };
+            let seed = seed::run(&repo)?;
+            let runs = e2e::run(&repo, &plan)?;
+            let out = repo.join("target/bench/e2e.json");
+            let results = serde_json::json!({
+                "rounds": plan.rounds,
+                "seconds": plan.duration.as_secs(),
+                "connections": plan.connections,
+                "runs": runs,
+                "seed": seed,
+            });
+            std::fs::write(&out, serde_json::to_string_pretty(&results)?)?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+        Some("report") => {
+            let results: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(repo.join("target/bench/e2e.json")).map_err(|e| {
+                    anyhow::anyhow!("target/bench/e2e.json: {e} (run `tswasm-bench e2e` first)")
+                })?,
+            )?;
+            let runs: Vec<e2e::Run> = serde_json::from_value(results["runs"].clone())?;
+            let context = report::Context {
+                command: "scripts/bench".into(),
+                rounds: results["rounds"].as_u64().unwrap_or(0) as usize,
+                seconds: results["seconds"].as_u64().unwrap_or(0),
+                connections: results["connections"].as_u64().unwrap_or(0) as u32,
+                in_process: std::fs::read_to_string(repo.join("target/bench/runtime.txt")).ok(),
+                seed: serde_json::from_value(results["seed"].clone()).unwrap_or_default(),
+            };
+            report::write(&repo.join("benches"), &runs, &context)?;
+            eprintln!("wrote benches/REPORT.md");
+            Ok(())
+        }
+        Some("profile") => {
+            let [workload, variant] = [1, 2].map(|i| args.get(i).cloned().unwrap_or_default());
+            let layout = if args.iter().any(|a| a == "--hostile") {
+                Layout::Hostile
+            } else {
+                Layout::Normal
+            };
+            let report = e2e::profile(
+                &repo,
+                parse("workload", &workload)?,
+                parse("variant", &variant)?,
+                layout,
+                number("BENCH_SECONDS", 5),
+            )?;
+            println!("{report}");
+            Ok(())
+        }
+        _ => bail!(
+            "usage: tswasm-bench e2e [--quick]\n       tswasm-bench report\n       \
+             tswasm-bench profile WORKLOAD VARIANT [--hostile]   (e.g. headers tswasm-lua)"
+        ),
+    }
+}

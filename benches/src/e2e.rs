@@ -1,0 +1,222 @@
+//! The end-to-end benchmark: every (workload, variant, layout) on a real Traffic Server, in
+//! interleaved rounds so a noisy neighbour hurts all of them alike.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::ats::Ats;
+use crate::load::{self, Measured};
+use crate::variants::{self, Inputs, Layout, Variant, Workload};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    pub workload: Workload,
+    pub variant: Variant,
+    pub layout: Layout,
+    pub round: usize,
+    pub measured: Measured,
+}
+
+pub struct Plan {
+    /// Only these variants (all when empty).
+    pub only: Vec<Variant>,
+    pub rounds: usize,
+    pub warmup: Duration,
+    pub duration: Duration,
+    pub connections: u32,
+}
+
+/// Runs the plan; `repo` is the repository root (built artifacts under target/).
+pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
+    let work = repo.join("target/bench/e2e");
+    std::fs::create_dir_all(&work)?;
+    let inputs = prepare(repo, &work)?;
+    let origin = Origin::start(repo)?;
+    let mut runs = Vec::new();
+    for round in 1..=plan.rounds {
+        for workload in Workload::ALL {
+            for &variant in workload.variants() {
+                if !plan.only.is_empty() && !plan.only.contains(&variant) {
+                    continue;
+                }
+                for layout in Layout::ALL {
+                    let measured =
+                        one(&inputs, &work, plan, workload, variant, layout, origin.port)
+                            .with_context(|| {
+                                format!(
+                                    "{} / {} / {} layout",
+                                    workload.name(),
+                                    variant.name(),
+                                    layout.name()
+                                )
+                            })?;
+                    eprintln!(
+                        "round {round} {:<8} {:<24} {:<8} {:>9.0} req/s  p99 {:>6.2} ms  mmap+munmap+mprotect {:>8}  exec {}",
+                        workload.name(),
+                        variant.name(),
+                        layout.name(),
+                        measured.requests_per_s,
+                        measured.p99_ms,
+                        measured.mmap + measured.munmap + measured.mprotect,
+                        measured.exec_mmap + measured.exec_mprotect,
+                    );
+                    runs.push(Run {
+                        workload,
+                        variant,
+                        layout,
+                        round,
+                        measured,
+                    });
+                }
+            }
+        }
+    }
+    Ok(runs)
+}
+
+fn one(
+    inputs: &Inputs,
+    work: &Path,
+    plan: &Plan,
+    workload: Workload,
+    variant: Variant,
+    layout: Layout,
+    origin_port: u16,
+) -> Result<Measured> {
+    let config = variants::config(inputs, workload, variant, layout, origin_port);
+    let mut ats = Ats::start(&work.join("ats"), &config)?;
+    if layout == Layout::Hostile && !variants::hostile_layout_active(&ats.dir) {
+        bail!("the hostile layout did not take effect:\n{}", ats.logs());
+    }
+    // Warm-up: the cache holds the object, scripts are loaded and traces compiled (or not).
+    load::run(ats.port, ats.pid(), plan.warmup, plan.connections)?;
+    let measured = load::run(ats.port, ats.pid(), plan.duration, plan.connections)?;
+    if !ats.alive() {
+        bail!("traffic_server died during the run:\n{}", ats.logs());
+    }
+    Ok(measured)
+}
+
+/// Precompiles the tswasm guests (as they are deployed: `tswasm compile`, so nothing is compiled
+/// inside the proxy) and checks the other inputs exist.
+fn prepare(repo: &Path, work: &Path) -> Result<Inputs> {
+    let release = repo.join("target/release");
+    let inputs = Inputs {
+        workload_dir: repo.join("benches/workload"),
+        tswasm_so: release.join("libtswasm_ats.so"),
+        hostile_layout_so: release.join("libtswasm_hostile_layout.so"),
+        compiled_dir: work.join("compiled"),
+    };
+    for path in [&inputs.tswasm_so, &inputs.hostile_layout_so] {
+        if !path.is_file() {
+            bail!("{} is missing: scripts/bench builds it", path.display());
+        }
+    }
+    std::fs::create_dir_all(&inputs.compiled_dir)?;
+    let engine =
+        tswasm::engine::compile_only_engine().map_err(|e| anyhow::anyhow!("engine: {e:#}"))?;
+    let mut sources: Vec<(PathBuf, String)> = ["global", "remap", "gsub"]
+        .iter()
+        .map(|stem| {
+            (
+                inputs.workload_dir.join(format!("{stem}.lua")),
+                format!("{stem}.lua.cwasm"),
+            )
+        })
+        .collect();
+    sources.push((
+        repo.join("target/guests/bench-workload.wasm"),
+        "bench-workload.cwasm".into(),
+    ));
+    for (source, artifact) in sources {
+        let bytes = tswasm::artifact::precompile(&engine, &source)
+            .map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", source.display()))?;
+        std::fs::write(inputs.compiled_dir.join(artifact), bytes)?;
+    }
+    Ok(inputs)
+}
+
+/// The origin (benches' tswasm-origin) on a free port, killed on drop.
+struct Origin {
+    port: u16,
+    child: Child,
+}
+
+impl Origin {
+    fn start(repo: &Path) -> Result<Origin> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(repo.join("target/release/tswasm-origin"))
+            .arg(port.to_string())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting target/release/tswasm-origin")?;
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(Origin { port, child });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("the origin did not listen on {port}")
+    }
+}
+
+impl Drop for Origin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Records where one variant's Traffic Server spends its time under load (`perf record -g`, guest
+/// functions named through wasmtime's perf map); returns `perf report`'s text.
+pub fn profile(
+    repo: &Path,
+    workload: Workload,
+    variant: Variant,
+    layout: Layout,
+    seconds: u64,
+) -> Result<String> {
+    let work = repo.join("target/bench/e2e");
+    std::fs::create_dir_all(&work)?;
+    let inputs = prepare(repo, &work)?;
+    let origin = Origin::start(repo)?;
+    let mut config = variants::config(&inputs, workload, variant, layout, origin.port);
+    config
+        .env
+        .push(("TSWASM_PERF_MAP".to_string(), "1".to_string()));
+    let ats = Ats::start(&work.join("ats"), &config)?;
+    load::run(ats.port, ats.pid(), Duration::from_secs(2), 16)?;
+    let data = work.join("perf.data");
+    let record = Command::new("perf")
+        .args(["record", "-g", "-o"])
+        .arg(&data)
+        .args(["-p", &ats.pid().to_string(), "--", "sleep"])
+        .arg((seconds + 1).to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting perf record")?;
+    load::run(ats.port, ats.pid(), Duration::from_secs(seconds), 16)?;
+    record.wait_with_output()?;
+    let report = Command::new("perf")
+        .args([
+            "report",
+            "--no-children",
+            "--percent-limit",
+            "0.7",
+            "--stdio",
+            "-g",
+            "none",
+            "-i",
+        ])
+        .arg(&data)
+        .output()
+        .context("perf report")?;
+    Ok(String::from_utf8_lossy(&report.stdout).into_owned())
+}

@@ -93,7 +93,7 @@ fn one(
         bail!("the hostile layout did not take effect:\n{}", ats.logs());
     }
     // Warm-up: the cache holds the object, scripts are loaded and traces compiled (or not).
-    load::run(ats.port, ats.pid(), plan.warmup, plan.connections)?;
+    load::warm_up(ats.port, plan.warmup, plan.connections)?;
     let measured = load::run(ats.port, ats.pid(), plan.duration, plan.connections)?;
     if !ats.alive() {
         bail!("traffic_server died during the run:\n{}", ats.logs());
@@ -119,6 +119,13 @@ fn prepare(repo: &Path, work: &Path) -> Result<Inputs> {
     std::fs::create_dir_all(&inputs.compiled_dir)?;
     let engine =
         tswasm::engine::compile_only_engine().map_err(|e| anyhow::anyhow!("engine: {e:#}"))?;
+    for stem in ["global", "remap", "gsub"] {
+        let script = std::fs::read_to_string(inputs.workload_dir.join(format!("{stem}.lua")))?;
+        std::fs::write(
+            inputs.compiled_dir.join(format!("{stem}.nojit.lua")),
+            format!("jit.off()\n{script}"),
+        )?;
+    }
     let mut sources: Vec<(PathBuf, String)> = ["global", "remap", "gsub"]
         .iter()
         .map(|stem| {
@@ -191,7 +198,7 @@ pub fn profile(
         .env
         .push(("TSWASM_PERF_MAP".to_string(), "1".to_string()));
     let ats = Ats::start(&work.join("ats"), &config)?;
-    load::run(ats.port, ats.pid(), Duration::from_secs(2), 16)?;
+    load::warm_up(ats.port, Duration::from_secs(2), 16)?;
     let data = work.join("perf.data");
     let record = Command::new("perf")
         .args(["record", "-g", "-o"])

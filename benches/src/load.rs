@@ -39,10 +39,15 @@ const EVENTS: &[(&str, Option<&str>)] = &[
     ("syscalls:sys_enter_mprotect", Some("prot & 4")),
 ];
 
+/// Load without measuring: fills the cache, loads the plugins' states, compiles JIT traces.
+pub fn warm_up(port: u16, duration: Duration, connections: u32) -> Result<()> {
+    parse_wrk(&wrk(port, duration, connections)?)?;
+    Ok(())
+}
+
 /// `connections` keep-alive connections for `duration` against the proxy on `port`, measuring
 /// the process `pid` meanwhile.
 pub fn run(port: u16, pid: u32, duration: Duration, connections: u32) -> Result<Measured> {
-    let seconds = duration.as_secs().max(1).to_string();
     let mut perf = Command::new("perf");
     perf.args(["stat", "-x", ",", "-p", &pid.to_string()]);
     for (event, filter) in EVENTS {
@@ -51,40 +56,21 @@ pub fn run(port: u16, pid: u32, duration: Duration, connections: u32) -> Result<
             perf.args(["--filter", filter]);
         }
     }
-    // perf stops with `sleep`; it starts a little before wrk and ends a little after, which
-    // counts slightly more than the run, never less.
+    // Attached to a running process, perf counts until interrupted: from a little before wrk
+    // starts to a little after it ends, which counts slightly more than the run, never less.
     let perf = perf
-        .args(["--", "sleep", &(duration.as_secs() + 1).to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .context("starting perf (apt-get install linux-perf)")?;
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(200));
     let cpu_before = cpu_seconds(pid)?;
-    let wrk = Command::new("wrk")
-        .args([
-            "-t1",
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "--latency",
-            "-H",
-            &format!("Host: {HOST}"),
-            "-H",
-            "X-Debug: 1",
-            &format!("http://127.0.0.1:{port}{PATH}"),
-        ])
-        .output()
-        .context("running wrk (apt-get install wrk)")?;
+    let wrk_out = wrk(port, duration, connections);
     let cpu_after = cpu_seconds(pid)?;
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(perf.id() as libc::pid_t, libc::SIGINT) };
     let perf = perf.wait_with_output()?;
-    let wrk_out = String::from_utf8_lossy(&wrk.stdout);
-    if !wrk.status.success() {
-        bail!(
-            "wrk failed: {wrk_out}{}",
-            String::from_utf8_lossy(&wrk.stderr)
-        );
-    }
-    let mut measured = parse_wrk(&wrk_out)?;
+    let mut measured = parse_wrk(&wrk_out?)?;
     let counts = parse_perf(&String::from_utf8_lossy(&perf.stderr))?;
     [
         measured.mmap,
@@ -96,6 +82,29 @@ pub fn run(port: u16, pid: u32, duration: Duration, connections: u32) -> Result<
     measured.cpu_user_s = cpu_after.0 - cpu_before.0;
     measured.cpu_sys_s = cpu_after.1 - cpu_before.1;
     Ok(measured)
+}
+
+/// wrk's report of one run: the benchmark's request (with the header the workload removes).
+fn wrk(port: u16, duration: Duration, connections: u32) -> Result<String> {
+    let out = Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{connections}"),
+            &format!("-d{}s", duration.as_secs().max(1)),
+            "--latency",
+            "-H",
+            &format!("Host: {HOST}"),
+            "-H",
+            "X-Debug: 1",
+            &format!("http://127.0.0.1:{port}{PATH}"),
+        ])
+        .output()
+        .context("running wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(text)
 }
 
 /// User and system CPU seconds of a process so far.

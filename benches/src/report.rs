@@ -99,7 +99,8 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
          rounds (every variant and layout once per round, a fresh Traffic Server for each), **medians** \
          over rounds. Syscalls are counted from outside the process with `perf stat` on the syscall \
          tracepoints, during the measured run only (after a 2 s warm-up: plugins loaded, JIT traces \
-         compiled); \"exec\" counts mmap/mprotect calls asking for PROT_EXEC. CPU is the proxy \
+         compiled), as medians of the counts per run; \"exec calls\" is the largest number of \
+         mmap/mprotect calls asking for PROT_EXEC in any round. CPU is the proxy \
          process's user+system time per request. Ratios are to tslua.so with the JIT on in the \
          normal layout.\n",
         c = context.connections,
@@ -198,7 +199,7 @@ fn table(md: &mut String, results: &Results<'_>, workload: Workload) {
     });
     let _ = writeln!(
         md,
-        "| variant | layout | req/s | × tslua JIT | p50 ms | p99 ms | CPU µs/req | mmap /1k req | munmap /1k | mprotect /1k | exec calls | errors |"
+        "| variant | layout | req/s | × tslua JIT | p50 ms | p99 ms | CPU µs/req | requests | mmap / munmap / mprotect | per 1k req | exec calls | errors |"
     );
     let _ = writeln!(
         md,
@@ -215,7 +216,7 @@ fn table(md: &mut String, results: &Results<'_>, workload: Workload) {
                 .map_or(f64::NAN, |b| m.requests_per_s / b.requests_per_s);
             let _ = writeln!(
                 md,
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} |",
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {} | {} / {} / {} | {:.2} | {} | {} |",
                 variant.name(),
                 layout.name(),
                 m.requests_per_s,
@@ -223,9 +224,11 @@ fn table(md: &mut String, results: &Results<'_>, workload: Workload) {
                 m.p50_ms,
                 m.p99_ms,
                 cpu_us_per_request(&m),
-                per_thousand(m.mmap, &m),
-                per_thousand(m.munmap, &m),
-                per_thousand(m.mprotect, &m),
+                m.requests,
+                m.mmap,
+                m.munmap,
+                m.mprotect,
+                per_thousand(m.mmap + m.munmap + m.mprotect, &m),
                 m.exec_mmap + m.exec_mprotect,
                 m.errors
             );

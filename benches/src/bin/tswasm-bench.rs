@@ -1,7 +1,7 @@
 //! Runs the end-to-end benchmark and writes its results for the report.
 //!
 //! `tswasm-bench e2e [--quick]`: every workload × variant × layout on a real Traffic Server;
-//! results in target/bench/e2e.json. Environment: BENCH_ROUNDS (3), BENCH_SECONDS (8), BENCH_ONLY
+//! results in target/bench/e2e.json. Environment: BENCH_ROUNDS (5), BENCH_SECONDS (6), BENCH_ONLY
 //! (variants, e.g. `tswasm-lua,tslua-jit`).
 //!
 //! `tswasm-bench report`: benches/REPORT.md and its charts from target/bench/e2e.json (and the
@@ -45,9 +45,9 @@ fn main() -> Result<()> {
                     .filter(|v| !v.is_empty())
                     .map(|v| parse("variant", v))
                     .collect::<Result<_>>()?,
-                rounds: number("BENCH_ROUNDS", if quick { 1 } else { 3 }) as usize,
+                rounds: number("BENCH_ROUNDS", if quick { 1 } else { 5 }) as usize,
                 warmup: Duration::from_secs(if quick { 1 } else { 2 }),
-                duration: Duration::from_secs(number("BENCH_SECONDS", if quick { 2 } else { 8 })),
+                duration: Duration::from_secs(number("BENCH_SECONDS", if quick { 2 } else { 6 })),
                 connections: 16,
             };
             let seed = seed::run(&repo)?;

@@ -5,15 +5,12 @@
 //! alike; each result is the median over rounds, and every table has a baseline measured in the same
 //! run to divide by. Run with `scripts/bench` (which builds the guests first).
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tswasm::abi_types::LogLevel;
 use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
-use tswasm::services::LocalServices;
 use tswasm::settings::CacheDir;
-use tswasm::{Engine, Plugin, PoolLimits, Settings};
+use tswasm::{Engine, Plugin, PoolLimits};
+use tswasm_benches::inproc::{guest, load, root, settings};
 
 struct Case<'a> {
     name: String,
@@ -60,42 +57,6 @@ fn print_table(title: &str, cases: &[Case<'_>], medians: &[Duration], unit: &str
             ratio
         );
     }
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn guest(name: &str) -> PathBuf {
-    let path = root().join("target/guests").join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} missing: run scripts/build-guests",
-        path.display()
-    );
-    path
-}
-
-fn settings(states: usize, cache: CacheDir, args: &[&str]) -> Settings {
-    Settings {
-        states,
-        cache_dir: cache,
-        args: args.iter().map(|s| s.to_string()).collect(),
-        ..Settings::default()
-    }
-}
-
-fn load(engine: &Engine, path: &Path, settings: Settings) -> Plugin {
-    Plugin::load(
-        engine,
-        path,
-        settings,
-        Arc::new(LocalServices::new(LogLevel::Error)),
-    )
-    .expect("plugin loads")
 }
 
 fn transaction_case<'a>(name: &str, plugin: Option<&'a Plugin>, remap: Option<&str>) -> Case<'a> {

@@ -2,7 +2,9 @@
 //! is made of, and the report. Run everything with `scripts/bench`; the test suite never runs them.
 
 pub mod ats;
+pub mod criterion_results;
 pub mod e2e;
+pub mod inproc;
 pub mod load;
 pub mod report;
 pub mod seed;

@@ -21,6 +21,8 @@ pub struct Context {
     pub connections: u32,
     /// The in-process benchmark's output, if it ran.
     pub in_process: Option<String>,
+    /// Criterion's medians (benches/benches/workload.rs and benches/native-lua).
+    pub criterion: crate::criterion_results::Medians,
     pub seed: Vec<SeedRun>,
 }
 
@@ -119,6 +121,7 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
         chart(dir, &mut md, &results, workload)?;
     }
     targets(&mut md, &results);
+    in_process(&mut md, &context.criterion);
     if let Some(text) = &context.in_process {
         let _ = writeln!(
             md,
@@ -129,10 +132,8 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
     }
     let _ = writeln!(
         md,
-        "\n## Not measured yet\n\nStill to come for issue 5: criterion benchmarks of the same \
-         scripts on native Rust, native Lua 5.1 and LuaJIT (JIT on/off) through mlua; RSS per \
-         instance; the cost of a Lua error caught by pcall; scaling with states, chained plugins, \
-         header count and memory."
+        "\n## Not measured yet\n\nStill to come for issue 5: RSS per instance; the cost of a Lua \
+         error caught by pcall; scaling with states, chained plugins, header count and memory."
     );
     std::fs::write(dir.join("REPORT.md"), md)?;
     Ok(())
@@ -296,6 +297,33 @@ fn chart(dir: &Path, md: &mut String, results: &Results<'_>, workload: Workload)
         "![requests per second]({rps})\n\n![memory syscalls]({calls})\n"
     );
     Ok(())
+}
+
+fn in_process(md: &mut String, medians: &crate::criterion_results::Medians) {
+    let _ = writeln!(
+        md,
+        "\n## In process: one transaction of the same workloads (criterion)\n\nThe in-memory proxy runs \
+         the transaction (no Traffic Server, no network); \"native Rust\" makes the workload's edits \
+         directly through the host's Transaction trait (the floor); the guests run in tswasm; the \
+         native Lua rows run the same scripts in Lua 5.1 and Debian's LuaJIT through mlua with an \
+         equivalent `ts` binding (benches/native-lua). Medians of criterion's samples. Criterion runs \
+         one case after the other, not interleaved, and the in-memory proxy's own work (parsing, \
+         cloning messages) is in every row, so differences under ~1 µs are noise here.\n"
+    );
+    for (group, rows) in medians {
+        let native = rows
+            .iter()
+            .find(|(name, _)| name == "native Rust")
+            .map_or(f64::NAN, |(_, ns)| *ns);
+        let _ = writeln!(
+            md,
+            "### `{group}`\n\n| runs as | µs per transaction | × native Rust |\n|---|---:|---:|"
+        );
+        for (name, ns) in rows {
+            let _ = writeln!(md, "| {name} | {:.2} | {:.2} |", ns / 1000.0, ns / native);
+        }
+        let _ = writeln!(md);
+    }
 }
 
 fn targets(md: &mut String, results: &Results<'_>) {

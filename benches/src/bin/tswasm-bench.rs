@@ -77,6 +77,7 @@ fn main() -> Result<()> {
                 seconds: results["seconds"].as_u64().unwrap_or(0),
                 connections: results["connections"].as_u64().unwrap_or(0) as u32,
                 in_process: std::fs::read_to_string(repo.join("target/bench/runtime.txt")).ok(),
+                criterion: tswasm_benches::criterion_results::read(&repo.join("target/criterion")),
                 seed: serde_json::from_value(results["seed"].clone()).unwrap_or_default(),
             };
             report::write(&repo.join("benches"), &runs, &context)?;

@@ -1,0 +1,129 @@
+//! Pieces of the in-process benchmarks: plugins loaded on the in-memory proxy and one transaction
+//! through them, the request every workload benchmark sends.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tswasm::abi_types::LogLevel;
+use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
+use tswasm::services::LocalServices;
+use tswasm::settings::CacheDir;
+use tswasm::{Engine, Plugin, Settings};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ is inside the repository")
+        .to_path_buf()
+}
+
+/// A guest built by scripts/build-guests.
+pub fn guest(name: &str) -> PathBuf {
+    let path = root().join("target/guests").join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} missing: run scripts/build-guests",
+        path.display()
+    );
+    path
+}
+
+/// A workload file (benches/workload).
+pub fn workload(file: &str) -> PathBuf {
+    root().join("benches/workload").join(file)
+}
+
+pub fn settings(states: usize, cache: CacheDir, args: &[&str]) -> Settings {
+    Settings {
+        states,
+        cache_dir: cache,
+        args: args.iter().map(|s| s.to_string()).collect(),
+        ..Settings::default()
+    }
+}
+
+/// Loads a plugin (a .wasm, .cwasm or .lua); errors are logged only.
+pub fn load(engine: &Engine, path: &Path, settings: Settings) -> Plugin {
+    Plugin::load(
+        engine,
+        path,
+        settings,
+        Arc::new(LocalServices::new(LogLevel::Error)),
+    )
+    .unwrap_or_else(|e| panic!("{} loads: {e:#}", path.display()))
+}
+
+/// The cache directory the benchmarks share, so a .lua plugin compiles its guest once.
+pub fn cache() -> CacheDir {
+    CacheDir::Path(root().join("target/bench/cache"))
+}
+
+/// The request the end-to-end benchmark sends (crate::load::PATH), as the client sends it.
+pub fn request() -> Request {
+    let raw = format!(
+        "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: bench\r\nAccept: */*\r\nX-Debug: 1\r\n\r\n",
+        crate::load::PATH,
+        crate::load::HOST
+    );
+    Request::parse(raw.as_bytes()).expect("the benchmark request parses")
+}
+
+/// The origin's answer.
+pub fn response() -> Response {
+    Response::parse(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nServer: tswasm-origin\r\nCache-Control: max-age=10\r\nContent-Length: 2\r\n\r\nok",
+    )
+    .expect("the benchmark response parses")
+}
+
+/// The remap rule of the end-to-end benchmark.
+pub fn rule() -> RemapRule {
+    RemapRule::parse(&format!(
+        "http://{}/ http://127.0.0.1:8081/",
+        crate::load::HOST
+    ))
+    .expect("the benchmark rule parses")
+}
+
+/// One transaction through `plugins` (global ones, then the remap rule's) on the in-memory proxy;
+/// returns it finished, for a caller to inspect or drop.
+pub struct Transactions<'a> {
+    attached: Vec<Attached<'a>>,
+    request: Request,
+    response: Response,
+    rule: Option<RemapRule>,
+    next_id: u64,
+}
+
+impl<'a> Transactions<'a> {
+    pub fn new(global: &[&'a Plugin], remap: &[&'a Plugin]) -> Transactions<'a> {
+        let role = |role| move |plugin: &&'a Plugin| Attached { plugin, role };
+        let attached: Vec<Attached<'a>> = global
+            .iter()
+            .map(role(Role::Global))
+            .chain(remap.iter().map(role(Role::Remap)))
+            .collect();
+        Transactions {
+            attached,
+            request: request(),
+            response: response(),
+            rule: Some(rule()),
+            next_id: 0,
+        }
+    }
+
+    pub fn run(&mut self) -> MemoryTxn {
+        self.next_id += 1;
+        let mut txn = MemoryTxn::new(
+            self.next_id,
+            "127.0.0.1:4000".parse().unwrap(),
+            self.request.clone(),
+        );
+        txn.remap = self.rule.clone();
+        let response = &self.response;
+        let mut origin = |_: &Request| response.clone();
+        memory::run(&self.attached, &mut txn, &mut origin, None);
+        txn
+    }
+}

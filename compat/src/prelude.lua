@@ -120,7 +120,8 @@ end
 local function call(f, env, ctx)
   current_env, current_ctx, in_call, hooked = env, ctx, true, false
   local ok, ret = xpcall(f, traceback)
-  local served, kind, response = pcall(run_intercept, true)
+  local served, kind, response = true, nil, nil
+  if pending then served, kind, response = pcall(run_intercept, true) end
   env, ctx = current_env, current_ctx
   current_env, current_ctx, in_call = nil, nil, false
   return ok, ret, hooked, env, ctx, served, kind, response

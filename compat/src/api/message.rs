@@ -58,23 +58,26 @@ fn header_table(lua: &Lua, msg: Message) -> Result<Table> {
     let meta = lua.create_table()?;
     meta.set(
         "__index",
-        lua.create_function(
-            move |lua, (_, name): (Value, String)| match joined(msg, &name) {
+        lua.create_function(move |lua, (_, name): (Value, mlua::LuaString)| {
+            match joined(msg, &name.to_str()?) {
                 Some(value) => Ok(Value::String(lua.create_string(value)?)),
                 None => Ok(Value::Nil),
-            },
-        )?,
+            }
+        })?,
     )?;
     meta.set(
         "__newindex",
-        lua.create_function(move |lua, (_, name, value): (Value, String, Value)| {
-            let fields = Msg(msg);
-            match bytes(lua, &value)? {
-                Some(value) => drop(fields.set_header_bytes(&name, &value)),
-                None => drop(fields.remove_header(&name)),
-            }
-            Ok(())
-        })?,
+        lua.create_function(
+            move |lua, (_, name, value): (Value, mlua::LuaString, Value)| {
+                let name = name.to_str()?;
+                let fields = Msg(msg);
+                match bytes(lua, &value)? {
+                    Some(value) => drop(fields.set_header_bytes(&name, &value)),
+                    None => drop(fields.remove_header(&name)),
+                }
+                Ok(())
+            },
+        )?,
     )?;
     table.set_metatable(Some(meta))?;
     Ok(table)

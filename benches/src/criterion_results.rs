@@ -51,7 +51,16 @@ pub fn read(criterion_dir: &Path) -> Medians {
         }
     }
     for rows in medians.values_mut() {
-        rows.sort_by_key(|(name, _)| ORDER.iter().position(|o| o == name).unwrap_or(ORDER.len()));
+        // Known names in ORDER; the scaling cases ("4 states", "16 states") by their number.
+        rows.sort_by_key(|(name, _)| {
+            let number: u64 = name
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let position = ORDER.iter().position(|o| o == name).unwrap_or(ORDER.len());
+            (position, number, name.clone())
+        });
     }
     medians
 }

@@ -113,6 +113,11 @@ impl<'a> Transactions<'a> {
         }
     }
 
+    /// Sends this request instead of the benchmark's.
+    pub fn set_request(&mut self, request: Request) {
+        self.request = request;
+    }
+
     pub fn run(&mut self) -> MemoryTxn {
         self.next_id += 1;
         let mut txn = MemoryTxn::new(

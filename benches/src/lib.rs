@@ -6,7 +6,11 @@ pub mod criterion_results;
 pub mod e2e;
 pub mod inproc;
 pub mod load;
+pub mod memory;
 pub mod report;
 pub mod seed;
 pub mod svg;
 pub mod variants;
+
+/// The criterion group of the pcall-error benchmark, shared by the tswasm and native Lua benches.
+pub const PCALL_GROUP: &str = "pcall: 100 per transaction (pcall.lua, pcall-ok.lua)";

@@ -24,6 +24,7 @@ pub struct Context {
     /// Criterion's medians (benches/benches/workload.rs and benches/native-lua).
     pub criterion: crate::criterion_results::Medians,
     pub seed: Vec<SeedRun>,
+    pub memory: Vec<crate::memory::MemoryRow>,
 }
 
 /// The median of each metric over rounds.
@@ -122,6 +123,7 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
     }
     targets(&mut md, &results);
     in_process(&mut md, &context.criterion);
+    memory(&mut md, &context.memory);
     if let Some(text) = &context.in_process {
         let _ = writeln!(
             md,
@@ -132,8 +134,9 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
     }
     let _ = writeln!(
         md,
-        "\n## Not measured yet\n\nStill to come for issue 5: RSS per instance; the cost of a Lua \
-         error caught by pcall; scaling with states, chained plugins, header count and memory."
+        "\n## Not measured yet\n\nStill to come for issue 5: instance rebuild after a fault \
+         (in-process); states, chains and header counts end to end in Traffic Server (the scaling \
+         above is in process)."
     );
     std::fs::write(dir.join("REPORT.md"), md)?;
     Ok(())
@@ -311,19 +314,80 @@ fn in_process(md: &mut String, medians: &crate::criterion_results::Medians) {
          cloning messages) is in every row, so differences under ~1 µs are noise here.\n"
     );
     for (group, rows) in medians {
-        let native = rows
+        let (base_name, base) = rows
             .iter()
             .find(|(name, _)| name == "native Rust")
-            .map_or(f64::NAN, |(_, ns)| *ns);
+            .or(rows.first())
+            .map_or(("", f64::NAN), |(name, ns)| (name.as_str(), *ns));
         let _ = writeln!(
             md,
-            "### `{group}`\n\n| runs as | µs per transaction | × native Rust |\n|---|---:|---:|"
+            "### `{group}`\n\n| case | µs per transaction | × {base_name} |\n|---|---:|---:|"
         );
         for (name, ns) in rows {
-            let _ = writeln!(md, "| {name} | {:.2} | {:.2} |", ns / 1000.0, ns / native);
+            let _ = writeln!(md, "| {name} | {:.2} | {:.2} |", ns / 1000.0, ns / base);
+        }
+        if group == crate::PCALL_GROUP {
+            pcall_costs(md, rows);
         }
         let _ = writeln!(md);
     }
+}
+
+/// Per runtime: what one caught error costs over a pcall that returns (the difference over 100).
+fn pcall_costs(md: &mut String, rows: &[(String, f64)]) {
+    let _ = writeln!(
+        md,
+        "\nOne Lua error caught by pcall, over a pcall that returns:\n"
+    );
+    for (name, raising) in rows {
+        let Some(runtime) = name.strip_suffix(", each catching an error") else {
+            continue;
+        };
+        let passing = rows
+            .iter()
+            .find(|(n, _)| n.strip_suffix(", none raising") == Some(runtime))
+            .map(|r| r.1);
+        if let Some(passing) = passing {
+            let _ = writeln!(
+                md,
+                "- {runtime}: {:.2} µs",
+                (raising - passing) / 100.0 / 1000.0
+            );
+        }
+    }
+}
+
+fn memory(md: &mut String, rows: &[crate::memory::MemoryRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "## Resident memory\n\nWhat loading a plugin with N states and running 1,000 transactions \
+         through it added to a fresh process's RSS (`tswasm-bench memory`; the engine and the \
+         pool's reservation are made before the first reading). Per state: the difference to 1 \
+         state, divided.\n\n| plugin | states | RSS added, KiB | KiB per extra state |\n|---|---:|---:|---:|"
+    );
+    for row in rows {
+        let one = rows
+            .iter()
+            .find(|r| r.plugin == row.plugin && r.states == 1)
+            .map_or(0, |r| r.rss_kib);
+        let per_state = if row.states > 1 {
+            format!(
+                "{:.0}",
+                (row.rss_kib as f64 - one as f64) / (row.states - 1) as f64
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {per_state} |",
+            row.plugin, row.states, row.rss_kib
+        );
+    }
+    let _ = writeln!(md);
 }
 
 fn targets(md: &mut String, results: &Results<'_>) {

@@ -49,6 +49,21 @@ mod native {
             }
             group.finish();
         }
+        let mut group = c.benchmark_group(tswasm_benches::PCALL_GROUP);
+        for (jit, suffix) in modes {
+            for (stem, case) in [
+                ("pcall-ok", "none raising"),
+                ("pcall", "each catching an error"),
+            ] {
+                let script = path(&format!("{stem}.lua"));
+                let lua = NativeLua::new(&[&script], &["do_remap"], *jit).expect("scripts load");
+                let mut txns = Transactions::new(&[], &[]);
+                group.bench_function(format!("{RUNTIME}{suffix}, {case}"), |b| {
+                    b.iter(|| lua.run(txns.run()))
+                });
+            }
+        }
+        group.finish();
         c.final_summary();
     }
 }

@@ -7,6 +7,8 @@
 //! `tswasm-bench report`: benches/REPORT.md and its charts from target/bench/e2e.json (and the
 //! in-process benchmark's output in target/bench/runtime.txt, if present).
 //!
+//! `tswasm-bench memory`: resident memory per plugin and state count (target/bench/memory.json).
+//!
 //! `tswasm-bench profile WORKLOAD VARIANT [--hostile]`: `perf record` of one variant under load,
 //! printed as `perf report` (e.g. `profile headers tswasm-lua`).
 
@@ -16,7 +18,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use tswasm_benches::e2e::{self, Plan};
 use tswasm_benches::variants::Layout;
-use tswasm_benches::{report, seed};
+use tswasm_benches::{memory, report, seed};
 
 fn main() -> Result<()> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,6 +66,19 @@ fn main() -> Result<()> {
             eprintln!("wrote {}", out.display());
             Ok(())
         }
+        Some("memory") => {
+            let exe = std::env::current_exe()?;
+            let rows = memory::measure(&exe)?;
+            let out = repo.join("target/bench/memory.json");
+            std::fs::write(&out, serde_json::to_string_pretty(&rows)?)?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+        Some("memory-one") => {
+            let [plugin, states] = [1, 2].map(|i| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(1));
+            println!("{}", memory::measure_one(plugin, states)?);
+            Ok(())
+        }
         Some("report") => {
             let results: serde_json::Value = serde_json::from_slice(
                 &std::fs::read(repo.join("target/bench/e2e.json")).map_err(|e| {
@@ -78,6 +93,10 @@ fn main() -> Result<()> {
                 connections: results["connections"].as_u64().unwrap_or(0) as u32,
                 in_process: std::fs::read_to_string(repo.join("target/bench/runtime.txt")).ok(),
                 criterion: tswasm_benches::criterion_results::read(&repo.join("target/criterion")),
+                memory: std::fs::read(repo.join("target/bench/memory.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .unwrap_or_default(),
                 seed: serde_json::from_value(results["seed"].clone()).unwrap_or_default(),
             };
             report::write(&repo.join("benches"), &runs, &context)?;
@@ -102,7 +121,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         _ => bail!(
-            "usage: tswasm-bench e2e [--quick]\n       tswasm-bench report\n       \
+            "usage: tswasm-bench e2e [--quick]\n       tswasm-bench report\n       tswasm-bench memory\n       \
              tswasm-bench profile WORKLOAD VARIANT [--hostile]   (e.g. headers tswasm-lua)"
         ),
     }

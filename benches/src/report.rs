@@ -23,6 +23,8 @@ pub struct Context {
     pub in_process: Option<String>,
     /// Criterion's medians (benches/benches/workload.rs and benches/native-lua).
     pub criterion: crate::criterion_results::Medians,
+    /// The commit the end-to-end run was made at (the report may be written later).
+    pub e2e_commit: String,
     pub seed: Vec<SeedRun>,
     pub memory: Vec<crate::memory::MemoryRow>,
 }
@@ -92,7 +94,7 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
         context.command,
         shell("date -u +%Y-%m-%dT%H:%MZ")
     );
-    machine(&mut md);
+    machine(&mut md, context);
     seed(&mut md, &context.seed);
     let _ = writeln!(md, "\n## End to end: a real Traffic Server on loopback\n");
     let _ = writeln!(
@@ -162,7 +164,7 @@ fn seed(md: &mut String, runs: &[SeedRun]) {
     }
 }
 
-fn machine(md: &mut String) {
+fn machine(md: &mut String, context: &Context) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
@@ -182,8 +184,9 @@ fn machine(md: &mut String) {
     let _ = writeln!(md, "- Rust: {}", shell("rustc --version"));
     let _ = writeln!(
         md,
-        "- tswasm: {} (wasmtime {})",
+        "- tswasm: {} (end-to-end run at {}; wasmtime {})",
         shell("git rev-parse --short HEAD"),
+        context.e2e_commit,
         shell(
             "grep -A1 '^name = \"wasmtime\"$' Cargo.lock | sed -n 's/version = \"\\(.*\\)\"/\\1/p'"
         )

@@ -55,7 +55,13 @@ fn main() -> Result<()> {
             let seed = seed::run(&repo)?;
             let runs = e2e::run(&repo, &plan)?;
             let out = repo.join("target/bench/e2e.json");
+            let commit = std::process::Command::new("git")
+                .args(["rev-parse", "--short", "HEAD"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default();
             let results = serde_json::json!({
+                "commit": commit,
                 "rounds": plan.rounds,
                 "seconds": plan.duration.as_secs(),
                 "connections": plan.connections,
@@ -97,6 +103,7 @@ fn main() -> Result<()> {
                     .ok()
                     .and_then(|b| serde_json::from_slice(&b).ok())
                     .unwrap_or_default(),
+                e2e_commit: results["commit"].as_str().unwrap_or("unknown").to_string(),
                 seed: serde_json::from_value(results["seed"].clone()).unwrap_or_default(),
             };
             report::write(&repo.join("benches"), &runs, &context)?;

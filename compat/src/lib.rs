@@ -7,6 +7,7 @@
 
 mod api;
 mod bit;
+mod raw;
 mod script;
 
 use tswasm_guest_sdk::{register, Action, Hook, HookSet, Plugin, PluginEvent, RemapStatus, Txn};

@@ -129,7 +129,9 @@ end
 
 -- Errors raised by tswasm's own (Rust) API functions reach scripts as strings with the caller's
 -- "script.lua:LINE:" in front, exactly like tslua's C functions' errors, so code that inspects a
--- pcall error (string.match(err, ...)) keeps working.
+-- pcall error (string.match(err, ...)) keeps working. The functions in `direct` (compat/src/raw.rs,
+-- the per-request calls) raise such strings themselves; the others get a wrapper.
+local direct = ...
 local pcall, error, tostring, type, pairs = pcall, error, tostring, type, pairs
 local function pass(ok, ...)
   if ok then return ... end
@@ -145,7 +147,7 @@ local function wrap_all(t)
   if wrapped[t] then return end
   wrapped[t] = true
   for k, v in pairs(t) do
-    if type(v) == 'function' then
+    if type(v) == 'function' and not direct[v] then
       t[k] = function(...) return pass(pcall(v, ...)) end
     elseif type(v) == 'table' then
       wrap_all(v)

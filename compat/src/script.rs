@@ -152,10 +152,11 @@ impl Script {
         let base = lua.globals();
         base.set("bit", crate::bit::create(&lua)?)?;
         api::install(&lua, &base)?;
+        let direct: Table = lua.named_registry_value(crate::raw::DIRECT)?;
         let (dispatch, run_intercept): (Function, Function) = lua
             .load(include_str!("prelude.lua"))
             .set_name("=tswasm prelude")
-            .eval()?;
+            .call(direct)?;
 
         let script_env = lua.create_table()?;
         script_env.set("_G", &script_env)?;

@@ -1,10 +1,14 @@
 //! `ts.http`: the transaction as a whole (local responses, cache, configuration overrides).
 
+use std::ffi::c_int;
+
+use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table};
 use tswasm_guest_sdk::{CacheStatus, RemapUrl, Txn, UrlPart};
 
 use super::config_records::CONFIG_RECORDS;
 use super::unsupported;
+use crate::raw::{self, Ret};
 
 /// Defines the `TS_LUA_CONFIG_*` constants.
 pub fn install_config_constants(base: &Table) -> Result<()> {
@@ -23,10 +27,23 @@ fn record(key: usize) -> Result<&'static str> {
         })
 }
 
+const NO_TXN: &str = "ts.http functions need a transaction (call them in a hook)";
+
 pub(super) fn txn() -> Result<Txn> {
-    Txn::current().ok_or_else(|| {
-        mlua::Error::runtime("ts.http functions need a transaction (call them in a hook)")
-    })
+    Txn::current().ok_or_else(|| mlua::Error::runtime(NO_TXN))
+}
+
+/// `get_cache_lookup_status()`: a `TS_LUA_CACHE_LOOKUP_*` code, nil before the lookup.
+unsafe extern "C-unwind" fn get_cache_lookup_status(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |_| {
+            let txn = Txn::current().ok_or(NO_TXN)?;
+            Ok(txn
+                .cache_status()
+                .map_or(Ret::Nil, |s| Ret::Int(s.raw().into())))
+        })
+    }
 }
 
 pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
@@ -42,7 +59,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     http.set("id", lua.create_function(|_, ()| Ok(txn()?.id()))?)?;
     http.set(
         "get_cache_lookup_status",
-        lua.create_function(|_, ()| Ok(txn()?.cache_status().ok().map(|s| s.raw())))?,
+        raw::function(lua, get_cache_lookup_status, 0)?,
     )?;
     http.set(
         "set_cache_lookup_status",

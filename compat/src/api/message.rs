@@ -6,6 +6,10 @@
 
 use std::net::{Ipv6Addr, SocketAddr};
 
+use std::ffi::c_int;
+
+use crate::raw::{self, Arg, Args, Ret};
+use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table, Value};
 use tswasm_guest_sdk::{Fields, Message, Peer, RemapUrl, Request, Response, Txn, TxnFact, UrlPart};
 
@@ -52,35 +56,66 @@ fn joined(msg: Message, name: &str) -> Option<Vec<u8>> {
     (!values.is_empty()).then(|| values.join(&b","[..]))
 }
 
-/// The `header` table: `h.Name` reads, `h.Name = v` replaces, `h.Name = nil` removes.
+/// The `header` table: `h.Name` reads, `h.Name = v` replaces, `h.Name = nil` removes. Scripts touch
+/// it on every request, so its metamethods are [`raw`] functions, with the message as upvalue.
 fn header_table(lua: &Lua, msg: Message) -> Result<Table> {
     let table = lua.create_table()?;
     let meta = lua.create_table()?;
-    meta.set(
-        "__index",
-        lua.create_function(move |lua, (_, name): (Value, mlua::LuaString)| {
-            match joined(msg, &name.to_str()?) {
-                Some(value) => Ok(Value::String(lua.create_string(value)?)),
-                None => Ok(Value::Nil),
-            }
-        })?,
-    )?;
-    meta.set(
-        "__newindex",
-        lua.create_function(
-            move |lua, (_, name, value): (Value, mlua::LuaString, Value)| {
-                let name = name.to_str()?;
-                let fields = Msg(msg);
-                match bytes(lua, &value)? {
-                    Some(value) => drop(fields.set_header_bytes(&name, &value)),
-                    None => drop(fields.remove_header(&name)),
-                }
-                Ok(())
-            },
-        )?,
-    )?;
+    let id = i64::from(msg.raw());
+    meta.set("__index", raw::function(lua, header_get, id)?)?;
+    meta.set("__newindex", raw::function(lua, header_set, id)?)?;
     table.set_metatable(Some(meta))?;
     Ok(table)
+}
+
+/// The message a [`raw`] function was made for.
+fn upvalue_message(args: &Args) -> std::result::Result<Message, String> {
+    u32::try_from(args.upvalue())
+        .ok()
+        .and_then(Message::from_raw)
+        .ok_or_else(|| "internal error: not a message".to_string())
+}
+
+/// `header[name]`.
+unsafe extern "C-unwind" fn header_get(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |args| {
+            let msg = upvalue_message(args)?;
+            let Some(name) = args.text(2, "a header name")? else {
+                return Ok(Ret::Nil);
+            };
+            Ok(joined(msg, name).map_or(Ret::Nil, Ret::Bytes))
+        })
+    }
+}
+
+/// `header[name] = value`: a string, a number (as Lua formats it) or a boolean replaces every
+/// field of that name; nil removes them.
+unsafe extern "C-unwind" fn header_set(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |args| {
+            let fields = Msg(upvalue_message(args)?);
+            let Some(name) = args.text(2, "a header name")? else {
+                return Err("a header name must be a string, got nil".into());
+            };
+            let value: Option<&[u8]> = match args.get(3) {
+                Arg::Nil => None,
+                Arg::Bytes(bytes) => Some(bytes),
+                Arg::Bool(true) => Some(b"true"),
+                Arg::Bool(false) => Some(b"false"),
+                Arg::Other(kind) => {
+                    return Err(format!("a header value must be a string, got {kind}"))
+                }
+            };
+            match value {
+                Some(value) => drop(fields.set_header_bytes(name, value)),
+                None => drop(fields.remove_header(name)),
+            }
+            Ok(Ret::Nothing)
+        })
+    }
 }
 
 /// The `header_table` view: `t.Name` is the list of that header's values.
@@ -157,10 +192,8 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
             Ok(())
         })
     };
-    t.set(
-        "get_method",
-        lua.create_function(move |_, ()| Ok(request().method().ok()))?,
-    )?;
+    let id = i64::from(msg.raw());
+    t.set("get_method", raw::function(lua, get_method, id)?)?;
     t.set(
         "set_method",
         lua.create_function(move |_, method: String| {
@@ -168,18 +201,8 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
             Ok(())
         })?,
     )?;
-    // tslua's "uri" is the path with its leading slash.
-    t.set(
-        "get_uri",
-        lua.create_function(move |_, ()| Ok(request().path().ok().map(|p| format!("/{p}"))))?,
-    )?;
-    t.set(
-        "set_uri",
-        lua.create_function(move |_, uri: String| {
-            let _ = request().set_path(uri.strip_prefix('/').unwrap_or(&uri));
-            Ok(())
-        })?,
-    )?;
+    t.set("get_uri", raw::function(lua, get_uri, id)?)?;
+    t.set("set_uri", raw::function(lua, set_uri, id)?)?;
     t.set(
         "get_uri_args",
         lua.create_function(move |_, ()| Ok(request().query().ok().filter(|q| !q.is_empty())))?,
@@ -215,6 +238,73 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
         t.set("server_addr", server_addr)?;
     }
     Ok(t)
+}
+
+/// `get_method()`.
+unsafe extern "C-unwind" fn get_method(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |args| {
+            let method = Request::new(upvalue_message(args)?).method().ok();
+            Ok(method.map_or(Ret::Nil, |m| Ret::Bytes(m.into_bytes())))
+        })
+    }
+}
+
+/// `get_uri()`: tslua's "uri" is the path with its leading slash.
+unsafe extern "C-unwind" fn get_uri(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |args| {
+            let path = Request::new(upvalue_message(args)?).path().ok();
+            Ok(path.map_or(Ret::Nil, |p| Ret::Bytes(format!("/{p}").into_bytes())))
+        })
+    }
+}
+
+/// `set_uri(uri)`.
+unsafe extern "C-unwind" fn set_uri(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |args| {
+            let request = Request::new(upvalue_message(args)?);
+            let Some(uri) = args.text(1, "the uri")? else {
+                return Err("the uri must be a string, got nil".into());
+            };
+            let _ = request.set_path(uri.strip_prefix('/').unwrap_or(uri));
+            Ok(Ret::Nothing)
+        })
+    }
+}
+
+/// `get_status()`.
+unsafe extern "C-unwind" fn get_status(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |args| {
+            let status = Response::new(upvalue_message(args)?).status().ok();
+            Ok(status.map_or(Ret::Nil, |s| Ret::Int(s.into())))
+        })
+    }
+}
+
+/// `set_status(code)`.
+unsafe extern "C-unwind" fn set_status(state: *mut lua_State) -> c_int {
+    // SAFETY: Lua calls this with its state.
+    unsafe {
+        raw::run(state, |args| {
+            let response = Response::new(upvalue_message(args)?);
+            let code = args.number(1, "the status")?;
+            let code = u16::try_from(code as i64)
+                .ok()
+                .filter(|c| f64::from(*c) == code)
+                .ok_or_else(|| {
+                    format!("the status must be a whole number up to 65535, got {code}")
+                })?;
+            let _ = response.set_status(code);
+            Ok(Ret::Nothing)
+        })
+    }
 }
 
 /// Linux's address family numbers, as tslua reports them.
@@ -281,13 +371,10 @@ fn server_addr(lua: &Lua) -> Result<Table> {
 
 /// `ts.server_response` / `ts.client_response` / `ts.cached_response`.
 pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
-    let response = move || Response::new(msg);
     let t = lua.create_table()?;
     common(lua, &t, msg)?;
-    t.set(
-        "get_status",
-        lua.create_function(move |_, ()| Ok(response().status().ok()))?,
-    )?;
+    let id = i64::from(msg.raw());
+    t.set("get_status", raw::function(lua, get_status, id)?)?;
     if msg == Message::ServerResponse {
         // Numbers, as in tslua (1/0 and seconds); nothing before the origin answered.
         for (name, fact) in [
@@ -315,13 +402,7 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
             })?,
         )?;
     }
-    t.set(
-        "set_status",
-        lua.create_function(move |_, status: u16| {
-            let _ = response().set_status(status);
-            Ok(())
-        })?,
-    )?;
+    t.set("set_status", raw::function(lua, set_status, id)?)?;
     Ok(t)
 }
 

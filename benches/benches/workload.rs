@@ -9,7 +9,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use tswasm::abi_types::{CacheStatus, Message, UrlPart};
 use tswasm::memory::MemoryTxn;
 use tswasm::txn::Transaction;
-use tswasm::{Engine, Plugin, PoolLimits};
+use tswasm::{Deadlines, Engine, Plugin, PoolLimits};
+use tswasm_benches::criterion_results::UNCHECKED;
 use tswasm_benches::inproc::{self, Transactions};
 
 /// The workload's edits made directly through the Transaction trait, after the transaction ran:
@@ -69,6 +70,24 @@ fn workloads(c: &mut Criterion) {
             inproc::settings(1, cache(), &[]),
         )
     };
+    // The same Lua guest compiled without epoch checks: what enforcing hook deadlines costs.
+    let unchecked = Engine::with_deadlines(
+        PoolLimits { max_instances: 16 },
+        Deadlines::UncheckedForBenchmarks,
+    )
+    .unwrap();
+    let unchecked_plugin = |stem: &str| {
+        inproc::load(
+            &unchecked,
+            &inproc::workload(&format!("{stem}.lua")),
+            inproc::settings(1, cache(), &[]),
+        )
+    };
+    let (unchecked_global, unchecked_remap, unchecked_gsub) = (
+        unchecked_plugin("global"),
+        unchecked_plugin("remap"),
+        unchecked_plugin("gsub"),
+    );
     let (rust_global, rust_remap, rust_gsub) = (
         rust_plugin("global"),
         rust_plugin("remap"),
@@ -106,6 +125,13 @@ fn workloads(c: &mut Criterion) {
                     |_| {},
                     "X-Served-By",
                 ),
+                (
+                    UNCHECKED,
+                    vec![&unchecked_global],
+                    vec![&unchecked_remap],
+                    |_| {},
+                    "X-Served-By",
+                ),
             ],
         ),
         (
@@ -114,6 +140,13 @@ fn workloads(c: &mut Criterion) {
                 ("native Rust", vec![], vec![], native_gsub, "X-Path-Sum"),
                 ("Rust guest", vec![], vec![&rust_gsub], |_| {}, "X-Path-Sum"),
                 ("Lua guest", vec![], vec![&lua_gsub], |_| {}, "X-Path-Sum"),
+                (
+                    UNCHECKED,
+                    vec![],
+                    vec![&unchecked_gsub],
+                    |_| {},
+                    "X-Path-Sum",
+                ),
             ],
         ),
     ];

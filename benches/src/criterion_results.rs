@@ -7,12 +7,16 @@ use std::path::Path;
 /// group → [(function, median ns)], functions in the order of `ORDER` (others after).
 pub type Medians = BTreeMap<String, Vec<(String, f64)>>;
 
+/// The Lua guest in an engine that does not check hook deadlines (see `tswasm::Deadlines`).
+pub const UNCHECKED: &str = "Lua guest, no deadline checks";
+
 /// How rows are listed: the floor first, then the runtimes from tswasm's to the native ones.
 const ORDER: &[&str] = &[
     "in-memory proxy alone",
     "native Rust",
     "Rust guest",
     "Lua guest",
+    UNCHECKED,
     "native Lua 5.1",
     "native LuaJIT, JIT on",
     "native LuaJIT, JIT off",

@@ -312,7 +312,10 @@ fn in_process(md: &mut String, medians: &crate::criterion_results::Medians) {
          the transaction (no Traffic Server, no network); \"native Rust\" makes the workload's edits \
          directly through the host's Transaction trait (the floor); the guests run in tswasm; the \
          native Lua rows run the same scripts in Lua 5.1 and Debian's LuaJIT through mlua with an \
-         equivalent `ts` binding (benches/native-lua). Medians of criterion's samples. Criterion runs \
+         equivalent `ts` binding (benches/native-lua). \"Lua guest, no deadline checks\" is the Lua \
+         guest compiled without wasmtime's epoch checks (at every function entry and loop header), \
+         which is what enforces hook deadlines: the difference to \"Lua guest\" is their cost; \
+         tswasm never runs without them. Medians of criterion's samples. Criterion runs \
          one case after the other, not interleaved, and the in-memory proxy's own work (parsing, \
          cloning messages) is in every row, so differences under ~1 µs are noise here.\n"
     );

@@ -23,12 +23,25 @@ pub const MAX_MEMORY_BYTES: usize = 1 << 32;
 
 /// The code-generation settings: everything that decides what a compiled module looks like.
 pub fn code_config() -> Config {
+    code_config_with(Deadlines::Enforced)
+}
+
+/// Whether compiled code checks hook deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadlines {
+    /// Every function entry and loop header checks the epoch: a guest that loops is stopped.
+    Enforced,
+    /// No checks: only for measuring what they cost (benches/); a guest that loops hangs its thread.
+    UncheckedForBenchmarks,
+}
+
+fn code_config_with(deadlines: Deadlines) -> Config {
     let mut config = Config::new();
     // Lua's error handling is setjmp/longjmp, which clang lowers to wasm exceptions.
     config.wasm_exceptions(true);
     // Hook deadlines: a cheap counter check at function entries and loop headers, advanced by a
     // background thread, instead of fuel accounting on every instruction.
-    config.epoch_interruption(true);
+    config.epoch_interruption(deadlines == Deadlines::Enforced);
     // Guest backtraces name functions from the name section; reading DWARF would cost memory per
     // module and time per trap for little gain in a proxy log.
     config.wasm_backtrace_max_frames(std::num::NonZeroUsize::new(32));
@@ -64,7 +77,12 @@ pub struct Engine {
 impl Engine {
     /// An engine for running plugins: [`code_config`] plus a pooling allocator sized by `limits`.
     pub fn new(limits: PoolLimits) -> Result<Engine> {
-        let mut config = code_config();
+        Self::with_deadlines(limits, Deadlines::Enforced)
+    }
+
+    /// As [`Engine::new`], choosing whether compiled code checks deadlines (see [`Deadlines`]).
+    pub fn with_deadlines(limits: PoolLimits, deadlines: Deadlines) -> Result<Engine> {
+        let mut config = code_config_with(deadlines);
         let mut pool = PoolingAllocationConfig::new();
         // Instances are long-lived and each owns one memory (and a GC heap for wasm exceptions):
         // preallocating slots means instantiation and rebuilds map nothing new.

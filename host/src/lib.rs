@@ -27,7 +27,7 @@ pub mod settings;
 mod state;
 pub mod txn;
 
-pub use engine::{Engine, PoolLimits};
+pub use engine::{Deadlines, Engine, PoolLimits};
 pub use instance::live_instances;
 pub use plugin::{Binding, HookCall, Plugin, PluginStats, Reply};
 pub use plugin_line::PluginLine;

@@ -22,10 +22,50 @@ const ORDER: &[&str] = &[
     "native LuaJIT, JIT off",
 ];
 
-pub fn read(criterion_dir: &Path) -> Medians {
+/// Reads every pass under `passes_dir` (each a criterion output directory, see scripts/bench) and
+/// gives each case the median of its medians over the passes.
+pub fn read(passes_dir: &Path) -> Medians {
+    let mut all: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    let Ok(passes) = std::fs::read_dir(passes_dir) else {
+        return Medians::new();
+    };
+    for pass in passes.flatten() {
+        for (group, function, median) in read_pass(&pass.path()) {
+            all.entry((group, function)).or_default().push(median);
+        }
+    }
     let mut medians = Medians::new();
+    for ((group, function), values) in all {
+        medians
+            .entry(group)
+            .or_default()
+            .push((function, crate::median(values)));
+    }
+    for rows in medians.values_mut() {
+        // Known names in ORDER; the scaling cases ("4 states", "16 states") by their number.
+        rows.sort_by_key(|(name, _)| {
+            let number: u64 = name
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let position = ORDER.iter().position(|o| o == name).unwrap_or(ORDER.len());
+            (position, number, name.clone())
+        });
+    }
+    medians
+}
+
+/// The number of passes the results came from.
+pub fn passes(passes_dir: &Path) -> usize {
+    std::fs::read_dir(passes_dir).map_or(0, |d| d.flatten().count())
+}
+
+/// (group, function, median ns) of every case in one criterion output directory.
+fn read_pass(criterion_dir: &Path) -> Vec<(String, String, f64)> {
+    let mut cases = Vec::new();
     let Ok(groups) = std::fs::read_dir(criterion_dir) else {
-        return medians;
+        return cases;
     };
     for group in groups.flatten() {
         let Ok(functions) = std::fs::read_dir(group.path()) else {
@@ -48,23 +88,8 @@ pub fn read(criterion_dir: &Path) -> Medians {
             ) else {
                 continue;
             };
-            medians
-                .entry(group_id.to_string())
-                .or_default()
-                .push((function_id.to_string(), median));
+            cases.push((group_id.to_string(), function_id.to_string(), median));
         }
     }
-    for rows in medians.values_mut() {
-        // Known names in ORDER; the scaling cases ("4 states", "16 states") by their number.
-        rows.sort_by_key(|(name, _)| {
-            let number: u64 = name
-                .split(' ')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            let position = ORDER.iter().position(|o| o == name).unwrap_or(ORDER.len());
-            (position, number, name.clone())
-        });
-    }
-    medians
+    cases
 }

@@ -14,3 +14,9 @@ pub mod variants;
 
 /// The criterion group of the pcall-error benchmark, shared by the tswasm and native Lua benches.
 pub const PCALL_GROUP: &str = "pcall: 100 per transaction (pcall.lua, pcall-ok.lua)";
+
+/// The median of `values` (the upper of the middle two for an even count); NaN when empty.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}

@@ -21,8 +21,10 @@ pub struct Context {
     pub connections: u32,
     /// The in-process benchmark's output, if it ran.
     pub in_process: Option<String>,
-    /// Criterion's medians (benches/benches/workload.rs and benches/native-lua).
+    /// Criterion's medians (benches/benches/workload.rs and benches/native-lua), over passes.
     pub criterion: crate::criterion_results::Medians,
+    /// How many passes of the criterion suite they come from.
+    pub criterion_passes: usize,
     /// The commit the end-to-end run was made at (the report may be written later).
     pub e2e_commit: String,
     pub seed: Vec<SeedRun>,
@@ -32,13 +34,7 @@ pub struct Context {
 /// The median of each metric over rounds.
 fn median(runs: &[&Run]) -> Measured {
     let m = |f: fn(&Measured) -> f64| -> f64 {
-        let mut v: Vec<f64> = runs.iter().map(|r| f(&r.measured)).collect();
-        v.sort_by(f64::total_cmp);
-        if v.is_empty() {
-            f64::NAN
-        } else {
-            v[v.len() / 2]
-        }
+        crate::median(runs.iter().map(|r| f(&r.measured)).collect())
     };
     Measured {
         requests: m(|x| x.requests as f64) as u64,
@@ -124,7 +120,7 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
         chart(dir, &mut md, &results, workload)?;
     }
     targets(&mut md, &results);
-    in_process(&mut md, &context.criterion);
+    in_process(&mut md, &context.criterion, context.criterion_passes);
     memory(&mut md, &context.memory);
     if let Some(text) = &context.in_process {
         let _ = writeln!(
@@ -305,7 +301,7 @@ fn chart(dir: &Path, md: &mut String, results: &Results<'_>, workload: Workload)
     Ok(())
 }
 
-fn in_process(md: &mut String, medians: &crate::criterion_results::Medians) {
+fn in_process(md: &mut String, medians: &crate::criterion_results::Medians, passes: usize) {
     let _ = writeln!(
         md,
         "\n## In process: one transaction of the same workloads (criterion)\n\nThe in-memory proxy runs \
@@ -315,9 +311,10 @@ fn in_process(md: &mut String, medians: &crate::criterion_results::Medians) {
          equivalent `ts` binding (benches/native-lua). \"Lua guest, no deadline checks\" is the Lua \
          guest compiled without wasmtime's epoch checks (at every function entry and loop header), \
          which is what enforces hook deadlines: the difference to \"Lua guest\" is their cost; \
-         tswasm never runs without them. Medians of criterion's samples. Criterion runs \
-         one case after the other, not interleaved, and the in-memory proxy's own work (parsing, \
-         cloning messages) is in every row, so differences under ~1 µs are noise here.\n"
+         tswasm never runs without them. Criterion runs one case after the other, not \
+         interleaved, so the suite runs in passes (here {passes}), one after the other; each number \
+         is the median over the passes of criterion's median. The in-memory proxy's own work \
+         (parsing, cloning messages) is in every row, so differences under ~1 µs are noise here.\n"
     );
     for (group, rows) in medians {
         let (base_name, base) = rows

@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use tswasm_benches::e2e::{self, Plan};
 use tswasm_benches::variants::Layout;
-use tswasm_benches::{memory, report, seed};
+use tswasm_benches::{criterion_results, memory, report, seed};
 
 fn main() -> Result<()> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -98,7 +98,8 @@ fn main() -> Result<()> {
                 seconds: results["seconds"].as_u64().unwrap_or(0),
                 connections: results["connections"].as_u64().unwrap_or(0) as u32,
                 in_process: std::fs::read_to_string(repo.join("target/bench/runtime.txt")).ok(),
-                criterion: tswasm_benches::criterion_results::read(&repo.join("target/criterion")),
+                criterion: criterion_results::read(&repo.join("target/bench/criterion")),
+                criterion_passes: criterion_results::passes(&repo.join("target/bench/criterion")),
                 memory: std::fs::read(repo.join("target/bench/memory.json"))
                     .ok()
                     .and_then(|b| serde_json::from_slice(&b).ok())

@@ -271,13 +271,35 @@ impl Message {
     }
 
     pub fn url_get(&self, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
-        self.url()?.get(part, out);
+        match part {
+            // Scripts read the path on most requests: it is read in place, not by printing and
+            // parsing the whole URL (which cost more than the rest of a small hook).
+            UrlPart::Path => {
+                let url = self.url_loc()?;
+                // SAFETY: a live URL; the API returns pointers into it, valid until it changes.
+                let (path, params) = unsafe {
+                    (
+                        url_part(&url, TSUrlPathGet),
+                        url_part(&url, TSUrlHttpParamsGet),
+                    )
+                };
+                // As the whole URL reads: `path;params`, not-UTF-8 bytes replaced.
+                let mut raw = path.to_vec();
+                if !params.is_empty() {
+                    raw.push(b';');
+                    raw.extend_from_slice(params);
+                }
+                out.extend_from_slice(String::from_utf8_lossy(&raw).as_bytes());
+            }
+            _ => self.url()?.get(part, out),
+        }
         Ok(())
     }
 
-    /// Validates the change on a copy with the ABI's rules, then applies the parts that changed.
+    /// Validates the change with the ABI's rules, then applies the parts that changed. A part's
+    /// rules do not depend on the rest of the URL, so they are checked on an empty one.
     pub fn url_set(&self, part: UrlPart, value: &[u8]) -> AbiResult<()> {
-        let mut wanted = self.url()?;
+        let mut wanted = Url::default();
         wanted.set(part, value)?;
         let url = self.url_loc()?;
         let (buf, loc) = (url.buf, url.loc);
@@ -305,5 +327,21 @@ impl Message {
                 set(TSUrlHttpQuerySet, wanted.query.as_deref().unwrap_or(""))
             }
         }
+    }
+}
+
+/// One component of a URL, as the `TSUrl*Get` functions that return a pointer into it give it.
+///
+/// # Safety
+/// `url` must be a live URL; the slice is valid until the URL changes.
+unsafe fn url_part(
+    url: &Loc,
+    get: unsafe extern "C" fn(TSMBuffer, TSMLoc, *mut c_int) -> *const c_char,
+) -> &[u8] {
+    let mut n: c_int = 0;
+    let ptr = unsafe { get(url.buf, url.loc, &mut n) };
+    match ptr.is_null() || n <= 0 {
+        true => &[],
+        false => unsafe { bytes(ptr, n) },
     }
 }

@@ -251,13 +251,17 @@ unsafe extern "C-unwind" fn get_method(state: *mut lua_State) -> c_int {
     }
 }
 
-/// `get_uri()`: tslua's "uri" is the path with its leading slash.
+/// `get_uri()`: tslua's "uri" is the path with its leading slash and without the `;params` that
+/// Traffic Server keeps apart from the path (and that `set_uri` leaves in place there).
 unsafe extern "C-unwind" fn get_uri(state: *mut lua_State) -> c_int {
     // SAFETY: Lua calls this with its state.
     unsafe {
         raw::run(state, |args| {
             let path = Request::new(upvalue_message(args)?).path().ok();
-            Ok(path.map_or(Ret::Nil, |p| Ret::Bytes(format!("/{p}").into_bytes())))
+            Ok(path.map_or(Ret::Nil, |p| {
+                let path = p.split(';').next().unwrap_or_default();
+                Ret::Bytes(format!("/{path}").into_bytes())
+            }))
         })
     }
 }

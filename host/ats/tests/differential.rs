@@ -130,6 +130,13 @@ fn tslua_and_tswasm_answer_the_same_requests_the_same_way() {
         let (method, path, headers) = case_request(case);
         requests.push((method, "plain.test".into(), path, headers));
     }
+    // A path with `;params`, which Traffic Server keeps apart from the path.
+    requests.push((
+        "GET".into(),
+        "uri-and-args.test".into(),
+        "/old/path;v=1?a=1&b=2".into(),
+        vec![],
+    ));
     let origin_header = |o: &str| vec![("Origin".to_string(), o.to_string())];
     requests.push((
         "OPTIONS".into(),

@@ -154,6 +154,8 @@ fn main() {
     let per_hook = medians[2].saturating_sub(medians[0]) / 2;
     println!("  => one hook call with a small body (path-normalize minus baseline, per hook incl. txn-close): {:.2} µs", per_hook.as_secs_f64() * 1e6);
     drop(cases);
+    // Loaded plugins would lend their code to the loads measured below (tswasm::shared_code).
+    drop((headers, normalize, cache_key, probe, lua));
 
     // ---- loading ----
     let dir = root().join("target/bench");
@@ -208,6 +210,9 @@ fn main() {
     )
     .unwrap();
     let args = ["https://app.example.com"];
+    // The same load into an engine where another plugin with the Lua guest's code is loaded.
+    let sharing = Engine::new(PoolLimits { max_instances: 64 }).unwrap();
+    let _holder = load(&sharing, &bundle, settings(1, CacheDir::Off, &args));
     let mut cases = vec![
         Case {
             name: "bundled .cwasm + 1 state (baseline)".into(),
@@ -248,6 +253,10 @@ fn main() {
             }),
         },
     ];
+    cases.push(Case {
+        name: "bundled .cwasm + 1 state, code shared with a loaded one".into(),
+        run: Box::new(|| drop(load(&sharing, &bundle, settings(1, CacheDir::Off, &args)))),
+    });
     let medians = measure(&mut cases, 5, 2);
     print_table("Loading a Lua script (per load)", &cases, &medians, "ms");
     let per_state = medians[1].saturating_sub(medians[0]) / 15;

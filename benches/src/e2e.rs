@@ -209,7 +209,7 @@ pub fn profile(
         .stderr(Stdio::null())
         .spawn()
         .context("starting perf record")?;
-    load::run(ats.port, ats.pid(), Duration::from_secs(seconds), 16)?;
+    let measured = load::run(ats.port, ats.pid(), Duration::from_secs(seconds), 16)?;
     record.wait_with_output()?;
     let report = Command::new("perf")
         .args([
@@ -225,5 +225,11 @@ pub fn profile(
         .arg(&data)
         .output()
         .context("perf report")?;
-    Ok(String::from_utf8_lossy(&report.stdout).into_owned())
+    // The request count lets two profiles be compared per request: samples are CPU time.
+    Ok(format!(
+        "# {} requests in {seconds} s ({:.0} req/s) while recording\n{}",
+        measured.requests,
+        measured.requests_per_s,
+        String::from_utf8_lossy(&report.stdout)
+    ))
 }

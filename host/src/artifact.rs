@@ -8,12 +8,15 @@
 use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use wasmtime::error::Context;
 use wasmtime::{bail, Result};
 use wasmtime::{Module, Precompiled};
+
+use crate::shared_code::SharedCode;
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";
 
@@ -32,6 +35,9 @@ pub enum Origin {
     },
     /// A `.cwasm` made by `tswasm compile`, loaded without compiling.
     Precompiled,
+    /// Another plugin of the same engine had loaded the same code: its compiled module is used,
+    /// nothing is compiled, mapped or copied (see [`crate::shared_code`]).
+    Shared,
 }
 
 /// A plugin's source, for plugins that are an interpreter guest plus a script (`.lua`).
@@ -45,8 +51,8 @@ pub struct Source {
 
 /// A module ready to link, with how it got ready.
 pub struct Loaded {
-    /// The compiled module.
-    pub module: Module,
+    /// The compiled module, possibly shared with other plugins; it stays shared while held.
+    pub module: Arc<Module>,
     /// Compiled now, mapped from the cache, or precompiled.
     pub origin: Origin,
     /// Wall-clock time spent reading and compiling or mapping.
@@ -59,6 +65,29 @@ pub struct Loaded {
 
 /// Loads a module from `path`, compiling through the cache in `cache_dir` when given.
 pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) -> Result<Loaded> {
+    load_with(engine, path, cache_dir, None)
+}
+
+/// As [`load`], taking the compiled code of another plugin of `engine` when it is the same.
+pub fn load_shared(
+    engine: &crate::Engine,
+    path: &Path,
+    cache_dir: Option<&Path>,
+) -> Result<Loaded> {
+    load_with(
+        engine.wasmtime(),
+        path,
+        cache_dir,
+        Some(engine.shared_code()),
+    )
+}
+
+fn load_with(
+    engine: &wasmtime::Engine,
+    path: &Path,
+    cache_dir: Option<&Path>,
+    shared: Option<&SharedCode>,
+) -> Result<Loaded> {
     let started = Instant::now();
     let shown = path.display();
     let file_size = std::fs::metadata(path)
@@ -67,25 +96,37 @@ pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) ->
     let mut source = None;
     let (module, origin) = match kind_of(path)? {
         Kind::Precompiled => {
-            let (module, bundled) = deserialize_copy(engine, path)?;
+            // Read, not mapped: see `deserialize_copy`.
+            let bytes =
+                std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
+            let (artifact, bundled) = split_precompiled(&bytes).with_context(|| refusal(path))?;
             source = bundled;
-            (module, Origin::Precompiled)
+            share(shared, "cwasm", artifact, || {
+                Ok((
+                    deserialize_copy(engine, path, artifact)?,
+                    Origin::Precompiled,
+                ))
+            })?
         }
         Kind::Wasm => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
-            compile_cached(engine, path, &bytes, cache_dir)?
+            share(shared, "wasm", &bytes, || {
+                compile_cached(engine, path, &bytes, cache_dir)
+            })?
         }
         Kind::Lua => {
             source = Some(read_script(path)?);
             // Every script shares the one compiled Lua guest (and its cache entry).
             let guest = crate::lua_guest::wasm()?;
-            compile_cached(
-                engine,
-                Path::new("<the built-in Lua guest>"),
-                guest,
-                cache_dir,
-            )?
+            share(shared, "wasm", guest, || {
+                compile_cached(
+                    engine,
+                    Path::new("<the built-in Lua guest>"),
+                    guest,
+                    cache_dir,
+                )
+            })?
         }
     };
     Ok(Loaded {
@@ -95,6 +136,22 @@ pub fn load(engine: &wasmtime::Engine, path: &Path, cache_dir: Option<&Path>) ->
         file_size,
         source,
     })
+}
+
+/// Makes the module with `make`, or takes the same code's module from `shared`.
+fn share(
+    shared: Option<&SharedCode>,
+    what: &str,
+    code: &[u8],
+    make: impl FnOnce() -> Result<(Module, Origin)>,
+) -> Result<(Arc<Module>, Origin)> {
+    match shared {
+        None => make().map(|(module, origin)| (Arc::new(module), origin)),
+        Some(shared) => {
+            let (module, made) = shared.get_or_make(what, code, make)?;
+            Ok((module, made.unwrap_or(Origin::Shared)))
+        }
+    }
 }
 
 /// Compiles a `.wasm` file to the bytes of a `.cwasm` for `engine`; for a `.lua` script, the Lua
@@ -170,17 +227,12 @@ fn kind_of(path: &Path) -> Result<Kind> {
     }
 }
 
-/// Loads an operator's `.cwasm` by reading it, not mapping it: deployments replace files in place
+/// Loads an operator's `.cwasm` from bytes read, not mapped: deployments replace files in place
 /// (`cp new.cwasm plugin.cwasm` truncates and rewrites the same inode), and a mapped file that shrinks
 /// under a running proxy kills it with SIGBUS. Reading costs a copy of the code at load, nothing more.
-/// A bundled script comes back with the module.
-fn deserialize_copy(engine: &wasmtime::Engine, path: &Path) -> Result<(Module, Option<Source>)> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("{}: cannot read the plugin", path.display()))?;
-    let (artifact, source) = split_precompiled(&bytes).with_context(|| refusal(path))?;
+fn deserialize_copy(engine: &wasmtime::Engine, path: &Path, artifact: &[u8]) -> Result<Module> {
     // SAFETY: as in `deserialize_mapped`.
-    let module = unsafe { Module::deserialize(engine, artifact) }.with_context(|| refusal(path))?;
-    Ok((module, source))
+    unsafe { Module::deserialize(engine, artifact) }.with_context(|| refusal(path))
 }
 
 /// Maps a cache entry. Safe from the SIGBUS above because the cache is only ever written by renaming

@@ -13,6 +13,8 @@ use wasmtime::error::Context;
 use wasmtime::Result;
 use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig, WasmBacktraceDetails};
 
+use crate::shared_code::SharedCode;
+
 /// How often the epoch advances. Hook deadlines are whole ticks, so this is their resolution; the
 /// ticker thread wakes this often, so it is also its (small) cost.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -71,6 +73,7 @@ impl Default for PoolLimits {
 #[derive(Clone)]
 pub struct Engine {
     inner: wasmtime::Engine,
+    shared_code: Arc<SharedCode>,
     _ticker: Arc<EpochTicker>,
 }
 
@@ -106,6 +109,7 @@ impl Engine {
         let ticker = EpochTicker::start(inner.clone())?;
         Ok(Engine {
             inner,
+            shared_code: Arc::default(),
             _ticker: Arc::new(ticker),
         })
     }
@@ -113,6 +117,11 @@ impl Engine {
     /// The wasmtime engine, for compiling and instantiating.
     pub fn wasmtime(&self) -> &wasmtime::Engine {
         &self.inner
+    }
+
+    /// The modules this engine's plugins share (compiled code belongs to one engine).
+    pub fn shared_code(&self) -> &SharedCode {
+        &self.shared_code
     }
 }
 

@@ -4,6 +4,7 @@
 //! - [`engine`]: the one wasmtime configuration (shared with `tswasm compile`) and the epoch ticker;
 //! - [`artifact`]: `.wasm` compiled once (and cached), `.cwasm` loaded without compiling, anything else
 //!   refused;
+//! - [`shared_code`]: plugins with the same code share one compiled module;
 //! - [`plugin`]: a loaded module with N long-lived instances, transaction bindings, fault handling;
 //! - `abi` (private): the host side of ABI v1, every guest pointer checked;
 //! - [`txn`] and [`services`]: what the ABI calls, implemented by a proxy adapter;
@@ -24,6 +25,7 @@ pub mod plugin;
 pub mod plugin_line;
 pub mod services;
 pub mod settings;
+pub mod shared_code;
 mod state;
 pub mod txn;
 

@@ -36,6 +36,8 @@ const WASI_MODULE: &str = "wasi_snapshot_preview1";
 /// A loaded plugin. Its methods take `&self`, so one value serves every proxy thread.
 pub struct Plugin {
     path: PathBuf,
+    /// Held so other plugins with the same code share it (see [`crate::shared_code`]).
+    code: Arc<Module>,
     blueprint: Blueprint,
     declared: HookSet,
     deadline_ticks: u64,
@@ -133,7 +135,7 @@ impl Plugin {
             bail!("{}: `states` must be at least 1", path.display());
         }
         let cache = settings.resolved_cache_dir();
-        let loaded = artifact::load(engine.wasmtime(), path, cache.as_deref())?;
+        let loaded = artifact::load_shared(engine, path, cache.as_deref())?;
         let shown = path.display();
         check_shape(&loaded.module).with_context(|| format!("{shown}: not a tswasm plugin"))?;
 
@@ -168,6 +170,7 @@ impl Plugin {
         }
         Ok(Plugin {
             path: path.to_path_buf(),
+            code: loaded.module,
             declared,
             deadline_ticks: deadline_ticks(blueprint.settings.deadline),
             blueprint,
@@ -190,7 +193,7 @@ impl Plugin {
 
     /// The compiled module, e.g. to list its imports and exports.
     pub fn module(&self) -> &Module {
-        self.blueprint.pre.module()
+        &self.code
     }
 
     /// The settings the plugin was loaded with.

@@ -424,3 +424,51 @@ fn script_errors_at_load_name_the_script_and_line() {
     ]);
     assert_refused(&out, &missing, "No such file");
 }
+
+#[test]
+fn plugins_with_the_same_code_share_one_compiled_module() {
+    // A fresh engine: the shared one of this binary may hold the same code for other tests.
+    let engine = tswasm::Engine::new(tswasm::PoolLimits { max_instances: 16 }).unwrap();
+    let dir = scratch("shared-code");
+    let bundle = |name: &str| {
+        let script = dir.join(format!("{name}.lua"));
+        std::fs::write(
+            &script,
+            format!("function do_global_send_response()\n  ts.client_response.header['X-Which'] = '{name}'\nend\n"),
+        )
+        .unwrap();
+        let cwasm = dir.join(format!("{name}.cwasm"));
+        std::fs::write(
+            &cwasm,
+            artifact::precompile(engine.wasmtime(), &script).unwrap(),
+        )
+        .unwrap();
+        cwasm
+    };
+    let (a, b) = (bundle("a"), bundle("b"));
+    let plugin = |path: &Path| {
+        let services = std::sync::Arc::new(tswasm::services::LocalServices::new(
+            tswasm::abi_types::LogLevel::Warning,
+        ));
+        tswasm::Plugin::load(&engine, path, settings(&[]), services).unwrap()
+    };
+    let first = plugin(&a);
+    let second = plugin(&b);
+    assert_eq!(first.load_report().origin, Origin::Precompiled);
+    assert_eq!(second.load_report().origin, Origin::Shared);
+    assert!(wasmtime::Module::same(first.module(), second.module()));
+    // One machine code, two scripts: each plugin still runs its own.
+    for (plugin, name) in [(&first, "a"), (&second, "b")] {
+        let (txn, _) = run(&[plugin], request("GET / HTTP/1.1\nHost: x\n\n"), None);
+        assert_eq!(
+            header(&txn.client_response.as_ref().unwrap().headers, "X-Which").as_deref(),
+            Some(name)
+        );
+    }
+    // Other code is not shared.
+    let rust = plugin(&guest("security-headers"));
+    assert!(matches!(rust.load_report().origin, Origin::Compiled { .. }));
+    // Once no plugin holds the code, the next load makes its own again.
+    drop((first, second));
+    assert_eq!(plugin(&b).load_report().origin, Origin::Precompiled);
+}

@@ -39,6 +39,7 @@ pub fn main(args: &[String]) -> Result<()> {
     );
     let kind = match &load.origin {
         Origin::Precompiled => "precompiled (.cwasm), loaded without compiling".to_string(),
+        Origin::Shared => "code shared with a plugin loaded before".to_string(),
         Origin::Cached { path } => {
             format!("wasm module; compiled code mapped from {}", path.display())
         }

@@ -166,6 +166,7 @@ fn report_load(plugin: &Plugin) {
         Origin::Compiled { cached_to: None } => "compiled (not cached)".into(),
         Origin::Cached { path } => format!("mapped from the cache ({})", path.display()),
         Origin::Precompiled => "loaded (precompiled)".into(),
+        Origin::Shared => "code shared with a plugin loaded before".into(),
     };
     eprintln!(
         "tswasm: loaded {}: {how} in {:.1} ms; {} instance(s) started in {:.1} ms; hooks: {}",

@@ -1,5 +1,6 @@
 //! In-process benchmarks of the runtime: the cost of a transaction through a plugin on the in-memory
-//! proxy, and the cost of loading a plugin from `.wasm` (compiling), from the cache, and from `.cwasm`.
+//! proxy, of a fault and the instance rebuilt after it, and of loading a plugin from `.wasm`
+//! (compiling), from the cache, and from `.cwasm`.
 //!
 //! Cases run in interleaved rounds (A, B, C, A, B, C, ...) so a noisy neighbour hurts all of them
 //! alike; each result is the median over rounds, and every table has a baseline measured in the same
@@ -9,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
 use tswasm::settings::CacheDir;
-use tswasm::{Engine, Plugin, PoolLimits};
-use tswasm_benches::inproc::{guest, load, root, settings};
+use tswasm::{Engine, Plugin, PoolLimits, Settings};
+use tswasm_benches::inproc::{guest, load, load_quiet, root, settings};
 
 struct Case<'a> {
     name: String,
@@ -157,9 +158,95 @@ fn main() {
     // Loaded plugins would lend their code to the loads measured below (tswasm::shared_code).
     drop((headers, normalize, cache_key, probe, lua));
 
-    // ---- loading ----
+    // ---- faults ----
+    // Fault reports are formatted but not written (load_quiet): the cost of the terminal is not ours.
+    let faulty = |mode: &str| {
+        load_quiet(
+            &engine,
+            &guest("faults"),
+            settings(1, CacheDir::Off, &[mode]),
+        )
+    };
+    let (behaving, trapping) = (faulty("none"), faulty("out-of-bounds"));
+    let mut cases = vec![
+        transaction_case("faults guest, behaving (baseline)", Some(&behaving), None),
+        transaction_case(
+            "faults guest, out-of-bounds read: trap + instance rebuilt",
+            Some(&trapping),
+            None,
+        ),
+    ];
+    let medians = measure(&mut cases, 11, 50);
+    print_table(
+        "A guest that traps (per transaction)",
+        &cases,
+        &medians,
+        "µs",
+    );
+    drop(cases);
+    let rebuilds = trapping.stats().instance_rebuilds;
+    assert!(
+        rebuilds >= 11 * 50,
+        "every trapping transaction rebuilt its instance ({rebuilds})"
+    );
+    drop((behaving, trapping));
+
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).unwrap();
+    let lua_fault = |name: &str, body: &str, memory_limit: usize| {
+        let script = dir.join(format!("fault-{name}.lua"));
+        std::fs::write(
+            &script,
+            format!("function do_global_read_request()\n{body}\nend\n"),
+        )
+        .unwrap();
+        let settings = Settings {
+            memory_limit,
+            ..settings(1, lua_cache.clone(), &[])
+        };
+        load_quiet(&engine, &script, settings)
+    };
+    let lua_ok = lua_fault("ok", "  ts.client_request.header['X-Seen'] = '1'", 32 << 20);
+    let lua_error = lua_fault("error", "  error('failing on purpose')", 32 << 20);
+    let lua_oom = lua_fault(
+        "oom",
+        // Doubling builds the 1 MiB string in 20 steps; each `s .. i` is then a fresh 1 MiB.
+        "  local s = 'x'\n  for i = 1, 20 do s = s .. s end\n  local t = {}\n  for i = 1, 1e9 do t[i] = s .. i end",
+        16 << 20,
+    );
+    let mut cases = vec![
+        transaction_case("Lua hook function returns (baseline)", Some(&lua_ok), None),
+        transaction_case(
+            "Lua hook function raises an error (state kept)",
+            Some(&lua_error),
+            None,
+        ),
+        transaction_case(
+            "Lua state runs out of memory (16 MiB) + rebuilt",
+            Some(&lua_oom),
+            None,
+        ),
+    ];
+    let medians = measure(&mut cases, 7, 10);
+    print_table(
+        "A Lua script that fails (per transaction)",
+        &cases,
+        &medians,
+        "µs",
+    );
+    drop(cases);
+    let stats = (lua_error.stats(), lua_oom.stats());
+    assert!(
+        stats.0.script_errors >= 70 && stats.0.instance_rebuilds == 0,
+        "{stats:?}"
+    );
+    assert!(
+        stats.1.memory_cap_hits >= 70 && stats.1.instance_rebuilds >= 70,
+        "{stats:?}"
+    );
+    drop((lua_ok, lua_error, lua_oom));
+
+    // ---- loading ----
     let wasm = guest("security-headers");
     let cwasm = dir.join("security-headers.cwasm");
     let compile_engine = tswasm::engine::compile_only_engine().unwrap();

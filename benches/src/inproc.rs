@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tswasm::abi_types::LogLevel;
+use tswasm::abi_types::{LogLevel, ProxyInfo, RecordType, StatKind};
 use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
-use tswasm::services::LocalServices;
+use tswasm::services::{LocalServices, Services};
 use tswasm::settings::CacheDir;
+use tswasm::txn::{AbiResult, ConfigValue};
 use tswasm::{Engine, Plugin, Settings};
 
 /// The repository root.
@@ -52,6 +53,51 @@ pub fn load(engine: &Engine, path: &Path, settings: Settings) -> Plugin {
         Arc::new(LocalServices::new(LogLevel::Error)),
     )
     .unwrap_or_else(|e| panic!("{} loads: {e:#}", path.display()))
+}
+
+/// As [`load`], with log lines formatted but not written: for cases that log on every transaction
+/// (faults), where writing thousands of lines to the terminal would be the thing measured.
+pub fn load_quiet(engine: &Engine, path: &Path, settings: Settings) -> Plugin {
+    Plugin::load(
+        engine,
+        path,
+        settings,
+        Arc::new(Quiet(LocalServices::new(LogLevel::Error))),
+    )
+    .unwrap_or_else(|e| panic!("{} loads: {e:#}", path.display()))
+}
+
+/// [`LocalServices`] without its log output.
+struct Quiet(LocalServices);
+
+impl Services for Quiet {
+    fn log(&self, _level: LogLevel, _tag: &str, message: &str) {
+        std::hint::black_box(message);
+    }
+    fn log_enabled(&self, level: LogLevel, tag: &str) -> bool {
+        self.0.log_enabled(level, tag)
+    }
+    fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32> {
+        self.0.stat_create(name, kind)
+    }
+    fn stat_find(&self, name: &str) -> AbiResult<u32> {
+        self.0.stat_find(name)
+    }
+    fn stat_add(&self, id: u32, delta: i64) -> AbiResult<()> {
+        self.0.stat_add(id, delta)
+    }
+    fn stat_set(&self, id: u32, value: i64) -> AbiResult<()> {
+        self.0.stat_set(id, value)
+    }
+    fn stat_get(&self, id: u32) -> AbiResult<i64> {
+        self.0.stat_get(id)
+    }
+    fn proxy_info(&self, key: ProxyInfo) -> Option<String> {
+        self.0.proxy_info(key)
+    }
+    fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue> {
+        self.0.record(kind, name)
+    }
 }
 
 /// The cache directory the benchmarks share, so a .lua plugin compiles its guest once.

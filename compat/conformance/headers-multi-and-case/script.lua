@@ -5,6 +5,7 @@ function do_global_read_request()
   req.header['X-Second'] = req.header_table['accept'][2]
   req.header['X-Drop'] = nil
   req.header['X-Multi'] = 'one'
+  req.header['X-List'] = 'c'
   req.header['X-Number'] = 42
   req.header['X-Missing-Is-Nil'] = tostring(req.header['X-Not-There'])
   local all = req.get_headers()

@@ -80,9 +80,9 @@ impl Message {
     }
 
     fn set_value(&self, field: &Loc, value: &[u8]) -> AbiResult<()> {
-        // SAFETY: a live field; the API copies the value.
+        // SAFETY: a live field; the API copies the value. Index -1 replaces the whole value, every
+        // comma-separated part of it, so there is nothing to clear first (tslua.so does the same).
         unsafe {
-            ok(TSMimeHdrFieldValuesClear(self.buf(), self.hdr(), field.loc))?;
             ok(TSMimeHdrFieldValueStringSet(
                 self.buf(),
                 self.hdr(),

@@ -11,12 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use wasmtime::error::Context;
 use wasmtime::{bail, Result};
 use wasmtime::{Module, Precompiled};
 
-use crate::shared_code::SharedCode;
+use crate::shared_code::{digest, Digest, SharedCode};
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";
 
@@ -101,7 +100,7 @@ fn load_with(
                 std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
             let (artifact, bundled) = split_precompiled(&bytes).with_context(|| refusal(path))?;
             source = bundled;
-            share(shared, "cwasm", artifact, || {
+            share(shared, "cwasm", digest(artifact), || {
                 Ok((
                     deserialize_copy(engine, path, artifact)?,
                     Origin::Precompiled,
@@ -111,19 +110,23 @@ fn load_with(
         Kind::Wasm => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
-            share(shared, "wasm", &bytes, || {
-                compile_cached(engine, path, &bytes, cache_dir)
+            // One digest for both the sharing and the compile cache.
+            let code = digest(&bytes);
+            share(shared, "wasm", code, || {
+                compile_cached(engine, path, &bytes, code, cache_dir)
             })?
         }
         Kind::Lua => {
             source = Some(read_script(path)?);
             // Every script shares the one compiled Lua guest (and its cache entry).
             let guest = crate::lua_guest::wasm()?;
-            share(shared, "wasm", guest, || {
+            let code = digest(guest);
+            share(shared, "wasm", code, || {
                 compile_cached(
                     engine,
                     Path::new("<the built-in Lua guest>"),
                     guest,
+                    code,
                     cache_dir,
                 )
             })?
@@ -141,8 +144,8 @@ fn load_with(
 /// Makes the module with `make`, or takes the same code's module from `shared`.
 fn share(
     shared: Option<&SharedCode>,
-    what: &str,
-    code: &[u8],
+    what: &'static str,
+    code: Digest,
     make: impl FnOnce() -> Result<(Module, Origin)>,
 ) -> Result<(Arc<Module>, Origin)> {
     match shared {
@@ -256,9 +259,10 @@ fn compile_cached(
     engine: &wasmtime::Engine,
     path: &Path,
     bytes: &[u8],
+    code: Digest,
     cache_dir: Option<&Path>,
 ) -> Result<(Module, Origin)> {
-    let cache_file = cache_dir.map(|dir| dir.join(cache_name(engine, bytes)));
+    let cache_file = cache_dir.map(|dir| dir.join(cache_name(engine, &code)));
     if let Some(file) = &cache_file {
         if file.is_file() {
             // A damaged cache entry is not the operator's problem: recompile and overwrite it.
@@ -274,13 +278,12 @@ fn compile_cached(
 }
 
 /// The cache key: the module's content and everything about the engine that affects the code.
-fn cache_name(engine: &wasmtime::Engine, bytes: &[u8]) -> String {
+fn cache_name(engine: &wasmtime::Engine, code: &Digest) -> String {
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
     engine
         .precompile_compatibility_hash()
         .hash(&mut engine_hash);
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex: String = code.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("{hex}-{:016x}.cwasm", engine_hash.finish())
 }
 

@@ -12,33 +12,36 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use wasmtime::{Module, Result};
 
-/// The registry: code digest → the module compiled from it, while some plugin holds it.
+/// SHA-256 of a module's bytes: the registry's key here, and the compile cache's file name.
+pub type Digest = [u8; 32];
+
+/// The digest of `code`.
+pub fn digest(code: &[u8]) -> Digest {
+    Sha256::digest(code).into()
+}
+
+/// The registry: (kind, code digest) → the module compiled from it, while some plugin holds it.
 #[derive(Default)]
 pub struct SharedCode {
-    modules: Mutex<HashMap<[u8; 32], Weak<Module>>>,
+    modules: Mutex<HashMap<(&'static str, Digest), Weak<Module>>>,
 }
 
 impl SharedCode {
-    /// The module for `code`: the live one made from the same bytes, or the one `make` builds. The
-    /// second value tells whether it was shared. `what` keeps kinds apart whose bytes could be equal
-    /// but mean different things (a `.wasm` and a `.cwasm`).
+    /// The module for the code with `digest`: the live one made from the same bytes, or the one
+    /// `make` builds. The second value tells whether it was shared. `what` keeps kinds apart whose
+    /// bytes could be equal but mean different things (a `.wasm` and a `.cwasm`).
     ///
     /// The lock is held while `make` runs, so plugins loading the same code at once compile it once.
     pub fn get_or_make<T>(
         &self,
-        what: &str,
-        code: &[u8],
+        what: &'static str,
+        digest: Digest,
         make: impl FnOnce() -> Result<(Module, T)>,
     ) -> Result<(Arc<Module>, Option<T>)> {
-        let key: [u8; 32] = Sha256::new()
-            .chain_update(what.as_bytes())
-            .chain_update([0])
-            .chain_update(code)
-            .finalize()
-            .into();
+        let key = (what, digest);
         let mut modules = self.modules.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(module) = modules.get(&key).and_then(Weak::upgrade) {
             return Ok((module, None));
@@ -67,25 +70,25 @@ mod tests {
         let engine = wasmtime::Engine::default();
         let shared = SharedCode::default();
         let (first, made) = shared
-            .get_or_make("wasm", EMPTY, || Ok((module(&engine), ())))
+            .get_or_make("wasm", digest(EMPTY), || Ok((module(&engine), ())))
             .unwrap();
         assert!(made.is_some());
         let (second, made) = shared
-            .get_or_make::<()>("wasm", EMPTY, || panic!("must be shared"))
+            .get_or_make::<()>("wasm", digest(EMPTY), || panic!("must be shared"))
             .unwrap();
         assert!(made.is_none());
         assert!(Module::same(&first, &second));
 
         // Another kind with the same bytes is another entry.
         let (other_kind, made) = shared
-            .get_or_make("other", EMPTY, || Ok((module(&engine), ())))
+            .get_or_make("other", digest(EMPTY), || Ok((module(&engine), ())))
             .unwrap();
         assert!(made.is_some());
         assert!(!Module::same(&first, &other_kind));
 
         drop((first, second));
         let (third, made) = shared
-            .get_or_make("wasm", EMPTY, || Ok((module(&engine), ())))
+            .get_or_make("wasm", digest(EMPTY), || Ok((module(&engine), ())))
             .unwrap();
         assert!(
             made.is_some(),
@@ -97,11 +100,11 @@ mod tests {
     #[test]
     fn a_failed_make_leaves_nothing_behind() {
         let shared = SharedCode::default();
-        let failed = shared.get_or_make::<()>("wasm", b"x", || wasmtime::bail!("broken"));
+        let failed = shared.get_or_make::<()>("wasm", digest(b"x"), || wasmtime::bail!("broken"));
         assert!(failed.is_err());
         let engine = wasmtime::Engine::default();
         let (_, made) = shared
-            .get_or_make("wasm", b"x", || Ok((module(&engine), ())))
+            .get_or_make("wasm", digest(b"x"), || Ok((module(&engine), ())))
             .unwrap();
         assert!(made.is_some());
     }

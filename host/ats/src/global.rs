@@ -1,9 +1,9 @@
 //! The global plugin (plugin.config): `tswasm.so [options] FILE [ARGS...]`. Its declared hooks run
-//! on every transaction through one global continuation; each transaction's state hangs off the
-//! transaction (a user argument) until txn-close, with the plugin version it started on.
+//! on every transaction through one global continuation; each transaction's state, with the plugin
+//! version it started on, is on the transaction's state list until txn-close.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 
 use tswasm::abi_types::{Hook, HookSet};
@@ -12,14 +12,13 @@ use tswasm::{Plugin, PluginLine};
 use crate::ffi::*;
 use crate::hooks::{hook_id, hook_of};
 use crate::runtime::runtime;
-use crate::ts::{cstring, text};
+use crate::ts::text;
 use crate::txn_state::{event_for, TxnState};
 
 /// One plugin.config line. Lives for the life of the process, as the line does.
 pub struct GlobalPlugin {
     pub line: PluginLine,
     current: RwLock<Arc<Plugin>>,
-    user_arg: c_int,
     cont: Cont,
     /// The hooks the global continuation was added for (a reload may add more, never removes).
     hooked: Mutex<HookSet>,
@@ -123,24 +122,6 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
     let line = PluginLine::parse(&words, &config_dir()).map_err(|e| format!("{e:#}"))?;
     let plugin = load_plugin(&line)?;
 
-    let mut user_arg: c_int = -1;
-    // One slot per plugin.config line: Traffic Server hands the same slot to the same name, and two
-    // lines may load the same file.
-    static LINES: AtomicUsize = AtomicUsize::new(0);
-    let n = LINES.fetch_add(1, Ordering::Relaxed);
-    let name = cstring(&format!("tswasm:{n}:{}", line.path.display()));
-    // SAFETY: valid strings and out pointer.
-    if unsafe {
-        TSUserArgIndexReserve(
-            TS_USER_ARGS_TXN,
-            name.as_ptr(),
-            c"tswasm state".as_ptr(),
-            &mut user_arg,
-        )
-    } != TS_SUCCESS
-    {
-        return Err("no transaction argument slot left".into());
-    }
     let declared = plugin.declared_hooks();
     let enable_reload = line.enable_reload;
     // SAFETY: a continuation without a lock: hooks of many transactions run at once.
@@ -148,7 +129,6 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
     let global: &'static GlobalPlugin = Box::leak(Box::new(GlobalPlugin {
         line,
         current: RwLock::new(Arc::new(plugin)),
-        user_arg,
         cont,
         hooked: Mutex::new(HookSet::EMPTY),
         reloading: AtomicBool::new(false),
@@ -188,38 +168,36 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
     // SAFETY: the data is the leaked `GlobalPlugin`; the transaction is live during its hook, and its
     // state is only touched by its own (serialised) events.
     unsafe {
-        let global = &*TSContDataGet(cont).cast::<GlobalPlugin>();
+        let global: &'static GlobalPlugin = &*TSContDataGet(cont).cast::<GlobalPlugin>();
         let next = crate::guarded("global hook", TS_EVENT_HTTP_CONTINUE, || {
-            match hook_of(event) {
-                // The transaction's own continuation closes a bound transaction; one this plugin never
-                // saw is bound now, so the guest still hears the close it asked for.
-                Some(Hook::TxnClose) => {
-                    let plugin = global.current();
-                    if TxnState::find(txn, global.user_arg).is_null()
-                        && plugin.declared_hooks().contains(Hook::TxnClose)
-                    {
-                        let declared = plugin.declared_hooks();
-                        TxnState::start(txn, plugin, declared, Some(global.user_arg));
-                    }
-                    TS_EVENT_HTTP_CONTINUE
+            let Some(hook) = hook_of(event) else {
+                return TS_EVENT_HTTP_CONTINUE;
+            };
+            let mut state = TxnState::find(txn, global);
+            if state.is_null() {
+                let plugin = global.current();
+                let declared = plugin.declared_hooks();
+                // A hook only an older version declared (added before a reload) does nothing.
+                if !declared.contains(hook) {
+                    return TS_EVENT_HTTP_CONTINUE;
                 }
-                Some(hook) => {
-                    let mut state = TxnState::find(txn, global.user_arg);
-                    if state.is_null() {
-                        let plugin = global.current();
-                        let declared = plugin.declared_hooks();
-                        // A hook only an older version declared (added before a reload) does nothing.
-                        if !declared.contains(hook) {
-                            return TS_EVENT_HTTP_CONTINUE;
-                        }
-                        state = TxnState::start(txn, plugin, declared, Some(global.user_arg));
+                state = match TxnState::start(txn, plugin, declared, Some(global)) {
+                    Ok(state) => state,
+                    Err(message) => {
+                        crate::log::error(&format!("global hook: {message}"));
+                        return TS_EVENT_HTTP_CONTINUE;
                     }
-                    match (*state).global_hooks().contains(hook) {
-                        true => event_for((*state).call(txn, hook)),
-                        false => TS_EVENT_HTTP_CONTINUE,
-                    }
-                }
-                None => TS_EVENT_HTTP_CONTINUE,
+                };
+            }
+            match hook {
+                // The transaction's state list closes a bound transaction, after the global hooks;
+                // one this plugin never saw was bound just now, so the guest still hears the
+                // close it asked for.
+                Hook::TxnClose => TS_EVENT_HTTP_CONTINUE,
+                _ => match (*state).global_hooks().contains(hook) {
+                    true => event_for((*state).call(txn, hook)),
+                    false => TS_EVENT_HTTP_CONTINUE,
+                },
             }
         });
         TSHttpTxnReenable(txn, next);

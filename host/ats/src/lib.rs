@@ -5,6 +5,7 @@
 //! - [`reload`]: `--enable-reload` for global plugins;
 //! - [`primary`]: one runtime per process, however many copies of the library are loaded;
 //! - [`txn_state`]: one plugin's state on one transaction, and its per-transaction hooks;
+//!   [`txn_states`]: all of them on one transaction, closed together;
 //! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`; [`intercept`]:
 //!   serving a response the plugin made;
 //! - [`services`]: logging, statistics and records through Traffic Server; [`log`]: log lines;
@@ -25,6 +26,7 @@ pub mod services;
 pub mod ts;
 pub mod txn;
 pub mod txn_state;
+pub mod txn_states;
 
 /// Runs `f`, turning a panic (a tswasm bug: guests cannot cause one) into an error line and
 /// `fallback`, so it never unwinds into Traffic Server, which would abort the process.

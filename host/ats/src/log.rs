@@ -39,7 +39,8 @@ pub fn line(level: LogLevel, tag: &str, message: &str) {
 
 /// A debug line under the tag `tswasm`, formatted only when that tag is enabled.
 pub fn debug(message: impl FnOnce() -> String) {
-    if debug_enabled("tswasm") {
+    // SAFETY: a static C string (no allocation: this runs at every transaction's close).
+    if unsafe { TSIsDebugTagSet(c"tswasm".as_ptr()) } != 0 {
         line(LogLevel::Debug, "tswasm", &message());
     }
 }

@@ -12,8 +12,13 @@ use tswasm::txn::AbiResult;
 use crate::ffi::*;
 use crate::ts::{bytes, take_string, Loc};
 
-/// A message header (`TSMBuffer` + `TSMLoc`), released when dropped.
-pub struct Message(pub Loc);
+/// A message header (`TSMBuffer` + `TSMLoc`), borrowed: whoever got it from Traffic Server
+/// releases it (see [`crate::txn::AtsTxn`], which keeps one per message for a whole hook call).
+#[derive(Clone, Copy)]
+pub struct Message {
+    pub buf: TSMBuffer,
+    pub hdr: TSMLoc,
+}
 
 fn ok(rc: TSReturnCode) -> AbiResult<()> {
     if rc == TS_SUCCESS {
@@ -29,11 +34,11 @@ fn len(value: &[u8]) -> AbiResult<c_int> {
 
 impl Message {
     fn buf(&self) -> TSMBuffer {
-        self.0.buf
+        self.buf
     }
 
     fn hdr(&self) -> TSMLoc {
-        self.0.loc
+        self.hdr
     }
 
     fn field_loc(&self, loc: TSMLoc) -> Option<Loc> {

@@ -150,7 +150,13 @@ pub unsafe extern "C" fn do_remap(
         // SAFETY: the instance NewInstance made, alive while its rule is; the transaction is live.
         unsafe {
             let instance = &*ih.cast::<RemapInstance>();
-            let state = &mut *TxnState::start(txn, instance.plugin.clone(), HookSet::EMPTY, None);
+            let state = match TxnState::start(txn, instance.plugin.clone(), HookSet::EMPTY, None) {
+                Ok(state) => &mut *state,
+                Err(message) => {
+                    crate::log::error(&format!("remap: {message}"));
+                    return TSREMAP_NO_REMAP;
+                }
+            };
             let after_remap = HookSet(
                 instance
                     .plugin

@@ -1,5 +1,6 @@
 //! What every tswasm plugin in the process shares: one engine (one instance pool, one epoch
-//! thread), the Traffic Server services, and the `plugin.tswasm.*` statistics.
+//! thread), the Traffic Server services, the transactions' state lists, and the `plugin.tswasm.*`
+//! statistics.
 
 use std::ffi::c_int;
 use std::sync::{Arc, OnceLock};
@@ -10,6 +11,7 @@ use tswasm::{Engine, HookCall, PoolLimits, Reply};
 use crate::ffi::*;
 use crate::services::AtsServices;
 use crate::ts::cstring;
+use crate::txn_states::TxnStates;
 
 /// Instances alive at once across all tswasm plugins of the process, unless `TSWASM_MAX_INSTANCES`
 /// says otherwise: room for several plugins of tslua's largest state count, and for reloads (old and
@@ -19,6 +21,7 @@ const DEFAULT_MAX_INSTANCES: u32 = 1024;
 pub struct Runtime {
     pub engine: Engine,
     pub services: Arc<AtsServices>,
+    pub txn_states: TxnStates,
     stats: Stats,
 }
 
@@ -33,12 +36,14 @@ pub fn runtime() -> Result<&'static Runtime, String> {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(DEFAULT_MAX_INSTANCES);
             let engine = Engine::new(PoolLimits { max_instances }).map_err(|e| format!("{e:#}"))?;
+            let txn_states = TxnStates::create()?;
             crate::log::note(&format!(
                 "runtime ready: room for {max_instances} instances across all tswasm plugins"
             ));
             Ok(Runtime {
                 engine,
                 services: Arc::new(AtsServices::default()),
+                txn_states,
                 stats: Stats::create(),
             })
         })
@@ -56,8 +61,17 @@ impl Runtime {
         }
     }
 
-    /// Counts one hook call in the `plugin.tswasm.*` statistics.
-    pub fn count(&self, call: &HookCall) {
+    /// Counts `n` hook calls (a transaction's, at its close: one call per transaction rather than
+    /// one per hook).
+    pub fn count_hook_calls(&self, n: i64) {
+        if self.stats.hook_calls >= 0 && n > 0 {
+            // SAFETY: an id TSStatCreate returned.
+            unsafe { TSStatIntIncrement(self.stats.hook_calls, n) }
+        }
+    }
+
+    /// Counts a hook call's fault or error, if it had one, in the `plugin.tswasm.*` statistics.
+    pub fn count_outcome(&self, call: &HookCall) {
         let s = &self.stats;
         let bump = |id: c_int| {
             if id >= 0 {
@@ -65,7 +79,6 @@ impl Runtime {
                 unsafe { TSStatIntIncrement(id, 1) }
             }
         };
-        bump(s.hook_calls);
         match &call.fault {
             Some(fault) => {
                 bump(match fault.kind {

@@ -1,6 +1,7 @@
 //! [`Transaction`] over a Traffic Server transaction (`TSHttpTxn`) at one hook. Every API return
 //! code is checked and turned into the ABI error the guest sees.
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, CString};
 use std::net::SocketAddr;
 
@@ -18,6 +19,8 @@ use crate::ts::{bytes, socket_addr, take_string, text, ts_copy, Loc, NULL_MLOC};
 /// What a transaction keeps between hooks for one plugin, beyond Traffic Server's own state.
 #[derive(Default)]
 pub struct TxnExtras {
+    /// Traffic Server's id of the transaction, which the guest gets with every hook.
+    pub txn_id: u64,
     /// Headers for the local response a hook asked for, added at send-response.
     pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
     /// A hook asked for a local response.
@@ -40,6 +43,21 @@ pub struct AtsTxn<'a> {
     pub txn: TSHttpTxn,
     pub hook: Hook,
     pub extras: &'a mut TxnExtras,
+    /// Each message's header, fetched at its first use in this hook call and released when the
+    /// call ends: the handle stays valid for the whole hook, and a script reads and writes the
+    /// same message several times per hook (each fetch and release is two more API calls).
+    headers: [Cell<Option<Msg>>; 5],
+}
+
+impl Drop for AtsTxn<'_> {
+    fn drop(&mut self) {
+        for header in &self.headers {
+            if let Some(m) = header.take() {
+                // SAFETY: a header location this view got from the transaction, released once.
+                unsafe { TSHandleMLocRelease(m.buf, NULL_MLOC, m.hdr) };
+            }
+        }
+    }
 }
 
 type MsgGet = unsafe extern "C" fn(TSHttpTxn, *mut TSMBuffer, *mut TSMLoc) -> TSReturnCode;
@@ -63,8 +81,30 @@ unsafe fn url_of(buf: TSMBuffer, loc: TSMLoc) -> AbiResult<Url> {
     Url::parse(&String::from_utf8_lossy(&text)).map_err(|_| Error::InvalidArgument)
 }
 
+impl<'a> AtsTxn<'a> {
+    /// The transaction at `hook`, for one hook call.
+    pub fn new(txn: TSHttpTxn, hook: Hook, extras: &'a mut TxnExtras) -> AtsTxn<'a> {
+        AtsTxn {
+            txn,
+            hook,
+            extras,
+            headers: Default::default(),
+        }
+    }
+}
+
 impl AtsTxn<'_> {
     fn message(&self, msg: Message) -> AbiResult<Msg> {
+        let cached = &self.headers[match msg {
+            Message::ClientRequest => 0,
+            Message::ServerRequest => 1,
+            Message::ServerResponse => 2,
+            Message::ClientResponse => 3,
+            Message::CachedResponse => 4,
+        }];
+        if let Some(m) = cached.get() {
+            return Ok(m);
+        }
         let get: MsgGet = match msg {
             Message::ClientRequest if self.hook == Hook::TxnStart => {
                 return Err(Error::NotAvailable)
@@ -81,11 +121,9 @@ impl AtsTxn<'_> {
             unsafe { get(self.txn, &mut buf, &mut loc) },
             Error::NotAvailable,
         )?;
-        Ok(Msg(Loc {
-            buf,
-            parent: NULL_MLOC,
-            loc,
-        }))
+        let m = Msg { buf, hdr: loc };
+        cached.set(Some(m));
+        Ok(m)
     }
 
     fn request(&self, msg: Message) -> AbiResult<Msg> {
@@ -155,8 +193,7 @@ impl AtsTxn<'_> {
 
 impl Transaction for AtsTxn<'_> {
     fn id(&self) -> u64 {
-        // SAFETY: a live transaction.
-        unsafe { TSHttpTxnIdGet(self.txn) }
+        self.extras.txn_id
     }
 
     fn header_count(&self, msg: Message, name: &[u8]) -> AbiResult<usize> {
@@ -329,7 +366,7 @@ impl Transaction for AtsTxn<'_> {
                 }
                 TxnFact::MaxAge => {
                     let response = self.message(Message::ServerResponse)?;
-                    i64::from(TSHttpTxnGetMaxAge(self.txn, response.0.buf))
+                    i64::from(TSHttpTxnGetMaxAge(self.txn, response.buf))
                 }
             })
         }

@@ -1,6 +1,7 @@
 //! One plugin's hold on one Traffic Server transaction: the plugin version the transaction started
-//! with, its instance binding, and a continuation of its own for the hooks added to this
-//! transaction only. Created at the plugin's first hook of the transaction, freed at txn-close.
+//! with, its instance binding, and, if the guest needs hooks of this transaction only, a
+//! continuation of its own for them. Created at the plugin's first hook of the transaction, freed
+//! at txn-close (see [`crate::txn_states`]).
 
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use tswasm::txn::Transaction;
 use tswasm::{Binding, HookCall, Plugin, Reply};
 
 use crate::ffi::*;
+use crate::global::GlobalPlugin;
 use crate::hooks::{hook_id, hook_of};
 use crate::runtime::runtime;
 use crate::txn::{AtsTxn, TxnExtras};
@@ -22,55 +24,74 @@ pub struct TxnState {
     guest_hooks: HookSet,
     /// The hooks the global continuation already delivers (a global plugin's declared hooks).
     global_hooks: HookSet,
-    /// Every hook the continuation was added for, the guest's and our own.
+    /// Every hook the continuation was added for, the guest's and our own; txn-close is always
+    /// taken care of by the transaction's state list.
     registered: HookSet,
-    cont: TSCont,
-    /// Where a global plugin's continuation finds this state on the transaction.
-    user_arg: Option<c_int>,
+    /// Made at the first hook added for this transaction only.
+    cont: Option<TSCont>,
+    /// The global plugin whose state this is (`None`: a remap rule's).
+    owner: Option<&'static GlobalPlugin>,
+    /// Hook calls not counted in `plugin.tswasm.hook_calls` yet: they are, once, at txn-close.
+    uncounted_calls: i64,
+    /// The next state on the same transaction.
+    pub(crate) next: *mut TxnState,
 }
 
 impl TxnState {
-    /// Binds `txn` to an instance of `plugin` and arranges for txn-close.
+    /// Binds `txn` to an instance of `plugin` and adds the state to the transaction's list, which
+    /// closes it at txn-close.
     ///
     /// # Safety
-    /// `txn` must be a live transaction; the returned pointer is owned by the transaction's
-    /// continuation until txn-close.
+    /// `txn` must be a live transaction; the returned pointer is owned by the transaction's list
+    /// until txn-close.
     pub unsafe fn start(
         txn: TSHttpTxn,
         plugin: Arc<Plugin>,
         global_hooks: HookSet,
-        user_arg: Option<c_int>,
-    ) -> *mut TxnState {
+        owner: Option<&'static GlobalPlugin>,
+    ) -> Result<*mut TxnState, String> {
+        let states = &runtime()?.txn_states;
         let binding = plugin.bind();
-        // SAFETY (whole block): the continuation and user argument are the transaction's; the state
-        // lives until `close` frees it.
+        let mut registered = HookSet::EMPTY;
+        registered.insert(Hook::TxnClose);
+        let state = Box::into_raw(Box::new(TxnState {
+            plugin,
+            binding: Some(binding),
+            // SAFETY: a live transaction.
+            extras: TxnExtras {
+                txn_id: unsafe { TSHttpTxnIdGet(txn) },
+                ..TxnExtras::default()
+            },
+            guest_hooks: HookSet::EMPTY,
+            global_hooks,
+            registered,
+            cont: None,
+            owner,
+            uncounted_calls: 0,
+            next: std::ptr::null_mut(),
+        }));
+        // SAFETY: a live transaction and a state nothing else refers to yet.
+        unsafe { states.add(txn, state) };
+        Ok(state)
+    }
+
+    /// The state `owner` has on `txn`, if it has one.
+    ///
+    /// # Safety
+    /// `txn` must be a live transaction.
+    pub unsafe fn find(txn: TSHttpTxn, owner: &GlobalPlugin) -> *mut TxnState {
+        let Ok(runtime) = runtime() else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: the list holds live states only, which this transaction's (serialised) events
+        // alone touch.
         unsafe {
-            let cont = TSContCreate(Some(txn_event), std::ptr::null_mut());
-            let state = Box::into_raw(Box::new(TxnState {
-                plugin,
-                binding: Some(binding),
-                extras: TxnExtras::default(),
-                guest_hooks: HookSet::EMPTY,
-                global_hooks,
-                registered: HookSet::EMPTY,
-                cont,
-                user_arg,
-            }));
-            TSContDataSet(cont, state.cast());
-            (*state).register(txn, Hook::TxnClose);
-            if let Some(index) = user_arg {
-                TSUserArgSet(txn.cast(), index, state.cast());
+            let mut state = runtime.txn_states.first(txn);
+            while !state.is_null() && !(*state).owner.is_some_and(|o| std::ptr::eq(o, owner)) {
+                state = (*state).next;
             }
             state
         }
-    }
-
-    /// The state a global plugin stored on `txn`, if it has one.
-    ///
-    /// # Safety
-    /// `txn` must be a live transaction and `index` this plugin's user argument.
-    pub unsafe fn find(txn: TSHttpTxn, index: c_int) -> *mut TxnState {
-        unsafe { TSUserArgGet(txn.cast(), index).cast() }
     }
 
     /// The global hooks the transaction's plugin version declared.
@@ -90,11 +111,19 @@ impl TxnState {
         if self.registered.contains(hook) {
             return;
         }
-        if let Some(id) = hook_id(hook) {
-            // SAFETY: a live transaction and our continuation.
-            unsafe { TSHttpTxnHookAdd(txn, id, self.cont) };
-            self.registered.insert(hook);
-        }
+        let Some(id) = hook_id(hook) else {
+            return;
+        };
+        // SAFETY (whole block): a live transaction; the continuation's data is this state, which
+        // lives until txn-close, when `close` destroys the continuation.
+        let this: *mut TxnState = self;
+        let cont = *self.cont.get_or_insert_with(|| unsafe {
+            let cont = TSContCreate(Some(txn_event), std::ptr::null_mut());
+            TSContDataSet(cont, this.cast());
+            cont
+        });
+        unsafe { TSHttpTxnHookAdd(txn, id, cont) };
+        self.registered.insert(hook);
     }
 
     /// Runs one hook of the guest and returns its reply.
@@ -102,15 +131,13 @@ impl TxnState {
         let Some(binding) = self.binding.as_mut() else {
             return Reply::Action(Action::Continue);
         };
-        let mut view = AtsTxn {
-            txn,
-            hook,
-            extras: &mut self.extras,
-        };
+        let mut view = AtsTxn::new(txn, hook, &mut self.extras);
         let call: HookCall = self.plugin.call(binding, hook, &mut view);
         view.commit_response();
+        drop(view);
+        self.uncounted_calls += 1;
         if let Ok(runtime) = runtime() {
-            runtime.count(&call);
+            runtime.count_outcome(&call);
         }
         // Hooks the guest added for this transaction, unless the global continuation delivers them.
         let added = binding.added_hooks();
@@ -133,11 +160,7 @@ impl TxnState {
         if self.extras.responded {
             return;
         }
-        let mut view = AtsTxn {
-            txn,
-            hook: Hook::Remap,
-            extras: &mut self.extras,
-        };
+        let mut view = AtsTxn::new(txn, Hook::Remap, &mut self.extras);
         let _ = view.respond(500, tswasm::memory::lifecycle::ERROR_BODY);
         view.commit_response();
     }
@@ -146,11 +169,7 @@ impl TxnState {
     /// Server put there (its error page's `Content-Type: text/html`, say); repeats of a name add.
     fn add_respond_headers(&mut self, txn: TSHttpTxn) {
         let headers = std::mem::take(&mut self.extras.respond_headers);
-        let mut view = AtsTxn {
-            txn,
-            hook: Hook::SendResponse,
-            extras: &mut self.extras,
-        };
+        let mut view = AtsTxn::new(txn, Hook::SendResponse, &mut self.extras);
         let mut done: Vec<&[u8]> = Vec::new();
         for (name, value) in &headers {
             let _ = match done.iter().any(|n| n.eq_ignore_ascii_case(name)) {
@@ -164,33 +183,32 @@ impl TxnState {
     /// Txn-close: the guest hears it, the binding ends, the state is freed.
     ///
     /// # Safety
-    /// `state` must come from [`TxnState::start`] and not be used afterwards.
-    unsafe fn close(state: *mut TxnState, txn: TSHttpTxn) {
+    /// `state` must come from [`TxnState::start`], be off the transaction's list, and not be used
+    /// afterwards.
+    pub(crate) unsafe fn close(state: *mut TxnState, txn: TSHttpTxn) {
         let mut state = unsafe { Box::from_raw(state) };
         crate::log::debug(|| {
             format!(
                 "txn {}: closed; the plugin version is held {} times",
-                unsafe { TSHttpTxnIdGet(txn) },
+                state.extras.txn_id,
                 Arc::strong_count(&state.plugin)
             )
         });
         if let Some(binding) = state.binding.take() {
-            let mut view = AtsTxn {
-                txn,
-                hook: Hook::TxnClose,
-                extras: &mut state.extras,
-            };
+            let mut view = AtsTxn::new(txn, Hook::TxnClose, &mut state.extras);
             let call = state.plugin.close(binding, &mut view);
+            drop(view);
+            state.uncounted_calls += 1;
             if let Ok(runtime) = runtime() {
-                runtime.count(&call);
+                runtime.count_outcome(&call);
             }
         }
-        // SAFETY: the transaction and continuation are ours; nothing refers to the state now.
-        unsafe {
-            if let Some(index) = state.user_arg {
-                TSUserArgSet(txn.cast(), index, std::ptr::null_mut());
-            }
-            TSContDestroy(state.cont);
+        if let Ok(runtime) = runtime() {
+            runtime.count_hook_calls(state.uncounted_calls);
+        }
+        if let Some(cont) = state.cont {
+            // SAFETY: our continuation; the transaction is closing, so none of its hooks is due.
+            unsafe { TSContDestroy(cont) };
         }
         // The last transaction on a replaced version frees its instances.
         if Arc::strong_count(&state.plugin) == 1 {
@@ -208,37 +226,26 @@ pub fn event_for(reply: Reply) -> TSEvent {
     }
 }
 
-/// The transaction continuation's handler: hooks added for this transaction, and txn-close.
+/// A state's own continuation: the hooks added for this transaction only.
 unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void) -> c_int {
     let txn: TSHttpTxn = edata.cast();
-    // SAFETY: the continuation's data is the state `start` made; Traffic Server serialises a
-    // transaction's events, so no other reference to it exists during this call.
+    // SAFETY: the continuation's data is its state, alive until txn-close; Traffic Server
+    // serialises a transaction's events, so no other reference to it exists during this call.
     unsafe {
-        let state: *mut TxnState = TSContDataGet(cont).cast();
-        let next = crate::guarded(
-            "transaction hook",
-            TS_EVENT_HTTP_CONTINUE,
-            || match hook_of(event) {
-                Some(Hook::TxnClose) => {
-                    TxnState::close(state, txn);
-                    TS_EVENT_HTTP_CONTINUE
-                }
-                Some(hook) => {
-                    let state = &mut *state;
-                    crate::log::debug(|| {
-                        format!("txn {}: {hook} (transaction hook)", TSHttpTxnIdGet(txn))
-                    });
-                    if hook == Hook::SendResponse {
-                        state.add_respond_headers(txn);
-                    }
-                    match state.guest_hooks.contains(hook) {
-                        true => event_for(state.call(txn, hook)),
-                        false => TS_EVENT_HTTP_CONTINUE,
-                    }
-                }
-                None => TS_EVENT_HTTP_CONTINUE,
-            },
-        );
+        let state = &mut *TSContDataGet(cont).cast::<TxnState>();
+        let next = crate::guarded("transaction hook", TS_EVENT_HTTP_CONTINUE, || {
+            let Some(hook) = hook_of(event) else {
+                return TS_EVENT_HTTP_CONTINUE;
+            };
+            crate::log::debug(|| format!("txn {}: {hook} (transaction hook)", state.extras.txn_id));
+            if hook == Hook::SendResponse {
+                state.add_respond_headers(txn);
+            }
+            match state.guest_hooks.contains(hook) {
+                true => event_for(state.call(txn, hook)),
+                false => TS_EVENT_HTTP_CONTINUE,
+            }
+        });
         TSHttpTxnReenable(txn, next);
     }
     0

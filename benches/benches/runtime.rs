@@ -222,7 +222,7 @@ fn main() {
             None,
         ),
         transaction_case(
-            "Lua state runs out of memory (16 MiB) + rebuilt",
+            "Lua state runs out of memory (16 MiB cap): a Lua error, state kept",
             Some(&lua_oom),
             None,
         ),
@@ -240,8 +240,9 @@ fn main() {
         stats.0.script_errors >= 70 && stats.0.instance_rebuilds == 0,
         "{stats:?}"
     );
+    // Lua's heap limit below the cap makes running out a Lua error, not a trap (compat/src/script.rs).
     assert!(
-        stats.1.memory_cap_hits >= 70 && stats.1.instance_rebuilds >= 70,
+        stats.1.script_errors >= 70 && stats.1.instance_rebuilds == 0,
         "{stats:?}"
     );
     drop((lua_ok, lua_error, lua_oom));

@@ -12,7 +12,10 @@
 
 use std::collections::HashMap;
 
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use std::alloc::Layout;
+use std::ffi::c_void;
+
+use mlua::{Function, Lua, Table, Value};
 use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn};
 
 use crate::api;
@@ -90,8 +93,6 @@ impl Names {
 }
 
 pub struct Script {
-    /// Owns the state; the tables and functions below are references into it.
-    _lua: Lua,
     name: String,
     script_env: Table,
     /// Runs a function under `xpcall` with a traceback handler the script cannot replace.
@@ -144,11 +145,7 @@ impl Script {
     }
 
     fn load_source(name: String, text: &[u8]) -> mlua::Result<Script> {
-        // SAFETY: the full standard library includes `debug`, which mlua counts as unsafe because a
-        // script can use it to break mlua's invariants. tslua offers it, scripts use it (tracebacks),
-        // and the worst a script can do with it is corrupt this instance's own memory, which the wasm
-        // sandbox contains and the host recovers from.
-        let lua = unsafe { Lua::unsafe_new_with(StdLib::ALL, LuaOptions::default()) };
+        let lua = new_state()?;
         let base = lua.globals();
         base.set("bit", crate::bit::create(&lua)?)?;
         api::install(&lua, &base)?;
@@ -202,7 +199,6 @@ impl Script {
             .set_name("=tswasm")
             .eval()?;
         Ok(Script {
-            _lua: lua,
             name,
             script_env,
             protected_call,
@@ -383,6 +379,63 @@ fn error_text(value: &Value) -> String {
     value
         .to_string()
         .unwrap_or_else(|_| "(error object is not a string)".into())
+}
+
+/// A Lua state whose allocator answers "no memory" when linear memory cannot grow (the instance's
+/// memory cap), so Lua raises its own "not enough memory" error, as in tslua: a script can catch it
+/// with `pcall`, and the state lives on. (mlua's own allocator aborts the program on a failed
+/// allocation: a trap, which rebuilds the state and loses what the transaction did in it.) The
+/// state lives as long as the instance; mlua keeps its `Lua` inside it.
+fn new_state() -> mlua::Result<&'static Lua> {
+    // SAFETY: `allocate` is a valid Lua allocator; the state is never closed, so the `Lua` mlua
+    // keeps in it outlives everything.
+    unsafe {
+        let state = mlua::ffi::lua_newstate(allocate, std::ptr::null_mut());
+        if state.is_null() {
+            return Err(mlua::Error::MemoryError("not enough memory".into()));
+        }
+        // The full standard library includes `debug`, which mlua counts as unsafe because a script
+        // can use it to break mlua's invariants. tslua offers it, scripts use it (tracebacks), and
+        // the worst a script can do with it is corrupt this instance's own memory, which the wasm
+        // sandbox contains and the host recovers from.
+        mlua::ffi::luaL_openlibs(state);
+        Ok(Lua::get_or_init_from_ptr(state))
+    }
+}
+
+/// Lua's memory: realloc(3)'s contract, on the Rust allocator. Alignment 8 is Lua's (doubles and
+/// pointers) and the wasm allocator's own, so a block grows in place when it can.
+unsafe extern "C" fn allocate(
+    _: *mut c_void,
+    ptr: *mut c_void,
+    old_size: usize,
+    new_size: usize,
+) -> *mut c_void {
+    const ALIGN: usize = 8;
+    // SAFETY (whole body): Lua passes back only blocks this function returned, with their sizes.
+    unsafe {
+        if new_size == 0 {
+            if !ptr.is_null() {
+                std::alloc::dealloc(
+                    ptr.cast(),
+                    Layout::from_size_align_unchecked(old_size, ALIGN),
+                );
+            }
+            return std::ptr::null_mut();
+        }
+        let Ok(layout) = Layout::from_size_align(new_size, ALIGN) else {
+            return std::ptr::null_mut();
+        };
+        match ptr.is_null() {
+            true => std::alloc::alloc(layout).cast(),
+            false => std::alloc::realloc(
+                ptr.cast(),
+                Layout::from_size_align_unchecked(old_size, ALIGN),
+                new_size,
+            )
+            .cast(),
+        }
+    }
 }
 
 /// Room the Lua heap gets at start, above what loading the script took.

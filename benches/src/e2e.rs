@@ -31,29 +31,44 @@ pub struct Plan {
 }
 
 /// Runs the plan; `repo` is the repository root (built artifacts under target/).
+///
+/// For each workload and layout, every variant's Traffic Server is started and warmed up, then
+/// all stay up while the rounds take turns on them: one run per variant per round, each a few
+/// seconds after the one before. An idle proxy costs next to nothing, so each variant is measured
+/// under the same neighbours as the others of its round; a fresh proxy per run (as before) put
+/// minutes between two variants of a round, and this machine's load changes within minutes.
 pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
     let work = repo.join("target/bench/e2e");
     std::fs::create_dir_all(&work)?;
     let inputs = prepare(repo, &work)?;
     let origin = Origin::start(repo)?;
     let mut runs = Vec::new();
-    for round in 1..=plan.rounds {
-        for workload in Workload::ALL {
-            for &variant in workload.variants() {
-                if !plan.only.is_empty() && !plan.only.contains(&variant) {
-                    continue;
-                }
-                for layout in Layout::ALL {
-                    let measured =
-                        one(&inputs, &work, plan, workload, variant, layout, origin.port)
-                            .with_context(|| {
-                                format!(
-                                    "{} / {} / {} layout",
-                                    workload.name(),
-                                    variant.name(),
-                                    layout.name()
-                                )
-                            })?;
+    for workload in Workload::ALL {
+        for layout in Layout::ALL {
+            let variants = workload
+                .variants()
+                .iter()
+                .filter(|v| plan.only.is_empty() || plan.only.contains(v));
+            let mut proxies = Vec::new();
+            for &variant in variants {
+                let ats = start(&inputs, &work, plan, workload, variant, layout, origin.port)
+                    .with_context(|| describe(workload, variant, layout))?;
+                proxies.push((variant, ats));
+            }
+            for round in 1..=plan.rounds {
+                // A different variant goes first in each round.
+                let n = proxies.len();
+                for turn in 0..n {
+                    let (variant, ats) = &mut proxies[(turn + round) % n];
+                    let measured = load::run(ats.port, ats.pid(), plan.duration, plan.connections)
+                        .with_context(|| describe(workload, *variant, layout))?;
+                    if !ats.alive() {
+                        bail!(
+                            "traffic_server died during the run ({}):\n{}",
+                            describe(workload, *variant, layout),
+                            ats.logs()
+                        );
+                    }
                     eprintln!(
                         "round {round} {:<8} {:<24} {:<8} {:>9.0} req/s  p99 {:>6.2} ms  mmap+munmap+mprotect {:>8}  exec {}",
                         workload.name(),
@@ -66,7 +81,7 @@ pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
                     );
                     runs.push(Run {
                         workload,
-                        variant,
+                        variant: *variant,
                         layout,
                         round,
                         measured,
@@ -78,7 +93,17 @@ pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
     Ok(runs)
 }
 
-fn one(
+fn describe(workload: Workload, variant: Variant, layout: Layout) -> String {
+    format!(
+        "{} / {} / {} layout",
+        workload.name(),
+        variant.name(),
+        layout.name()
+    )
+}
+
+/// One variant's Traffic Server, in a directory of its own, started and warmed up.
+fn start(
     inputs: &Inputs,
     work: &Path,
     plan: &Plan,
@@ -86,19 +111,16 @@ fn one(
     variant: Variant,
     layout: Layout,
     origin_port: u16,
-) -> Result<Measured> {
+) -> Result<Ats> {
     let config = variants::config(inputs, workload, variant, layout, origin_port);
-    let mut ats = Ats::start(&work.join("ats"), &config)?;
+    let dir = work.join(format!("ats-{}", variant.slug()));
+    let ats = Ats::start(&dir, &config)?;
     if layout == Layout::Hostile && !variants::hostile_layout_active(&ats.dir) {
         bail!("the hostile layout did not take effect:\n{}", ats.logs());
     }
     // Warm-up: the cache holds the object, scripts are loaded and traces compiled (or not).
     load::warm_up(ats.port, plan.warmup, plan.connections)?;
-    let measured = load::run(ats.port, ats.pid(), plan.duration, plan.connections)?;
-    if !ats.alive() {
-        bail!("traffic_server died during the run:\n{}", ats.logs());
-    }
-    Ok(measured)
+    Ok(ats)
 }
 
 /// Precompiles the tswasm guests (as they are deployed: `tswasm compile`, so nothing is compiled

@@ -82,8 +82,8 @@ impl Results<'_> {
             })
     }
 
-    /// `a`'s requests/s over `b`'s, round by round (both in the same round, minutes apart at
-    /// most): the median and the range of those ratios.
+    /// `a`'s requests/s over `b`'s, round by round (in one layout, a round's runs are seconds
+    /// apart): the median and the range of those ratios.
     fn paired(
         &self,
         workload: Workload,
@@ -139,9 +139,10 @@ pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
     let _ = writeln!(
         md,
         "`wrk -t1 -c{c} -d{s}s` against one Traffic Server worker thread (2 cores: one for the proxy, one for \
-         wrk), the object served from the proxy's cache so the proxy is the bottleneck; {r} interleaved \
-         rounds (every variant and layout once per round, a fresh Traffic Server for each), **medians** \
-         over rounds. Syscalls are counted from outside the process with `perf stat` on the syscall \
+         wrk), the object served from the proxy's cache so the proxy is the bottleneck; {r} rounds: for \
+         each workload and layout, every variant's Traffic Server is up at once and the rounds take \
+         turns on them (one run per variant per round, seconds apart, so a round's variants share \
+         the machine's mood), **medians** over rounds. Syscalls are counted from outside the process with `perf stat` on the syscall \
          tracepoints, during the measured run only (after a 2 s warm-up: plugins loaded, JIT traces \
          compiled), as medians of the counts per run; \"exec calls\" is the largest number of \
          mmap/mprotect calls asking for PROT_EXEC in any round. CPU is the proxy \
@@ -460,7 +461,7 @@ fn targets(md: &mut String, results: &Results<'_>) {
         if exec_free { "met" } else { "NOT met" }
     );
     let rps = |w, v, l| results.get(w, v, l).map_or(f64::NAN, |m| m.requests_per_s);
-    // The same comparison made within each round, where both ran minutes apart: on a noisy
+    // The same comparison made within each round, where both ran seconds apart: on a noisy
     // machine the spread of these says how far to trust the ratio of medians.
     let paired = |w, a, b| match results.paired(w, a, b) {
         Some((median, lo, hi)) => {

@@ -82,6 +82,14 @@ impl Variant {
             Variant::TswasmRust => "tswasm.so, Rust guest",
         }
     }
+
+    /// The name on the command line (`BENCH_ONLY`) and in results: `tslua-jit`.
+    pub fn slug(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
 }
 
 impl Layout {

@@ -3,8 +3,8 @@
 //! version it started on, is on the transaction's state list until txn-close.
 
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
 
 use tswasm::abi_types::{Hook, HookSet};
 use tswasm::{Plugin, PluginLine};
@@ -20,8 +20,9 @@ pub struct GlobalPlugin {
     pub line: PluginLine,
     current: RwLock<Arc<Plugin>>,
     cont: Cont,
-    /// The hooks the global continuation was added for (a reload may add more, never removes).
-    hooked: Mutex<HookSet>,
+    /// The hooks some version declared (a reload may add more): the global continuation hands
+    /// the others straight back to Traffic Server.
+    declared: AtomicU32,
     /// A reload is running.
     pub reloading: AtomicBool,
     /// Another reload was asked for while one ran: the running one loads the file again.
@@ -43,26 +44,29 @@ impl GlobalPlugin {
             .clone()
     }
 
-    /// Makes `plugin` the version new transactions start on, adding the global hooks it declares
-    /// that the old one did not; returns the old version.
+    /// Makes `plugin` the version new transactions start on; returns the old version.
     pub fn replace(&self, plugin: Arc<Plugin>) -> Arc<Plugin> {
-        self.hook(plugin.declared_hooks());
+        self.declared
+            .fetch_or(plugin.declared_hooks().0, Ordering::AcqRel);
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
         std::mem::replace(&mut *current, plugin)
     }
 
-    fn hook(&self, hooks: HookSet) {
-        let mut hooked = self.hooked.lock().unwrap_or_else(|e| e.into_inner());
-        for hook in hooks.iter() {
-            if hooked.contains(hook) {
-                continue;
-            }
-            if let Some(id) = hook_id(hook) {
-                // SAFETY: our continuation, which lives for the process.
-                unsafe { TSHttpHookAdd(id, self.cont.0) };
-                hooked.insert(hook);
-            }
-        }
+    fn declares(&self, hook: Hook) -> bool {
+        HookSet(self.declared.load(Ordering::Acquire)).contains(hook)
+    }
+}
+
+/// The hooks the global continuation is added for, once, at start-up: Traffic Server allows
+/// `TSHttpHookAdd` in `TSPluginInit` only, not from the reload thread. So a plugin that may be
+/// reloaded is called at every hook (a new version may declare any), and skips the ones no version
+/// declared; any other at its declared hooks only.
+fn hooks_to_add(declared: HookSet, enable_reload: bool) -> HookSet {
+    match enable_reload {
+        true => Hook::ALL
+            .iter()
+            .fold(HookSet::EMPTY, |set, hook| set.with(*hook)),
+        false => declared,
     }
 }
 
@@ -130,7 +134,7 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
         line,
         current: RwLock::new(Arc::new(plugin)),
         cont,
-        hooked: Mutex::new(HookSet::EMPTY),
+        declared: AtomicU32::new(declared.0),
         reloading: AtomicBool::new(false),
         reload_again: AtomicBool::new(false),
     }));
@@ -141,7 +145,12 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
             (global as *const GlobalPlugin).cast_mut().cast(),
         )
     };
-    global.hook(declared);
+    for hook in hooks_to_add(declared, enable_reload).iter() {
+        if let Some(id) = hook_id(hook) {
+            // SAFETY: our continuation, which lives for the process; in TSPluginInit.
+            unsafe { TSHttpHookAdd(id, global.cont.0) };
+        }
+    }
     if enable_reload {
         crate::reload::watch(global);
     }
@@ -170,7 +179,7 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
     unsafe {
         let global: &'static GlobalPlugin = &*TSContDataGet(cont).cast::<GlobalPlugin>();
         let next = crate::guarded("global hook", TS_EVENT_HTTP_CONTINUE, || {
-            let Some(hook) = hook_of(event) else {
+            let Some(hook) = hook_of(event).filter(|hook| global.declares(*hook)) else {
                 return TS_EVENT_HTTP_CONTINUE;
             };
             let mut state = TxnState::find(txn, global);

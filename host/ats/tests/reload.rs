@@ -8,11 +8,19 @@ mod proxy;
 use proxy::{plugin_so, Origin, Proxy};
 
 /// A global script that says which version answered; it binds each transaction at read-request.
+/// Versions after the first also mark the request at post-remap, a hook the first did not declare
+/// (Traffic Server takes global hooks at start-up only).
 fn version(n: u32) -> String {
+    let post_remap = match n {
+        1 => String::new(),
+        _ => format!(
+            "function do_global_post_remap()\n  ts.client_request.header['X-Post-Remap'] = '{n}'\n  return 0\nend\n"
+        ),
+    };
     format!(
         "function do_global_read_request()\n  return 0\nend\n\
          function do_global_send_response()\n  ts.client_response.header['X-Version'] = '{n}'\n  return 0\nend\n\
-         function __reload__()\n  ts.error('reload hook of version {n}')\nend\n"
+         function __reload__()\n  ts.error('reload hook of version {n}')\nend\n{post_remap}"
     )
 }
 
@@ -68,6 +76,12 @@ fn plugins_reload_without_losing_requests_or_instances() {
     );
     assert!(proxy.wait_for_diags("reloaded ", 1), "{}", proxy.logs());
     assert_eq!(version_seen(&proxy).as_deref(), Some("2"));
+    let reply = proxy.get("plain.test", "/after-reload", &[]);
+    assert_eq!(
+        reply.origin_saw("X-Post-Remap").as_deref(),
+        Some("2"),
+        "{reply:?}"
+    );
     assert!(proxy.diags().contains("reload hook of version 1"));
     let slow = in_flight.join().unwrap();
     assert_eq!(slow.status, 200);

@@ -29,7 +29,7 @@ pub struct GlobalPlugin {
     pub reload_again: AtomicBool,
 }
 
-/// The global continuation, used from the reload thread too.
+/// The global continuation, in a plugin the reload thread shares (which never uses it).
 struct Cont(TSCont);
 // SAFETY: a continuation handle may be used from any thread; Traffic Server locks what it needs.
 unsafe impl Send for Cont {}

@@ -46,7 +46,7 @@ pub struct AtsTxn<'a> {
     /// Each message's header, fetched at its first use in this hook call and released when the
     /// call ends: the handle stays valid for the whole hook, and a script reads and writes the
     /// same message several times per hook (each fetch and release is two more API calls).
-    headers: [Cell<Option<Msg>>; 5],
+    headers: [Cell<Option<Msg>>; Message::ALL.len()],
 }
 
 impl Drop for AtsTxn<'_> {
@@ -95,13 +95,7 @@ impl<'a> AtsTxn<'a> {
 
 impl AtsTxn<'_> {
     fn message(&self, msg: Message) -> AbiResult<Msg> {
-        let cached = &self.headers[match msg {
-            Message::ClientRequest => 0,
-            Message::ServerRequest => 1,
-            Message::ServerResponse => 2,
-            Message::ClientResponse => 3,
-            Message::CachedResponse => 4,
-        }];
+        let cached = &self.headers[msg.raw() as usize];
         if let Some(m) = cached.get() {
             return Ok(m);
         }

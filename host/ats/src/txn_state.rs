@@ -52,8 +52,6 @@ impl TxnState {
     ) -> Result<*mut TxnState, String> {
         let states = &runtime()?.txn_states;
         let binding = plugin.bind();
-        let mut registered = HookSet::EMPTY;
-        registered.insert(Hook::TxnClose);
         let state = Box::into_raw(Box::new(TxnState {
             plugin,
             binding: Some(binding),
@@ -64,7 +62,7 @@ impl TxnState {
             },
             guest_hooks: HookSet::EMPTY,
             global_hooks,
-            registered,
+            registered: HookSet::EMPTY.with(Hook::TxnClose),
             cont: None,
             owner,
             uncounted_calls: 0,
@@ -194,16 +192,17 @@ impl TxnState {
                 Arc::strong_count(&state.plugin)
             )
         });
+        let runtime = runtime().ok();
         if let Some(binding) = state.binding.take() {
             let mut view = AtsTxn::new(txn, Hook::TxnClose, &mut state.extras);
             let call = state.plugin.close(binding, &mut view);
             drop(view);
             state.uncounted_calls += 1;
-            if let Ok(runtime) = runtime() {
+            if let Some(runtime) = runtime {
                 runtime.count_outcome(&call);
             }
         }
-        if let Ok(runtime) = runtime() {
+        if let Some(runtime) = runtime {
             runtime.count_hook_calls(state.uncounted_calls);
         }
         if let Some(cont) = state.cont {

@@ -7,6 +7,7 @@
 
 mod api;
 mod bit;
+mod dispatch;
 mod raw;
 mod script;
 

@@ -89,7 +89,7 @@ end
 -- The entry point running now and its context (tslua's http_ctx): `ts.ctx`'s table and `env`, where
 -- `ts.hook` keeps the closures it registers. Both are made on first use: most calls need neither.
 local current_env, current_ctx, in_call, hooked
-local rawget, rawset, setmetatable, pcall = rawget, rawset, setmetatable, pcall
+local rawget, rawset, setmetatable, pcall, type, tostring = rawget, rawset, setmetatable, pcall, type, tostring
 ts.ctx = setmetatable({}, {
   __index = function(_, key)
     local ctx = current_ctx
@@ -112,19 +112,31 @@ ts.hook = function(id, f)
   if in_call then hooked = true end
 end
 
--- The guest calls this for every entry point or closure: runs `f` under xpcall with a traceback
--- handler the script cannot replace, in the context (`env`, `ctx`, either may be nil), then a
--- pending intercept handler. One call from the guest per hook keeps the host-side cost down.
--- Returns ok, f's result or error, whether ts.hook registered closures, the context's env and ctx
--- (made during the call if needed), and run_intercept's pcall results.
-local function call(f, env, ctx)
-  current_env, current_ctx, in_call, hooked = env, ctx, true, false
+-- Contexts kept for transactions, by the id the guest gives them (compat/src/dispatch.rs): do_remap's
+-- (do_os_response and the closures share it) and those of calls that registered closures.
+local envs, ctxs = {}, {}
+
+-- The guest calls this for every entry point or closure (one call from the guest per hook keeps the
+-- host-side cost down): runs `f` under xpcall with a traceback handler the script cannot replace, in
+-- context `id`, then a pending intercept handler. Keeps the context under `id` if it has a table and
+-- `always`, or if the call registered closures. Returns ok, f's result or its error as a string,
+-- whether the context is kept, and run_intercept's pcall results.
+local function call(f, id, always)
+  current_env, current_ctx, in_call, hooked = envs[id], ctxs[id], true, false
   local ok, ret = xpcall(f, traceback)
   local served, kind, response = true, nil, nil
   if pending then served, kind, response = pcall(run_intercept, true) end
-  env, ctx = current_env, current_ctx
+  local env, ctx = current_env, current_ctx
   current_env, current_ctx, in_call = nil, nil, false
-  return ok, ret, hooked, env, ctx, served, kind, response
+  local kept = (env ~= nil or ctx ~= nil) and (always or hooked)
+  if kept then envs[id], ctxs[id] = env, ctx end
+  if not ok and type(ret) ~= 'string' then ret = tostring(ret) end
+  return ok, ret, kept, served, kind, response
+end
+
+-- The guest calls this when a transaction that kept context `id` closes.
+local function forget(id)
+  envs[id], ctxs[id] = nil, nil
 end
 
 -- Errors raised by tswasm's own (Rust) API functions reach scripts as strings with the caller's
@@ -157,4 +169,4 @@ end
 wrap_all(ts)
 wrap_all(bit)
 
-return call, run_intercept
+return call, forget, envs, run_intercept

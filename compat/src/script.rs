@@ -10,15 +10,17 @@
 //! closures, a global function's only if it registered closures. So, as in tslua, `ts.ctx` is shared
 //! between an entry point and its closures, but not between two `do_global_*` functions.
 
-use std::collections::HashMap;
-
 use std::alloc::Layout;
+use std::collections::HashMap;
 use std::ffi::c_void;
+use std::hash::{BuildHasherDefault, Hasher};
 
+use mlua::ffi::lua_State;
 use mlua::{Function, Lua, Table, Value};
 use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn};
 
 use crate::api;
+use crate::dispatch::{ContextId, Dispatcher, Keep, Name, Scope};
 
 /// Registry key of the script's globals table (for `ts.hook` at the top level).
 pub const SCRIPT_ENV: &str = "tswasm.script_env";
@@ -53,13 +55,6 @@ pub const TXN_FUNCTIONS: &[(Hook, &str)] = &[
     (Hook::TxnClose, "do_txn_close"),
 ];
 
-/// A function name as a Lua string made once: looking a function up by a Rust `&str` would hash
-/// and intern the name again on every hook.
-struct Name {
-    text: &'static str,
-    key: mlua::LuaString,
-}
-
 /// The entry-point names of every hook, interned once per state.
 struct Names {
     global: Vec<(Hook, Name)>,
@@ -70,12 +65,7 @@ struct Names {
 
 impl Names {
     fn new(lua: &Lua) -> mlua::Result<Names> {
-        let name = |text: &'static str| -> mlua::Result<Name> {
-            Ok(Name {
-                text,
-                key: lua.create_string(text)?,
-            })
-        };
+        let name = |text: &'static str| Name::new(lua, text);
         let all = |table: &[(Hook, &'static str)]| -> mlua::Result<Vec<(Hook, Name)>> {
             table.iter().map(|(h, n)| Ok((*h, name(n)?))).collect()
         };
@@ -98,36 +88,49 @@ pub struct Script {
     /// Runs a function under `xpcall` with a traceback handler the script cannot replace.
     protected_call: Function,
     /// Runs an entry point or closure in its context, then the intercept it asked for (prelude.lua).
-    dispatch: Function,
+    dispatcher: Dispatcher,
     names: Names,
     hooks: HookSet,
-    txns: HashMap<u64, TxnState>,
+    /// Whether the script has `do_os_response`, which needs to know that `do_remap` ran.
+    os_response: bool,
+    txns: HashMap<u64, TxnState, BuildHasherDefault<IdHasher>>,
 }
 
+/// What a transaction needs remembered between hooks; most need nothing.
 #[derive(Default)]
 struct TxnState {
     /// `do_remap`'s context, once the remap hook ran: read-response then means `do_os_response`.
-    remap: Option<Context>,
-    /// Contexts of global functions that registered closures with `ts.hook`.
-    hooked: Vec<Context>,
-}
-
-/// tslua's per-call `http_ctx`: what `ts.ctx` and `ts.hook` see while an entry point runs; each
-/// table exists once the call used it.
-#[derive(Clone, Default)]
-struct Context {
-    env: Option<Table>,
-    ctx: Option<Table>,
+    remap: Option<ContextId>,
+    /// The contexts the prelude keeps for the transaction, where its closures are: `do_remap`'s
+    /// first if it made tables, then those of global functions that registered closures.
+    kept: Vec<ContextId>,
 }
 
 /// What one dispatched call did.
 struct Called {
-    /// The function's result; `None` if it raised an error (already reported).
-    ret: Option<Value>,
-    /// The context after the call, with any table the call made.
-    context: Context,
-    /// Whether `ts.hook` registered closures during the call.
-    hooked: bool,
+    /// The function's result if a number; `None` also if it raised an error (already reported).
+    ret: Option<f64>,
+    /// Whether the prelude keeps the call's context.
+    kept: bool,
+}
+
+/// Transaction ids are the proxy's counters, which no client chooses: a multiplication spreads
+/// them over the table, where SipHash would guard against keys picked to collide.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(self.0 ^ u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Script {
@@ -145,12 +148,12 @@ impl Script {
     }
 
     fn load_source(name: String, text: &[u8]) -> mlua::Result<Script> {
-        let lua = new_state()?;
+        let (lua, state) = new_state()?;
         let base = lua.globals();
         base.set("bit", crate::bit::create(&lua)?)?;
         api::install(&lua, &base)?;
         let direct: Table = lua.named_registry_value(crate::raw::DIRECT)?;
-        let (dispatch, run_intercept): (Function, Function) = lua
+        let (call, forget, envs, run_intercept): (Function, Function, Table, Function) = lua
             .load(include_str!("prelude.lua"))
             .set_name("=tswasm prelude")
             .call(direct)?;
@@ -187,7 +190,8 @@ impl Script {
         if matches!(script_env.get("do_remap")?, Value::Function(_)) {
             hooks.insert(Hook::Remap);
         }
-        if matches!(script_env.get("do_os_response")?, Value::Function(_)) {
+        let os_response = matches!(script_env.get("do_os_response")?, Value::Function(_));
+        if os_response {
             hooks.insert(Hook::ReadResponse);
         }
         reserve_heap();
@@ -200,12 +204,13 @@ impl Script {
             .eval()?;
         Ok(Script {
             name,
+            dispatcher: Dispatcher::new(lua, state, call, forget, &script_env, envs)?,
             script_env,
             protected_call,
-            dispatch,
             names,
             hooks,
-            txns: HashMap::new(),
+            os_response,
+            txns: HashMap::default(),
         })
     }
 
@@ -215,34 +220,34 @@ impl Script {
     }
 
     /// Runs a hook for a transaction: the global entry point if the script has one, then the
-    /// closure `ts.hook` registered for this transaction. Non-zero return values fail the
+    /// closures `ts.hook` registered for this transaction. Non-zero return values fail the
     /// transaction; a Lua error is reported to the host and the transaction carries on.
     pub fn run(&mut self, txn: &Txn, hook: Hook) -> Action {
-        let remap = self.txns.get(&txn.id()).and_then(|s| s.remap.clone());
-        let (global, fixed) = match (hook, remap) {
-            (Hook::ReadResponse, Some(remap)) => (Some(&self.names.os_response), Some(remap)),
-            _ => (Names::find(&self.names.global, hook), None),
-        };
         let mut action = Action::Continue;
-        if let Some(name) = global {
-            if let Ok(Value::Function(f)) = self.script_env.raw_get::<Value>(&name.key) {
-                let os_response = fixed.is_some();
-                let called = self.call(fixed.unwrap_or_default(), name.text, f);
-                // tslua ignores do_os_response's return value (TSRemapOSResponse has none).
-                if !os_response && failed(&called.ret) {
-                    action = Action::Error;
-                }
-                if os_response {
-                    // Tables do_os_response made belong to do_remap's context.
-                    if let Some(state) = self.txns.get_mut(&txn.id()) {
-                        state.remap = Some(called.context);
+        let remap = self.txns.get(&txn.id()).and_then(|s| s.remap);
+        match (hook, remap) {
+            (Hook::ReadResponse, Some(id)) => {
+                // tslua ignores do_os_response's return value (TSRemapOSResponse has none). Tables
+                // it makes belong to do_remap's context.
+                let called = self.call(Scope::Script, &self.names.os_response, id, Keep::Always);
+                if called.is_some_and(|c| c.kept) {
+                    let kept = &mut self.txns.entry(txn.id()).or_default().kept;
+                    if !kept.contains(&id) {
+                        kept.insert(0, id);
                     }
-                } else if called.hooked {
-                    self.txns
-                        .entry(txn.id())
-                        .or_default()
-                        .hooked
-                        .push(called.context);
+                }
+            }
+            _ => {
+                if let Some(name) = Names::find(&self.names.global, hook) {
+                    let id = self.dispatcher.new_context();
+                    if let Some(called) = self.call(Scope::Script, name, id, Keep::IfHooked) {
+                        if failed(called.ret) {
+                            action = Action::Error;
+                        }
+                        if called.kept {
+                            self.txns.entry(txn.id()).or_default().kept.push(id);
+                        }
+                    }
                 }
             }
         }
@@ -252,17 +257,9 @@ impl Script {
         let Some(state) = self.txns.get(&txn.id()) else {
             return action;
         };
-        let closures: Vec<(Context, Function)> = state
-            .remap
-            .iter()
-            .chain(&state.hooked)
-            .filter_map(|context| match context.env.as_ref()?.raw_get(&name.key) {
-                Ok(Value::Function(f)) => Some((context.clone(), f)),
-                _ => None,
-            })
-            .collect();
-        for (context, f) in closures {
-            if failed(&self.call(context, name.text, f).ret) {
+        for id in &state.kept {
+            let called = self.call(Scope::Context(*id), name, *id, Keep::Always);
+            if called.is_some_and(|c| failed(c.ret)) {
                 action = Action::Error;
             }
         }
@@ -273,19 +270,23 @@ impl Script {
     /// `TS_LUA_REMAP_ERROR` does not fail the transaction: Traffic Server 9.2 ignores a remap
     /// plugin's error status and carries on (checked with tslua.so), so scripts see it as no-remap.
     pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
-        let Ok(Value::Function(f)) = self.script_env.get::<Value>(&self.names.remap.key) else {
+        let id = self.dispatcher.new_context();
+        let Some(called) = self.call(Scope::Script, &self.names.remap, id, Keep::Always) else {
             return RemapStatus::NoRemap;
         };
-        let called = self.call(Context::default(), self.names.remap.text, f);
         // Kept for do_os_response and the closures, which share do_remap's ts.ctx.
-        self.txns.entry(txn.id()).or_default().remap = Some(called.context);
-        match called.ret {
-            Some(ret) => number(&ret)
-                .and_then(|n| RemapStatus::from_raw(n as i32))
-                .filter(|status| *status != RemapStatus::Error)
-                .unwrap_or(RemapStatus::NoRemap),
-            None => RemapStatus::NoRemap,
+        if called.kept || self.os_response {
+            let state = self.txns.entry(txn.id()).or_default();
+            state.remap = Some(id);
+            if called.kept {
+                state.kept.insert(0, id);
+            }
         }
+        called
+            .ret
+            .and_then(|n| RemapStatus::from_raw(n as i32))
+            .filter(|status| *status != RemapStatus::Error)
+            .unwrap_or(RemapStatus::NoRemap)
     }
 
     /// tslua's `__clean__` (the plugin is unloaded) or `__reload__` (its script is reloaded), if the
@@ -310,42 +311,33 @@ impl Script {
 
     /// Drops a closed transaction's contexts.
     pub fn forget(&mut self, txn: &Txn) {
-        self.txns.remove(&txn.id());
+        if let Some(state) = self.txns.remove(&txn.id()) {
+            for id in state.kept {
+                self.dispatcher.forget(id);
+            }
+        }
     }
 
-    /// Calls one entry point or closure in `context` through the prelude's dispatcher; a Lua
-    /// error has been reported to the host with its traceback when this returns.
-    fn call(&self, context: Context, name: &str, f: Function) -> Called {
-        type Returned = (
-            bool,
-            Value,
-            bool,
-            Option<Table>,
-            Option<Table>,
-            bool,
-            Option<Value>,
-            Option<mlua::LuaString>,
-        );
-        let (ok, ret, hooked, env, ctx, served, kind, response) = match self
-            .dispatch
-            .call::<Returned>((f, context.env, context.ctx))
-        {
-            Ok(returned) => returned,
+    /// Calls one entry point or closure in context `id` through the prelude's dispatcher; `None`
+    /// if there is no such function. A Lua error has been reported to the host with its traceback
+    /// when this returns, and an intercept the call asked for has been served.
+    fn call(&self, scope: Scope, name: &Name, id: ContextId, keep: Keep) -> Option<Called> {
+        let outcome = match self.dispatcher.call(scope, name, id, keep)? {
+            Ok(outcome) => outcome,
             Err(e) => {
-                env::hook_failed(&format!("{}: {name}: {}", self.name, clean(&e)));
-                return Called {
+                env::hook_failed(&format!("{}: {}: {e}", self.name, name.text));
+                return Some(Called {
                     ret: None,
-                    context: Context::default(),
-                    hooked: false,
-                };
+                    kept: false,
+                });
             }
         };
-        match (served, kind, response) {
-            (true, Some(kind), Some(response)) => {
-                let served = number(&kind)
-                    .and_then(|k| Intercept::from_raw(k as u32))
+        match outcome.intercept {
+            None => {}
+            Some(Ok((kind, response))) => {
+                let served = Intercept::from_raw(kind as u32)
                     .zip(Txn::current())
-                    .map(|(kind, txn)| txn.intercept(kind, &response.as_bytes()));
+                    .map(|(kind, txn)| txn.intercept(kind, &response));
                 if let Some(Err(e)) = served {
                     env::hook_failed(&format!(
                         "{}: intercept handler: its response is not valid HTTP ({e})",
@@ -353,32 +345,22 @@ impl Script {
                     ));
                 }
             }
-            (true, _, _) => {}
-            (false, message, _) => env::hook_failed(&format!(
-                "{}: intercept handler: {}",
-                self.name,
-                message.map_or_else(|| "(no message)".into(), |m| error_text(&m))
-            )),
+            Some(Err(message)) => {
+                env::hook_failed(&format!("{}: intercept handler: {message}", self.name))
+            }
         }
-        let ret = if ok {
-            Some(ret)
-        } else {
-            env::hook_failed(&format!("{}: {name}: {}", self.name, error_text(&ret)));
-            None
+        let ret = match outcome.result {
+            Ok(ret) => ret,
+            Err(message) => {
+                env::hook_failed(&format!("{}: {}: {message}", self.name, name.text));
+                None
+            }
         };
-        Called {
+        Some(Called {
             ret,
-            context: Context { env, ctx },
-            hooked,
-        }
+            kept: outcome.kept,
+        })
     }
-}
-
-/// A Lua error value as text.
-fn error_text(value: &Value) -> String {
-    value
-        .to_string()
-        .unwrap_or_else(|_| "(error object is not a string)".into())
 }
 
 /// A Lua state whose allocator answers "no memory" when linear memory cannot grow (the instance's
@@ -386,7 +368,7 @@ fn error_text(value: &Value) -> String {
 /// with `pcall`, and the state lives on. (mlua's own allocator aborts the program on a failed
 /// allocation: a trap, which rebuilds the state and loses what the transaction did in it.) The
 /// state lives as long as the instance; mlua keeps its `Lua` inside it.
-fn new_state() -> mlua::Result<&'static Lua> {
+fn new_state() -> mlua::Result<(&'static Lua, *mut lua_State)> {
     // SAFETY: `allocate` is a valid Lua allocator; the state is never closed, so the `Lua` mlua
     // keeps in it outlives everything.
     unsafe {
@@ -399,7 +381,7 @@ fn new_state() -> mlua::Result<&'static Lua> {
         // the worst a script can do with it is corrupt this instance's own memory, which the wasm
         // sandbox contains and the host recovers from.
         mlua::ffi::luaL_openlibs(state);
-        Ok(Lua::get_or_init_from_ptr(state))
+        Ok((Lua::get_or_init_from_ptr(state), state))
     }
 }
 
@@ -453,8 +435,8 @@ fn reserve_heap() {
 }
 
 /// Whether a hook function's result asks to fail the transaction: a non-zero number, as in tslua.
-fn failed(ret: &Option<Value>) -> bool {
-    ret.as_ref().and_then(number).is_some_and(|n| n != 0.0)
+fn failed(ret: Option<f64>) -> bool {
+    ret.is_some_and(|n| n != 0.0)
 }
 
 /// A Lua number, whichever representation mlua chose for it.

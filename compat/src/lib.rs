@@ -20,6 +20,9 @@ struct LuaGuest {
 }
 
 impl Plugin for LuaGuest {
+    // Most scripts keep nothing per transaction; [`Script`] asks for txn-close when it does.
+    const CLOSE_EVERY_TXN: bool = false;
+
     fn new() -> Result<Self, String> {
         Script::load().map(|script| LuaGuest { script })
     }

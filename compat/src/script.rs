@@ -93,7 +93,19 @@ pub struct Script {
     hooks: HookSet,
     /// Whether the script has `do_os_response`, which needs to know that `do_remap` ran.
     os_response: bool,
-    txns: HashMap<u64, TxnState, BuildHasherDefault<IdHasher>>,
+    txns: Txns,
+}
+
+type Txns = HashMap<u64, TxnState, BuildHasherDefault<IdHasher>>;
+
+/// The state kept for `txn`, made on first use. The guest hears txn-close only for transactions
+/// that asked for it (`CLOSE_EVERY_TXN` is off), so making one asks for it.
+fn remember<'a>(txns: &'a mut Txns, txn: &Txn) -> &'a mut TxnState {
+    txns.entry(txn.id()).or_insert_with(|| {
+        // Only fails outside a hook, where there is no transaction to remember either.
+        let _ = txn.add_hook(Hook::TxnClose);
+        TxnState::default()
+    })
 }
 
 /// What a transaction needs remembered between hooks; most need nothing.
@@ -231,7 +243,7 @@ impl Script {
                 // it makes belong to do_remap's context.
                 let called = self.call(Scope::Script, &self.names.os_response, id, Keep::Always);
                 if called.is_some_and(|c| c.kept) {
-                    let kept = &mut self.txns.entry(txn.id()).or_default().kept;
+                    let kept = &mut remember(&mut self.txns, txn).kept;
                     if !kept.contains(&id) {
                         kept.insert(0, id);
                     }
@@ -245,7 +257,7 @@ impl Script {
                             action = Action::Error;
                         }
                         if called.kept {
-                            self.txns.entry(txn.id()).or_default().kept.push(id);
+                            remember(&mut self.txns, txn).kept.push(id);
                         }
                     }
                 }
@@ -276,7 +288,7 @@ impl Script {
         };
         // Kept for do_os_response and the closures, which share do_remap's ts.ctx.
         if called.kept || self.os_response {
-            let state = self.txns.entry(txn.id()).or_default();
+            let state = remember(&mut self.txns, txn);
             state.remap = Some(id);
             if called.kept {
                 state.kept.insert(0, id);

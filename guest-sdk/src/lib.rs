@@ -27,8 +27,9 @@
 //!
 //! Each instance of a plugin holds one value of the type, created by [`Plugin::new`] when the instance
 //! starts and kept for its life; one instance serves many transactions, interleaved, so keep
-//! per-transaction state keyed by [`Txn::id`] and drop it in [`Plugin::on_txn_close`], which always
-//! runs for every transaction the instance saw.
+//! per-transaction state keyed by [`Txn::id`] and drop it in [`Plugin::on_txn_close`], which runs
+//! for every transaction the instance saw (a plugin that keeps none can say so:
+//! [`Plugin::CLOSE_EVERY_TXN`]).
 #![warn(missing_docs)]
 
 mod buffer;
@@ -51,6 +52,12 @@ pub trait Plugin: Sized + 'static {
     /// The hooks to run on every transaction. A plugin attached to a remap rule lists
     /// [`Hook::Remap`]; its hooks after remap then run for the transactions that matched the rule.
     const HOOKS: &'static [Hook] = &[];
+
+    /// Whether [`Plugin::on_txn_close`] runs for every transaction the instance saw (the default).
+    /// A plugin that keeps nothing per transaction sets this to `false` and saves a call into the
+    /// plugin per transaction: txn-close then runs only if listed in [`Plugin::HOOKS`] or added for
+    /// the transaction with [`Txn::add_hook`] (which a plugin does when it starts keeping state).
+    const CLOSE_EVERY_TXN: bool = true;
 
     /// The hooks to run on every transaction, asked once per instance after [`Plugin::new`]. The
     /// default is [`Plugin::HOOKS`]; plugins that learn their hooks at start (an interpreter loading
@@ -141,6 +148,11 @@ macro_rules! register {
             #[no_mangle]
             pub extern "C" fn tswasm_init() -> i32 {
                 PLUGIN.with(|cell| $crate::__private::init(cell))
+            }
+
+            #[no_mangle]
+            pub extern "C" fn tswasm_txn_close_on_request() -> i32 {
+                i32::from(!<$plugin as $crate::Plugin>::CLOSE_EVERY_TXN)
             }
 
             #[no_mangle]

@@ -42,6 +42,8 @@ pub(crate) struct Instance {
     on_event: Option<TypedFunc<i32, i32>>,
     /// The global hooks the guest declared (`tswasm_hooks`).
     pub declared: HookSet,
+    /// Whether the guest wants txn-close only where it declared or added it.
+    pub close_on_request: bool,
 }
 
 impl Instance {
@@ -106,6 +108,14 @@ impl Instance {
                 declared.0
             );
         }
+        let close_on_request = match instance.get_export(&mut store, export::TXN_CLOSE_ON_REQUEST) {
+            Some(_) => {
+                let asked: TypedFunc<(), i32> =
+                    typed(&instance, &mut store, export::TXN_CLOSE_ON_REQUEST)?;
+                asked.call(&mut store, ())? != 0
+            }
+            None => false,
+        };
         let on_hook = typed(&instance, &mut store, export::ON_HOOK)?;
         let on_event = match instance.get_export(&mut store, export::ON_EVENT) {
             Some(_) => Some(typed(&instance, &mut store, export::ON_EVENT)?),
@@ -117,6 +127,7 @@ impl Instance {
             on_hook,
             on_event,
             declared,
+            close_on_request,
         })
     }
 

@@ -40,6 +40,9 @@ pub struct Plugin {
     code: Arc<Module>,
     blueprint: Blueprint,
     declared: HookSet,
+    /// The guest wants txn-close only where it declared or added it (see
+    /// [`tswasm_abi::export::TXN_CLOSE_ON_REQUEST`]).
+    close_on_request: bool,
     deadline_ticks: u64,
     slots: Vec<Mutex<Option<Instance>>>,
     next_slot: AtomicUsize,
@@ -162,16 +165,19 @@ impl Plugin {
         let started = Instant::now();
         let mut slots = Vec::with_capacity(blueprint.settings.states);
         let mut declared = HookSet::EMPTY;
+        let mut close_on_request = false;
         for index in 0..blueprint.settings.states {
             let instance = Instance::new(&blueprint)
                 .with_context(|| format!("{shown}: starting instance {index}"))?;
             declared = instance.declared;
+            close_on_request = instance.close_on_request;
             slots.push(Mutex::new(Some(instance)));
         }
         Ok(Plugin {
             path: path.to_path_buf(),
             code: loaded.module,
             declared,
+            close_on_request,
             deadline_ticks: deadline_ticks(blueprint.settings.deadline),
             blueprint,
             slots,
@@ -322,9 +328,13 @@ impl Plugin {
         }
     }
 
-    /// Ends the transaction's binding: the guest hears [`Hook::TxnClose`] so it can drop its state.
-    pub fn close(&self, mut binding: Binding, txn: &mut dyn Transaction) -> HookCall {
-        self.call(&mut binding, Hook::TxnClose, txn)
+    /// Ends the transaction's binding: the guest hears [`Hook::TxnClose`] so it can drop its state,
+    /// unless it asked for txn-close only where it wants it and did not here (`None`: no call).
+    pub fn close(&self, mut binding: Binding, txn: &mut dyn Transaction) -> Option<HookCall> {
+        if self.close_on_request && !self.wants(&binding, Hook::TxnClose) {
+            return None;
+        }
+        Some(self.call(&mut binding, Hook::TxnClose, txn))
     }
 
     /// Tells every running instance that the plugin is being unloaded or reloaded (tslua's

@@ -375,3 +375,67 @@ fn files_are_readable_only_in_granted_directories_and_never_writable() {
     );
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// The hooks a transaction ran, in order.
+fn hooks_of(trace: &[tswasm::memory::TraceEntry]) -> Vec<Hook> {
+    trace.iter().map(|e| e.hook).collect()
+}
+
+#[test]
+fn txn_close_reaches_a_guest_that_asks_for_it_on_request_only_where_it_asked() {
+    // The benchmark workload keeps nothing per transaction and exports
+    // `tswasm_txn_close_on_request` (its SDK type sets CLOSE_EVERY_TXN = false).
+    let (workload, _) = load("bench-workload", settings(&["global"]));
+    let (txn, trace) = run(&[&workload], request("GET / HTTP/1.1\nHost: h\n\n"), None);
+    assert_eq!(
+        hooks_of(&trace),
+        [Hook::ReadRequest, Hook::SendResponse],
+        "no txn-close call"
+    );
+    let sent = txn.server_request.expect("reached the origin");
+    assert_eq!(header(&sent.headers, "X-Bench").as_deref(), Some("global"));
+
+    // The Lua guest asks for txn-close for the transactions a script keeps something for: here
+    // only those whose request names a closure to register.
+    let dir = std::env::temp_dir().join(format!("tswasm-close-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("close.lua");
+    std::fs::write(
+        &script,
+        "function do_global_read_request()\n\
+           if ts.client_request.header['X-Hook'] then\n\
+             ts.hook(TS_LUA_HOOK_TXN_CLOSE, function() closed = (closed or 0) + 1 end)\n\
+           end\n\
+           ts.client_request.header['X-Closed'] = closed or 0\n\
+         end\n",
+    )
+    .unwrap();
+    let services = std::sync::Arc::new(tswasm::services::LocalServices::new(
+        tswasm::abi_types::LogLevel::Warning,
+    ));
+    let lua = tswasm::Plugin::load(
+        engine(),
+        &script,
+        tswasm::Settings {
+            states: 1,
+            ..settings(&[])
+        },
+        services,
+    )
+    .expect("script loads");
+    let closed_before = |req: &str| {
+        let (txn, trace) = run(&[&lua], request(req), None);
+        let sent = txn.server_request.expect("reached the origin");
+        (header(&sent.headers, "X-Closed").unwrap(), hooks_of(&trace))
+    };
+    let plain = "GET / HTTP/1.1\nHost: h\n\n";
+    let hooked = "GET / HTTP/1.1\nHost: h\nX-Hook: 1\n\n";
+    assert_eq!(closed_before(plain), ("0".into(), vec![Hook::ReadRequest]));
+    assert_eq!(
+        closed_before(hooked),
+        ("0".into(), vec![Hook::ReadRequest, Hook::TxnClose])
+    );
+    // The closure ran at the hooked transaction's close, and only there.
+    assert_eq!(closed_before(plain), ("1".into(), vec![Hook::ReadRequest]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

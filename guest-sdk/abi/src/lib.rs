@@ -35,6 +35,11 @@ pub mod export {
     /// `(event: i32) -> i32`, optional: a [`crate::PluginEvent`], outside any transaction. The return
     /// value is ignored.
     pub const ON_EVENT: &str = "tswasm_on_event";
+    /// `() -> i32`, optional, asked after [`HOOKS`]: non-zero means the guest wants
+    /// [`crate::Hook::TxnClose`] only where it asked for it (declared in [`HOOKS`], or added for the
+    /// transaction with `hook_add`), which saves a call into the guest per transaction. Without the
+    /// export, or if it returns zero, txn-close reaches every transaction bound to an instance.
+    pub const TXN_CLOSE_ON_REQUEST: &str = "tswasm_txn_close_on_request";
 }
 
 /// Defines a `#[repr(u32)]`/`#[repr(i32)]` enum with a checked conversion from the raw ABI value.
@@ -100,7 +105,8 @@ abi_enum! {
         ReadResponse = 9 => "read-response",
         /// The client response exists and is about to be sent.
         SendResponse = 10 => "send-response",
-        /// Always delivered to an instance a transaction was bound to, so guests can drop its state.
+        /// Delivered to every instance a transaction was bound to, so guests can drop its state
+        /// (unless the guest asks for it only where it needs it: [`export::TXN_CLOSE_ON_REQUEST`]).
         TxnClose = 11 => "txn-close",
     }
 }

@@ -197,9 +197,11 @@ impl TxnState {
             let mut view = AtsTxn::new(txn, Hook::TxnClose, &mut state.extras);
             let call = state.plugin.close(binding, &mut view);
             drop(view);
-            state.uncounted_calls += 1;
-            if let Some(runtime) = runtime {
-                runtime.count_outcome(&call);
+            if let Some(call) = call {
+                state.uncounted_calls += 1;
+                if let Some(runtime) = runtime {
+                    runtime.count_outcome(&call);
+                }
             }
         }
         if let Some(runtime) = runtime {

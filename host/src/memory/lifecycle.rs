@@ -310,7 +310,9 @@ impl Run<'_, '_, '_> {
                 None => continue,
             };
             let started = Instant::now();
-            let call = attached.plugin.close(binding, txn);
+            let Some(call) = attached.plugin.close(binding, txn) else {
+                continue;
+            };
             self.record(
                 index,
                 Hook::TxnClose,

@@ -17,6 +17,9 @@ pub struct Workload {
 }
 
 impl Plugin for Workload {
+    // Nothing is kept per transaction, as in header_rewrite: no txn-close call.
+    const CLOSE_EVERY_TXN: bool = false;
+
     fn new() -> Result<Self, String> {
         let mode = match env::args().first().map(String::as_str) {
             Some("global") => Mode::Global,

@@ -171,6 +171,13 @@ impl Script {
             .call(direct)?;
 
         let script_env = lua.create_table()?;
+        // The libraries, `ts` and the TS_LUA_* constants are copied in: scripts name them on every
+        // line, and a hit here saves a miss and a trip through `__index` each time. The fallback
+        // stays for globals made in the base later (`module`).
+        for pair in base.pairs::<Value, Value>() {
+            let (key, value) = pair?;
+            script_env.raw_set(key, value)?;
+        }
         script_env.set("_G", &script_env)?;
         script_env.set_metatable(Some(lua.create_table_from([("__index", base)])?))?;
         lua.set_named_registry_value(SCRIPT_ENV, &script_env)?;

@@ -3,18 +3,19 @@
 //! mlua's `Function::call` pays per value: a registry reference made (and later released) for every
 //! table, string and function that crosses, each copied through mlua's reference thread. Timed on
 //! an empty entry point, that was about a microsecond per hook, more than many scripts' own work.
-//! Here the hook path reads what it needs from fixed registry slots, pushes numbers, and reads
-//! booleans and numbers back, leaving the stack as it found it.
+//! Here the hook path reads what it needs from fixed registry slots and runs the function with
+//! `lua_pcall` and the traceback handler, as tslua does; the call's context goes to the prelude
+//! through its `now` array, and the prelude's `finish` runs only when a call left something to do
+//! (a context to keep, an intercept to serve).
 //!
-//! Outside `lua_pcall` only operations that cannot raise a Lua error run here (raw reads, pushes of
-//! numbers and booleans): a Lua error there would have no protected call to land in. Everything that
-//! may allocate (keeping a context, formatting an error) runs inside the prelude's `call` and
-//! `forget`, under `lua_pcall`.
+//! Outside `lua_pcall` only operations that cannot raise a Lua error run here (raw reads, writes to
+//! existing array slots, pushes of numbers and booleans): a Lua error there would have no protected
+//! call to land in. Everything that may allocate runs in the prelude, under `lua_pcall`.
 
 use std::ffi::c_int;
 
 use mlua::ffi::{self, lua_State};
-use mlua::{Function, Lua, RegistryKey, Table};
+use mlua::{Lua, RegistryKey, Table};
 
 /// A function name interned once: looking a function up by a Rust `&str` would hash and intern the
 /// name again on every hook.
@@ -67,33 +68,52 @@ pub struct Outcome {
     pub intercept: Option<Result<(f64, Vec<u8>), String>>,
 }
 
-/// The prelude's `call` and `forget`, and the tables they and the lookups read.
+/// The prelude's shared state and helpers (prelude.lua returns them), and the script's globals.
 pub struct Dispatcher {
     state: *mut lua_State,
-    call: RegistryKey,
+    /// `debug.traceback` as the prelude saw it: the handler for every call, which the script
+    /// cannot replace.
+    traceback: RegistryKey,
+    /// Base `tostring`, for error values that are not strings.
+    tostring: RegistryKey,
+    now: RegistryKey,
+    finish: RegistryKey,
     forget: RegistryKey,
     script_env: RegistryKey,
     envs: RegistryKey,
+    ctxs: RegistryKey,
     next_id: u64,
 }
 
+/// Slots of the prelude's `now` array.
+const ENV: c_int = 1;
+const CTX: c_int = 2;
+const IN_CALL: c_int = 3;
+const HOOKED: c_int = 4;
+const PENDING: c_int = 5;
+
 impl Dispatcher {
     /// `state` must be the main state of `lua`, which lives as long as the program (see
-    /// `script::new_state`). `call`, `forget` and `envs` are the prelude's.
+    /// `script::new_state`); `prelude` is the table prelude.lua returns.
     pub fn new(
         lua: &Lua,
         state: *mut lua_State,
-        call: Function,
-        forget: Function,
+        prelude: &Table,
         script_env: &Table,
-        envs: Table,
     ) -> mlua::Result<Dispatcher> {
+        let key = |name: &str| -> mlua::Result<RegistryKey> {
+            lua.create_registry_value(prelude.get::<mlua::Value>(name)?)
+        };
         Ok(Dispatcher {
             state,
-            call: lua.create_registry_value(call)?,
-            forget: lua.create_registry_value(forget)?,
+            traceback: key("traceback")?,
+            tostring: key("tostring")?,
+            now: key("now")?,
+            finish: key("finish")?,
+            forget: key("forget")?,
             script_env: lua.create_registry_value(script_env)?,
-            envs: lua.create_registry_value(envs)?,
+            envs: key("envs")?,
+            ctxs: key("ctxs")?,
             next_id: 1,
         })
     }
@@ -106,7 +126,8 @@ impl Dispatcher {
     }
 
     /// Calls `name` from `scope` in context `id` (whose tables the call may make); `None` if there
-    /// is no such function; `Err` if the dispatcher itself failed (Lua out of memory).
+    /// is no such function; `Err` if the prelude could not finish the call (Lua out of memory: the
+    /// context is not kept).
     pub fn call(
         &self,
         scope: Scope,
@@ -116,44 +137,61 @@ impl Dispatcher {
     ) -> Option<Result<Outcome, String>> {
         let l = self.state;
         // SAFETY: `l` is the main state and no Lua code is running (the host calls the guest, which
-        // calls this, only from outside Lua). Every push below fits in the stack checked for, and
-        // every read before `lua_pcall` is raw: none can raise an error. The stack is reset to
-        // `top` on every path.
+        // calls this, only from outside Lua). Every push fits in the stack checked for; before and
+        // after `lua_pcall` only raw reads and writes to existing array slots run, none of which can
+        // raise an error. The stack is back at `top` on every path.
         unsafe {
             let top = ffi::lua_gettop(l);
-            if ffi::lua_checkstack(l, 8) == 0 {
+            if ffi::lua_checkstack(l, 12) == 0 {
                 return Some(Err("the Lua stack is full".into()));
             }
-            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.call.id().into());
-            match scope {
-                Scope::Script => {
-                    ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.script_env.id().into());
-                }
-                Scope::Context(context) => {
-                    ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.envs.id().into());
-                    ffi::lua_pushnumber(l, context.0 as ffi::lua_Number);
-                    ffi::lua_rawget(l, -2);
-                    ffi::lua_replace(l, -2);
-                }
-            }
-            let found = ffi::lua_type(l, -1) == ffi::LUA_TTABLE && {
-                ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, name.key.id().into());
-                ffi::lua_rawget(l, -2) == ffi::LUA_TFUNCTION
-            };
-            if !found {
+            // top+1: the traceback handler, top+2: the function.
+            self.push(&self.traceback);
+            if !self.push_function(scope, name) {
                 ffi::lua_settop(l, top);
                 return None;
             }
-            // call, table, f -> call, f, id, keep
-            ffi::lua_replace(l, -2);
-            ffi::lua_pushnumber(l, id.0 as ffi::lua_Number);
-            ffi::lua_pushboolean(l, c_int::from(keep == Keep::Always));
-            let outcome = match ffi::lua_pcall(l, 3, 6, 0) {
-                0 => Ok(read_outcome(l, top + 1)),
-                _ => Err(string(l, -1).unwrap_or_else(|| "(no message)".into())),
+            // The call's context, as far as it exists yet.
+            self.push(&self.now);
+            let now = ffi::lua_gettop(l);
+            self.push_context(&self.envs, id);
+            set_slot(l, now, ENV);
+            self.push_context(&self.ctxs, id);
+            set_slot(l, now, CTX);
+            ffi::lua_pushboolean(l, 1);
+            ffi::lua_rawseti_(l, now, IN_CALL);
+            ffi::lua_pushboolean(l, 0);
+            ffi::lua_rawseti_(l, now, HOOKED);
+            ffi::lua_pushvalue(l, top + 2);
+            let result = match ffi::lua_pcall(l, 0, 1, top + 1) {
+                0 => Ok(number(l, -1)),
+                _ => Err(self.error_text(-1)),
             };
+            ffi::lua_pop(l, 1);
+            let has_tables = truthy(l, now, ENV) || truthy(l, now, CTX);
+            let to_keep = has_tables && (keep == Keep::Always || truthy(l, now, HOOKED));
+            let mut outcome = Outcome {
+                result,
+                kept: false,
+                intercept: None,
+            };
+            let mut failure = None;
+            if to_keep || truthy(l, now, PENDING) {
+                self.push(&self.finish);
+                ffi::lua_pushnumber(l, id.0 as ffi::lua_Number);
+                ffi::lua_pushboolean(l, c_int::from(keep == Keep::Always));
+                let base = ffi::lua_gettop(l) - 2;
+                match ffi::lua_pcall(l, 2, 4, 0) {
+                    0 => (outcome.kept, outcome.intercept) = read_finish(l, base),
+                    _ => failure = Some(self.error_text(-1)),
+                }
+            }
+            for slot in [ENV, CTX, IN_CALL, HOOKED, PENDING] {
+                ffi::lua_pushboolean(l, 0);
+                ffi::lua_rawseti_(l, now, slot);
+            }
             ffi::lua_settop(l, top);
-            Some(outcome)
+            Some(failure.map_or(Ok(outcome), Err))
         }
     }
 
@@ -166,39 +204,116 @@ impl Dispatcher {
             if ffi::lua_checkstack(l, 4) == 0 {
                 return;
             }
-            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.forget.id().into());
+            self.push(&self.forget);
             ffi::lua_pushnumber(l, id.0 as ffi::lua_Number);
             // Only a failure to allocate can fail here, and then the entry stays: nothing to report.
             let _ = ffi::lua_pcall(l, 1, 0, 0);
             ffi::lua_settop(l, top);
         }
     }
+
+    /// Pushes a registry value.
+    unsafe fn push(&self, key: &RegistryKey) {
+        // SAFETY: the caller checked the stack; a raw read of the registry.
+        unsafe { ffi::lua_rawgeti_(self.state, ffi::LUA_REGISTRYINDEX, key.id()) };
+    }
+
+    /// Pushes the table `contexts` keeps for `id`, or nil.
+    unsafe fn push_context(&self, contexts: &RegistryKey, id: ContextId) {
+        let l = self.state;
+        // SAFETY: the caller checked the stack; raw reads.
+        unsafe {
+            self.push(contexts);
+            ffi::lua_pushnumber(l, id.0 as ffi::lua_Number);
+            ffi::lua_rawget_(l, -2);
+            ffi::lua_replace(l, -2);
+        }
+    }
+
+    /// Pushes the function `name` of `scope`; false (nothing pushed) if there is none.
+    unsafe fn push_function(&self, scope: Scope, name: &Name) -> bool {
+        let l = self.state;
+        // SAFETY: the caller checked the stack; raw reads.
+        unsafe {
+            match scope {
+                Scope::Script => self.push(&self.script_env),
+                Scope::Context(context) => self.push_context(&self.envs, context),
+            }
+            if ffi::lua_type(l, -1) != ffi::LUA_TTABLE {
+                ffi::lua_pop(l, 1);
+                return false;
+            }
+            self.push(&name.key);
+            if ffi::lua_rawget(l, -2) != ffi::LUA_TFUNCTION {
+                ffi::lua_pop(l, 2);
+                return false;
+            }
+            ffi::lua_replace(l, -2);
+            true
+        }
+    }
+
+    /// The error value at `at` as text: a string as it is, anything else through `tostring`.
+    unsafe fn error_text(&self, at: c_int) -> String {
+        let l = self.state;
+        // SAFETY: the caller checked the stack; `tostring` runs under lua_pcall.
+        unsafe {
+            if let Some(text) = string(l, at) {
+                return text;
+            }
+            let value = ffi::lua_absindex(l, at);
+            self.push(&self.tostring);
+            ffi::lua_pushvalue(l, value);
+            let text = match ffi::lua_pcall(l, 1, 1, 0) {
+                0 => string(l, -1),
+                _ => None,
+            };
+            ffi::lua_pop(l, 1);
+            text.unwrap_or_else(|| "(error object is not a string)".into())
+        }
+    }
 }
 
-/// The prelude's `call` results, from stack index `at`: ok, result or error, kept, and
-/// `pcall(run_intercept)`'s served, kind, response.
-unsafe fn read_outcome(l: *mut lua_State, at: c_int) -> Outcome {
-    // SAFETY: the six results are on the stack; the reads convert nothing in place.
+/// Pops the value on top into slot `slot` of the array at `array`, `false` standing for nil (a nil
+/// slot would let the array shrink, and a later write allocate).
+unsafe fn set_slot(l: *mut lua_State, array: c_int, slot: c_int) {
+    // SAFETY: the caller pushed the value; `array` is the prelude's `now`, whose slots all exist.
     unsafe {
-        let result = match ffi::lua_toboolean(l, at) != 0 {
-            true => Ok(number(l, at + 1)),
-            // The prelude turned any error value into a string.
-            false => {
-                Err(string(l, at + 1).unwrap_or_else(|| "(error object is not a string)".into()))
-            }
-        };
-        let intercept = match (ffi::lua_toboolean(l, at + 3) != 0, number(l, at + 4)) {
+        if ffi::lua_type(l, -1) == ffi::LUA_TNIL {
+            ffi::lua_pop(l, 1);
+            ffi::lua_pushboolean(l, 0);
+        }
+        ffi::lua_rawseti_(l, array, slot);
+    }
+}
+
+/// Whether slot `slot` of the array at `array` is neither nil nor false.
+unsafe fn truthy(l: *mut lua_State, array: c_int, slot: c_int) -> bool {
+    // SAFETY: a raw read, then a pop of what it pushed.
+    unsafe {
+        ffi::lua_rawgeti_(l, array, slot);
+        let set = ffi::lua_toboolean(l, -1) != 0;
+        ffi::lua_pop(l, 1);
+        set
+    }
+}
+
+/// The prelude's `finish` results, from stack index `at`: kept, and `pcall(run_intercept)`'s
+/// served, kind, response.
+unsafe fn read_finish(
+    l: *mut lua_State,
+    at: c_int,
+) -> (bool, Option<Result<(f64, Vec<u8>), String>>) {
+    // SAFETY: the four results are on the stack; the reads convert nothing in place.
+    unsafe {
+        let intercept = match (ffi::lua_toboolean(l, at + 1) != 0, number(l, at + 2)) {
             (true, None) => None,
-            (true, Some(kind)) => Some(Ok((kind, bytes(l, at + 5).unwrap_or_default()))),
+            (true, Some(kind)) => Some(Ok((kind, bytes(l, at + 3).unwrap_or_default()))),
             (false, _) => Some(Err(
-                string(l, at + 4).unwrap_or_else(|| "(no message)".into())
+                string(l, at + 2).unwrap_or_else(|| "(no message)".into())
             )),
         };
-        Outcome {
-            result,
-            kept: ffi::lua_toboolean(l, at + 2) != 0,
-            intercept,
-        }
+        (ffi::lua_toboolean(l, at) != 0, intercept)
     }
 }
 

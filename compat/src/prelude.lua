@@ -49,17 +49,25 @@ os.tmpname = unsupported("os.tmpname", "no writable files in the sandbox")
 io.popen = unsupported("io.popen", "no processes in the sandbox")
 io.tmpfile = unsupported("io.tmpfile", "no writable files in the sandbox")
 
+-- What the guest (compat/src/dispatch.rs) and the functions below share about the entry point or
+-- closure running now: its context's tables (tslua's http_ctx: `ts.ctx`'s table, and the `env` where
+-- `ts.hook` keeps the closures it registers; made on first use, since most calls need neither),
+-- whether a call is running, whether it registered closures, and an intercept it asked for. An array
+-- of fixed size whose slots are never nil, so the guest can write it without allocating.
+local ENV, CTX, IN_CALL, HOOKED, PENDING = 1, 2, 3, 4, 5
+local now = { false, false, false, false, false }
+
 -- ts.http.intercept / server_intercept: the handler runs right after the hook that asked for it and
 -- writes a complete raw HTTP response with ts.say; tswasm then serves it to the client (intercept) or
 -- in place of the origin (server_intercept). ts.flush has nothing to flush: the response is sent whole.
-local pending, said
+local said
 local select, unpack, xpcall, traceback, concat = select, unpack, xpcall, debug.traceback, table.concat
 local function intercept_with(kind)
   return function(handler, ...)
     if type(handler) ~= 'function' then
       error('bad argument #1 to intercept (function expected, got ' .. type(handler) .. ')', 2)
     end
-    pending = { kind = kind, handler = handler, n = select('#', ...), ... }
+    now[PENDING] = { kind = kind, handler = handler, n = select('#', ...), ... }
   end
 end
 ts.http.intercept = intercept_with(0)
@@ -70,68 +78,62 @@ ts.say = function(data)
 end
 ts.flush = function() end
 
--- The guest calls this after every hook function: it runs a pending intercept handler and returns
--- the intercept kind and the response it wrote, or nothing. Called with `false` once after load, it
--- discards a handler asked for at the top level; one asked for inside a handler is discarded after
--- it: neither has a transaction to answer.
+-- Runs a pending intercept handler and returns the intercept kind and the response it wrote, or
+-- nothing. Called with `false` once after load, it discards a handler asked for at the top level;
+-- one asked for inside a handler is discarded after it: neither has a transaction to answer.
 local function run_intercept(run)
-  local p = pending
-  pending = nil
+  local p = now[PENDING]
+  now[PENDING] = false
   if not p or not run then return nil end
   said = {}
   local ok, err = xpcall(function() return p.handler(unpack(p, 1, p.n)) end, traceback)
   local response = concat(said)
-  said, pending = nil, nil
+  said, now[PENDING] = nil, false
   if not ok then error(err, 0) end
   return p.kind, response
 end
 
--- The entry point running now and its context (tslua's http_ctx): `ts.ctx`'s table and `env`, where
--- `ts.hook` keeps the closures it registers. Both are made on first use: most calls need neither.
-local current_env, current_ctx, in_call, hooked
-local rawget, rawset, setmetatable, pcall, type, tostring = rawget, rawset, setmetatable, pcall, type, tostring
+local rawget, rawset, setmetatable, pcall = rawget, rawset, setmetatable, pcall
 ts.ctx = setmetatable({}, {
   __index = function(_, key)
-    local ctx = current_ctx
+    local ctx = now[CTX]
     if ctx then return rawget(ctx, key) end
   end,
   __newindex = function(_, key, value)
-    if not in_call then error('ts.ctx can only be written during a transaction', 2) end
-    if not current_ctx then current_ctx = {} end
-    rawset(current_ctx, key, value)
+    if not now[IN_CALL] then error('ts.ctx can only be written during a transaction', 2) end
+    local ctx = now[CTX]
+    if not ctx then
+      ctx = {}
+      now[CTX] = ctx
+    end
+    rawset(ctx, key, value)
   end,
 })
 local add_hook = ts.hook
 ts.hook = function(id, f)
-  if in_call then
-    -- The closures share this call's ts.ctx, so it must outlive the call too.
-    current_env = current_env or {}
-    current_ctx = current_ctx or {}
-  end
-  add_hook(id, f, in_call and current_env or nil)
-  if in_call then hooked = true end
+  if not now[IN_CALL] then return add_hook(id, f, nil) end
+  -- The closures share this call's ts.ctx, so it must outlive the call too.
+  now[ENV] = now[ENV] or {}
+  now[CTX] = now[CTX] or {}
+  add_hook(id, f, now[ENV])
+  now[HOOKED] = true
 end
 
--- Contexts kept for transactions, by the id the guest gives them (compat/src/dispatch.rs): do_remap's
--- (do_os_response and the closures share it) and those of calls that registered closures.
+-- Contexts kept for transactions, by the id the guest gives them: do_remap's (do_os_response and
+-- the closures share it) and those of calls that registered closures.
 local envs, ctxs = {}, {}
 
--- The guest calls this for every entry point or closure (one call from the guest per hook keeps the
--- host-side cost down): runs `f` under xpcall with a traceback handler the script cannot replace, in
--- context `id`, then a pending intercept handler. Keeps the context under `id` if it has a table and
--- `always`, or if the call registered closures. Returns ok, f's result or its error as a string,
+-- The guest calls this after an entry point or closure ran in context `id`, if the call left
+-- something to do: runs a pending intercept handler (still in the call's context), then keeps the
+-- context under `id` if it has a table and `always`, or if the call registered closures. Returns
 -- whether the context is kept, and run_intercept's pcall results.
-local function call(f, id, always)
-  current_env, current_ctx, in_call, hooked = envs[id], ctxs[id], true, false
-  local ok, ret = xpcall(f, traceback)
+local function finish(id, always)
   local served, kind, response = true, nil, nil
-  if pending then served, kind, response = pcall(run_intercept, true) end
-  local env, ctx = current_env, current_ctx
-  current_env, current_ctx, in_call = nil, nil, false
-  local kept = (env ~= nil or ctx ~= nil) and (always or hooked)
-  if kept then envs[id], ctxs[id] = env, ctx end
-  if not ok and type(ret) ~= 'string' then ret = tostring(ret) end
-  return ok, ret, kept, served, kind, response
+  if now[PENDING] then served, kind, response = pcall(run_intercept, true) end
+  local env, ctx = now[ENV], now[CTX]
+  local kept = (env or ctx) and (always or now[HOOKED]) and true or false
+  if kept then envs[id], ctxs[id] = env or nil, ctx or nil end
+  return kept, served, kind, response
 end
 
 -- The guest calls this when a transaction that kept context `id` closes.
@@ -169,4 +171,7 @@ end
 wrap_all(ts)
 wrap_all(bit)
 
-return call, forget, envs, run_intercept
+return {
+  now = now, envs = envs, ctxs = ctxs, finish = finish, forget = forget,
+  run_intercept = run_intercept, traceback = traceback, tostring = tostring,
+}

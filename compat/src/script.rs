@@ -165,7 +165,7 @@ impl Script {
         base.set("bit", crate::bit::create(&lua)?)?;
         api::install(&lua, &base)?;
         let direct: Table = lua.named_registry_value(crate::raw::DIRECT)?;
-        let (call, forget, envs, run_intercept): (Function, Function, Table, Function) = lua
+        let prelude: Table = lua
             .load(include_str!("prelude.lua"))
             .set_name("=tswasm prelude")
             .call(direct)?;
@@ -215,7 +215,9 @@ impl Script {
         }
         reserve_heap();
         // An intercept asked for at load time has no transaction to answer.
-        run_intercept.call::<()>(false)?;
+        prelude
+            .get::<Function>("run_intercept")?
+            .call::<()>(false)?;
         let names = Names::new(&lua)?;
         let protected_call = lua
             .load("local xpcall, traceback = xpcall, debug.traceback\nreturn function(f) return xpcall(f, traceback) end")
@@ -223,7 +225,7 @@ impl Script {
             .eval()?;
         Ok(Script {
             name,
-            dispatcher: Dispatcher::new(lua, state, call, forget, &script_env, envs)?,
+            dispatcher: Dispatcher::new(lua, state, &prelude, &script_env)?,
             script_env,
             protected_call,
             names,

@@ -38,6 +38,23 @@ impl Name {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ContextId(u64);
 
+/// The context a call runs in.
+#[derive(Clone, Copy)]
+pub enum Context {
+    /// A new one: nothing is kept under its id yet, so there is nothing to look up.
+    Fresh(ContextId),
+    /// One the prelude may keep tables for.
+    Kept(ContextId),
+}
+
+impl Context {
+    fn id(self) -> ContextId {
+        match self {
+            Context::Fresh(id) | Context::Kept(id) => id,
+        }
+    }
+}
+
 /// Where a function is looked up.
 #[derive(Clone, Copy)]
 pub enum Scope {
@@ -125,16 +142,20 @@ impl Dispatcher {
         id
     }
 
-    /// Calls `name` from `scope` in context `id` (whose tables the call may make); `None` if there
-    /// is no such function; `Err` if the prelude could not finish the call (Lua out of memory: the
+    /// Calls `name` from `scope` in `context` (whose tables the call may make); `None` if there is
+    /// no such function; `Err` if the prelude could not finish the call (Lua out of memory: the
     /// context is not kept).
+    ///
+    /// Between calls every slot of the prelude's `now` array is `false`; a call writes the slots it
+    /// needs and resets only those that became set, since each write is a call into Lua's API.
     pub fn call(
         &self,
         scope: Scope,
         name: &Name,
-        id: ContextId,
+        context: Context,
         keep: Keep,
     ) -> Option<Result<Outcome, String>> {
+        let id = context.id();
         let l = self.state;
         // SAFETY: `l` is the main state and no Lua code is running (the host calls the guest, which
         // calls this, only from outside Lua). Every push fits in the stack checked for; before and
@@ -154,29 +175,30 @@ impl Dispatcher {
             // The call's context, as far as it exists yet.
             self.push(&self.now);
             let now = ffi::lua_gettop(l);
-            self.push_context(&self.envs, id);
-            set_slot(l, now, ENV);
-            self.push_context(&self.ctxs, id);
-            set_slot(l, now, CTX);
+            if let Context::Kept(id) = context {
+                self.push_context(&self.envs, id);
+                set_slot(l, now, ENV);
+                self.push_context(&self.ctxs, id);
+                set_slot(l, now, CTX);
+            }
             ffi::lua_pushboolean(l, 1);
             ffi::lua_rawseti_(l, now, IN_CALL);
-            ffi::lua_pushboolean(l, 0);
-            ffi::lua_rawseti_(l, now, HOOKED);
             ffi::lua_pushvalue(l, top + 2);
             let result = match ffi::lua_pcall(l, 0, 1, top + 1) {
                 0 => Ok(number(l, -1)),
                 _ => Err(self.error_text(-1)),
             };
             ffi::lua_pop(l, 1);
-            let has_tables = truthy(l, now, ENV) || truthy(l, now, CTX);
-            let to_keep = has_tables && (keep == Keep::Always || truthy(l, now, HOOKED));
+            let set = [ENV, CTX, HOOKED, PENDING].map(|slot| truthy(l, now, slot));
+            let [env, ctx, hooked, pending] = set;
+            let to_keep = (env || ctx) && (keep == Keep::Always || hooked);
             let mut outcome = Outcome {
                 result,
                 kept: false,
                 intercept: None,
             };
             let mut failure = None;
-            if to_keep || truthy(l, now, PENDING) {
+            if to_keep || pending {
                 self.push(&self.finish);
                 ffi::lua_pushnumber(l, id.0 as ffi::lua_Number);
                 ffi::lua_pushboolean(l, c_int::from(keep == Keep::Always));
@@ -186,10 +208,16 @@ impl Dispatcher {
                     _ => failure = Some(self.error_text(-1)),
                 }
             }
-            for slot in [ENV, CTX, IN_CALL, HOOKED, PENDING] {
-                ffi::lua_pushboolean(l, 0);
-                ffi::lua_rawseti_(l, now, slot);
+            // `finish` may have run an intercept handler that set more: then reset every slot.
+            let ran_finish = to_keep || pending;
+            for (slot, was_set) in [(ENV, env), (CTX, ctx), (HOOKED, hooked), (PENDING, pending)] {
+                if was_set || ran_finish {
+                    ffi::lua_pushboolean(l, 0);
+                    ffi::lua_rawseti_(l, now, slot);
+                }
             }
+            ffi::lua_pushboolean(l, 0);
+            ffi::lua_rawseti_(l, now, IN_CALL);
             ffi::lua_settop(l, top);
             Some(failure.map_or(Ok(outcome), Err))
         }
@@ -274,16 +302,15 @@ impl Dispatcher {
     }
 }
 
-/// Pops the value on top into slot `slot` of the array at `array`, `false` standing for nil (a nil
-/// slot would let the array shrink, and a later write allocate).
+/// Pops the value on top into slot `slot` of the array at `array`, unless it is nil: the slot
+/// stays `false` (a nil slot would let the array shrink, and a later write allocate).
 unsafe fn set_slot(l: *mut lua_State, array: c_int, slot: c_int) {
     // SAFETY: the caller pushed the value; `array` is the prelude's `now`, whose slots all exist.
     unsafe {
-        if ffi::lua_type(l, -1) == ffi::LUA_TNIL {
-            ffi::lua_pop(l, 1);
-            ffi::lua_pushboolean(l, 0);
+        match ffi::lua_type(l, -1) == ffi::LUA_TNIL {
+            true => ffi::lua_pop(l, 1),
+            false => ffi::lua_rawseti_(l, array, slot),
         }
-        ffi::lua_rawseti_(l, array, slot);
     }
 }
 

@@ -20,7 +20,7 @@ use mlua::{Function, Lua, Table, Value};
 use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn};
 
 use crate::api;
-use crate::dispatch::{ContextId, Dispatcher, Keep, Name, Scope};
+use crate::dispatch::{Context, ContextId, Dispatcher, Keep, Name, Scope};
 
 /// Registry key of the script's globals table (for `ts.hook` at the top level).
 pub const SCRIPT_ENV: &str = "tswasm.script_env";
@@ -250,7 +250,12 @@ impl Script {
             (Hook::ReadResponse, Some(id)) => {
                 // tslua ignores do_os_response's return value (TSRemapOSResponse has none). Tables
                 // it makes belong to do_remap's context.
-                let called = self.call(Scope::Script, &self.names.os_response, id, Keep::Always);
+                let called = self.call(
+                    Scope::Script,
+                    &self.names.os_response,
+                    Context::Kept(id),
+                    Keep::Always,
+                );
                 if called.is_some_and(|c| c.kept) {
                     let kept = &mut remember(&mut self.txns, txn).kept;
                     if !kept.contains(&id) {
@@ -261,7 +266,8 @@ impl Script {
             _ => {
                 if let Some(name) = Names::find(&self.names.global, hook) {
                     let id = self.dispatcher.new_context();
-                    if let Some(called) = self.call(Scope::Script, name, id, Keep::IfHooked) {
+                    let context = Context::Fresh(id);
+                    if let Some(called) = self.call(Scope::Script, name, context, Keep::IfHooked) {
                         if failed(called.ret) {
                             action = Action::Error;
                         }
@@ -279,7 +285,7 @@ impl Script {
             return action;
         };
         for id in &state.kept {
-            let called = self.call(Scope::Context(*id), name, *id, Keep::Always);
+            let called = self.call(Scope::Context(*id), name, Context::Kept(*id), Keep::Always);
             if called.is_some_and(|c| failed(c.ret)) {
                 action = Action::Error;
             }
@@ -292,7 +298,9 @@ impl Script {
     /// plugin's error status and carries on (checked with tslua.so), so scripts see it as no-remap.
     pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
         let id = self.dispatcher.new_context();
-        let Some(called) = self.call(Scope::Script, &self.names.remap, id, Keep::Always) else {
+        let context = Context::Fresh(id);
+        let Some(called) = self.call(Scope::Script, &self.names.remap, context, Keep::Always)
+        else {
             return RemapStatus::NoRemap;
         };
         // Kept for do_os_response and the closures, which share do_remap's ts.ctx.
@@ -339,11 +347,11 @@ impl Script {
         }
     }
 
-    /// Calls one entry point or closure in context `id` through the prelude's dispatcher; `None`
+    /// Calls one entry point or closure in `context` through the dispatcher; `None`
     /// if there is no such function. A Lua error has been reported to the host with its traceback
     /// when this returns, and an intercept the call asked for has been served.
-    fn call(&self, scope: Scope, name: &Name, id: ContextId, keep: Keep) -> Option<Called> {
-        let outcome = match self.dispatcher.call(scope, name, id, keep)? {
+    fn call(&self, scope: Scope, name: &Name, context: Context, keep: Keep) -> Option<Called> {
+        let outcome = match self.dispatcher.call(scope, name, context, keep)? {
             Ok(outcome) => outcome,
             Err(e) => {
                 env::hook_failed(&format!("{}: {}: {e}", self.name, name.text));

@@ -55,13 +55,13 @@ impl Context {
     }
 }
 
-/// Where a function is looked up.
+/// Which function a call runs, and in which context.
 #[derive(Clone, Copy)]
-pub enum Scope {
-    /// The script's globals (entry points).
-    Script,
-    /// A kept context's `env` (closures registered with `ts.hook`).
-    Context(ContextId),
+pub enum Target {
+    /// An entry point, from the script's globals.
+    Entry(Context),
+    /// A closure `ts.hook` registered, from a kept context's `env`, run in that context.
+    Closure(ContextId),
 }
 
 /// When the prelude keeps the context a call made or used.
@@ -142,19 +142,17 @@ impl Dispatcher {
         id
     }
 
-    /// Calls `name` from `scope` in `context` (whose tables the call may make); `None` if there is
-    /// no such function; `Err` if the prelude could not finish the call (Lua out of memory: the
+    /// Calls the function `name` of `target` in its context (whose tables the call may make); `None`
+    /// if there is no such function; `Err` if the prelude could not finish the call (Lua out of memory: the
     /// context is not kept).
     ///
     /// Between calls every slot of the prelude's `now` array is `false`; a call writes the slots it
     /// needs and resets only those that became set, since each write is a call into Lua's API.
-    pub fn call(
-        &self,
-        scope: Scope,
-        name: &Name,
-        context: Context,
-        keep: Keep,
-    ) -> Option<Result<Outcome, String>> {
+    pub fn call(&self, target: Target, name: &Name, keep: Keep) -> Option<Result<Outcome, String>> {
+        let context = match target {
+            Target::Entry(context) => context,
+            Target::Closure(id) => Context::Kept(id),
+        };
         let id = context.id();
         let l = self.state;
         // SAFETY: `l` is the main state and no Lua code is running (the host calls the guest, which
@@ -168,7 +166,7 @@ impl Dispatcher {
             }
             // top+1: the traceback handler, top+2: the function.
             self.push(&self.traceback);
-            if !self.push_function(scope, name) {
+            if !self.push_function(target, name) {
                 ffi::lua_settop(l, top);
                 return None;
             }
@@ -189,8 +187,8 @@ impl Dispatcher {
                 _ => Err(self.error_text(-1)),
             };
             ffi::lua_pop(l, 1);
-            let set = [ENV, CTX, HOOKED, PENDING].map(|slot| truthy(l, now, slot));
-            let [env, ctx, hooked, pending] = set;
+            let [env, ctx, hooked, pending] =
+                [ENV, CTX, HOOKED, PENDING].map(|slot| truthy(l, now, slot));
             let to_keep = (env || ctx) && (keep == Keep::Always || hooked);
             let mut outcome = Outcome {
                 result,
@@ -258,14 +256,14 @@ impl Dispatcher {
         }
     }
 
-    /// Pushes the function `name` of `scope`; false (nothing pushed) if there is none.
-    unsafe fn push_function(&self, scope: Scope, name: &Name) -> bool {
+    /// Pushes the function `name` of `target`; false (nothing pushed) if there is none.
+    unsafe fn push_function(&self, target: Target, name: &Name) -> bool {
         let l = self.state;
         // SAFETY: the caller checked the stack; raw reads.
         unsafe {
-            match scope {
-                Scope::Script => self.push(&self.script_env),
-                Scope::Context(context) => self.push_context(&self.envs, context),
+            match target {
+                Target::Entry(_) => self.push(&self.script_env),
+                Target::Closure(context) => self.push_context(&self.envs, context),
             }
             if ffi::lua_type(l, -1) != ffi::LUA_TTABLE {
                 ffi::lua_pop(l, 1);

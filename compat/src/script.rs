@@ -20,7 +20,7 @@ use mlua::{Function, Lua, Table, Value};
 use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn};
 
 use crate::api;
-use crate::dispatch::{Context, ContextId, Dispatcher, Keep, Name, Scope};
+use crate::dispatch::{Context, ContextId, Dispatcher, Keep, Name, Target};
 
 /// Registry key of the script's globals table (for `ts.hook` at the top level).
 pub const SCRIPT_ENV: &str = "tswasm.script_env";
@@ -250,12 +250,8 @@ impl Script {
             (Hook::ReadResponse, Some(id)) => {
                 // tslua ignores do_os_response's return value (TSRemapOSResponse has none). Tables
                 // it makes belong to do_remap's context.
-                let called = self.call(
-                    Scope::Script,
-                    &self.names.os_response,
-                    Context::Kept(id),
-                    Keep::Always,
-                );
+                let target = Target::Entry(Context::Kept(id));
+                let called = self.call(target, &self.names.os_response, Keep::Always);
                 if called.is_some_and(|c| c.kept) {
                     let kept = &mut remember(&mut self.txns, txn).kept;
                     if !kept.contains(&id) {
@@ -266,8 +262,8 @@ impl Script {
             _ => {
                 if let Some(name) = Names::find(&self.names.global, hook) {
                     let id = self.dispatcher.new_context();
-                    let context = Context::Fresh(id);
-                    if let Some(called) = self.call(Scope::Script, name, context, Keep::IfHooked) {
+                    let target = Target::Entry(Context::Fresh(id));
+                    if let Some(called) = self.call(target, name, Keep::IfHooked) {
                         if failed(called.ret) {
                             action = Action::Error;
                         }
@@ -285,7 +281,7 @@ impl Script {
             return action;
         };
         for id in &state.kept {
-            let called = self.call(Scope::Context(*id), name, Context::Kept(*id), Keep::Always);
+            let called = self.call(Target::Closure(*id), name, Keep::Always);
             if called.is_some_and(|c| failed(c.ret)) {
                 action = Action::Error;
             }
@@ -298,9 +294,8 @@ impl Script {
     /// plugin's error status and carries on (checked with tslua.so), so scripts see it as no-remap.
     pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
         let id = self.dispatcher.new_context();
-        let context = Context::Fresh(id);
-        let Some(called) = self.call(Scope::Script, &self.names.remap, context, Keep::Always)
-        else {
+        let target = Target::Entry(Context::Fresh(id));
+        let Some(called) = self.call(target, &self.names.remap, Keep::Always) else {
             return RemapStatus::NoRemap;
         };
         // Kept for do_os_response and the closures, which share do_remap's ts.ctx.
@@ -347,11 +342,11 @@ impl Script {
         }
     }
 
-    /// Calls one entry point or closure in `context` through the dispatcher; `None`
+    /// Calls one entry point or closure through the dispatcher; `None`
     /// if there is no such function. A Lua error has been reported to the host with its traceback
     /// when this returns, and an intercept the call asked for has been served.
-    fn call(&self, scope: Scope, name: &Name, context: Context, keep: Keep) -> Option<Called> {
-        let outcome = match self.dispatcher.call(scope, name, context, keep)? {
+    fn call(&self, target: Target, name: &Name, keep: Keep) -> Option<Called> {
+        let outcome = match self.dispatcher.call(target, name, keep)? {
             Ok(outcome) => outcome,
             Err(e) => {
                 env::hook_failed(&format!("{}: {}: {e}", self.name, name.text));

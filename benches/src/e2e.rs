@@ -223,7 +223,7 @@ pub fn profile(
     load::warm_up(ats.port, Duration::from_secs(2), 16)?;
     let data = work.join("perf.data");
     let record = Command::new("perf")
-        .args(["record", "-g", "-o"])
+        .args(["record", "-g", "-F", &SAMPLES_PER_S.to_string(), "-o"])
         .arg(&data)
         .args(["-p", &ats.pid().to_string(), "--", "sleep"])
         .arg((seconds + 1).to_string())
@@ -247,11 +247,74 @@ pub fn profile(
         .arg(&data)
         .output()
         .context("perf report")?;
-    // The request count lets two profiles be compared per request: samples are CPU time.
+    let objects = Command::new("perf")
+        .args([
+            "report",
+            "--no-children",
+            "--sort",
+            "dso",
+            "-F",
+            "sample,dso",
+        ])
+        .args(["--stdio", "-g", "none", "-i"])
+        .arg(&data)
+        .output()
+        .context("perf report")?;
+    // Per request, so two profiles compare even when their throughput differs: a sample is
+    // 1/SAMPLES_PER_S of CPU time.
     Ok(format!(
-        "# {} requests in {seconds} s ({:.0} req/s) while recording\n{}",
+        "# {} requests in {seconds} s ({:.0} req/s) while recording\n{}\n{}",
         measured.requests,
         measured.requests_per_s,
+        cpu_per_request(&String::from_utf8_lossy(&objects.stdout), measured.requests),
         String::from_utf8_lossy(&report.stdout)
     ))
+}
+
+/// How often `perf record` samples the proxy (its default, made explicit for the arithmetic).
+const SAMPLES_PER_S: u32 = 4000;
+
+/// `perf report --sort dso -F sample,dso` as CPU µs per request for each object, largest first.
+fn cpu_per_request(samples_by_object: &str, requests: u64) -> String {
+    let mut rows: Vec<(u64, &str)> = samples_by_object
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let (count, object) = line.trim().split_once(char::is_whitespace)?;
+            Some((count.parse().ok()?, object.trim()))
+        })
+        .collect();
+    rows.sort_by_key(|(samples, _)| std::cmp::Reverse(*samples));
+    let per_request =
+        |samples: u64| samples as f64 * 1e6 / f64::from(SAMPLES_PER_S) / requests.max(1) as f64;
+    let total: u64 = rows.iter().map(|(n, _)| n).sum();
+    let mut out = format!(
+        "# CPU µs per request by object ({total} samples, {:.2} µs per request in all)\n",
+        per_request(total)
+    );
+    for (samples, object) in rows {
+        out.push_str(&format!("#   {:8.2}  {object}\n", per_request(samples)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpu_per_request;
+
+    #[test]
+    fn turns_perf_samples_into_cpu_per_request_largest_first() {
+        let perf = "# Samples: 2K of event 'cpu-clock:ppp'\n#\n       800  [JIT] tid 7\n      2000  [kernel.kallsyms]\n\n";
+        // 4,000 samples per second: a sample is 250 µs; over 1,000 requests, 0.25 µs each.
+        let text = cpu_per_request(perf, 1000);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "# CPU µs per request by object (2800 samples, 700.00 µs per request in all)",
+                "#     500.00  [kernel.kallsyms]",
+                "#     200.00  [JIT] tid 7",
+            ]
+        );
+    }
 }

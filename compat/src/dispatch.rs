@@ -142,9 +142,9 @@ impl Dispatcher {
         id
     }
 
-    /// Calls the function `name` of `target` in its context (whose tables the call may make); `None`
-    /// if there is no such function; `Err` if the prelude could not finish the call (Lua out of memory: the
-    /// context is not kept).
+    /// Calls the function `name` of `target` in its context (whose tables the call may make);
+    /// `None` if there is no such function; `Err` if the prelude could not finish the call (Lua out
+    /// of memory: the context is not kept).
     ///
     /// Between calls every slot of the prelude's `now` array is `false`; a call writes the slots it
     /// needs and resets only those that became set, since each write is a call into Lua's API.
@@ -196,7 +196,8 @@ impl Dispatcher {
                 intercept: None,
             };
             let mut failure = None;
-            if to_keep || pending {
+            let run_finish = to_keep || pending;
+            if run_finish {
                 self.push(&self.finish);
                 ffi::lua_pushnumber(l, id.0 as ffi::lua_Number);
                 ffi::lua_pushboolean(l, c_int::from(keep == Keep::Always));
@@ -207,9 +208,8 @@ impl Dispatcher {
                 }
             }
             // `finish` may have run an intercept handler that set more: then reset every slot.
-            let ran_finish = to_keep || pending;
             for (slot, was_set) in [(ENV, env), (CTX, ctx), (HOOKED, hooked), (PENDING, pending)] {
-                if was_set || ran_finish {
+                if was_set || run_finish {
                     ffi::lua_pushboolean(l, 0);
                     ffi::lua_rawseti_(l, now, slot);
                 }

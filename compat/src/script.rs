@@ -342,9 +342,9 @@ impl Script {
         }
     }
 
-    /// Calls one entry point or closure through the dispatcher; `None`
-    /// if there is no such function. A Lua error has been reported to the host with its traceback
-    /// when this returns, and an intercept the call asked for has been served.
+    /// Calls one entry point or closure through the dispatcher; `None` if there is no such
+    /// function. A Lua error has been reported to the host with its traceback when this returns,
+    /// and an intercept the call asked for has been served.
     fn call(&self, target: Target, name: &Name, keep: Keep) -> Option<Called> {
         let outcome = match self.dispatcher.call(target, name, keep)? {
             Ok(outcome) => outcome,

@@ -8,7 +8,7 @@
 //! the fail policy's answer, every other transaction carries on.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,6 @@ pub struct Plugin {
     close_on_request: bool,
     deadline_ticks: u64,
     slots: Vec<Mutex<Option<Instance>>>,
-    next_slot: AtomicUsize,
     stats: Counters,
     load: LoadReport,
 }
@@ -181,7 +180,6 @@ impl Plugin {
             deadline_ticks: deadline_ticks(blueprint.settings.deadline),
             blueprint,
             slots,
-            next_slot: AtomicUsize::new(0),
             stats: Counters::default(),
             load: LoadReport {
                 origin: loaded.origin,
@@ -232,9 +230,11 @@ impl Plugin {
         }
     }
 
-    /// Binds a new transaction to an instance (round robin).
-    pub fn bind(&self) -> Binding {
-        let slot = self.next_slot.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+    /// Binds a transaction to the instance its id picks: ids are consecutive, so transactions
+    /// spread evenly, and every hook of a transaction finds the same instance even when nothing
+    /// remembered the binding in between (see [`Plugin::keeps`]).
+    pub fn bind(&self, txn_id: u64) -> Binding {
+        let slot = (txn_id % self.slots.len() as u64) as usize;
         Binding {
             slot,
             added: HookSet::EMPTY,
@@ -244,6 +244,14 @@ impl Plugin {
     /// Whether `hook` should run for the transaction holding `binding`.
     pub fn wants(&self, binding: &Binding, hook: Hook) -> bool {
         self.declared.contains(hook) || binding.added.contains(hook)
+    }
+
+    /// Whether the guest may keep something of the transaction holding `binding` between hooks,
+    /// which the host must then remember: it added a hook for the transaction, or it will hear the
+    /// transaction's close. A guest that keeps per-transaction state asks for txn-close (ABI.md),
+    /// so `false` means the host may forget the transaction until its next hook binds it again.
+    pub fn keeps(&self, binding: &Binding) -> bool {
+        !binding.added.is_empty() || !self.close_on_request || self.wants(binding, Hook::TxnClose)
     }
 
     /// Runs `hook` for `txn` on its bound instance. Never fails: a fault is logged, counted, the

@@ -316,7 +316,7 @@ fn plugin_events_reach_every_instance() {
 }
 
 #[test]
-fn instances_share_transactions_round_robin_and_keep_them() {
+fn instances_share_transactions_by_id_and_keep_them() {
     let (probe, _) = load(
         "abi-probe",
         tswasm::Settings {
@@ -324,7 +324,7 @@ fn instances_share_transactions_round_robin_and_keep_them() {
             ..settings(&[])
         },
     );
-    let bindings: Vec<usize> = (0..6).map(|_| probe.bind().instance_index()).collect();
+    let bindings: Vec<usize> = (0..6).map(|id| probe.bind(id).instance_index()).collect();
     assert_eq!(bindings, [0, 1, 2, 0, 1, 2]);
     // Interleaved transactions on the same instances keep their own per-transaction findings.
     for _ in 0..4 {

@@ -108,11 +108,11 @@ fn a_fault_on_one_instance_leaves_the_others_alone() {
         },
     );
     // Instance 0 and 1 each serve one clean request, then instance 0 faults.
-    for _ in 0..2 {
-        run(&[&plugin], request(SKIP), None);
+    for id in 0..2 {
+        run_as(id, &[&plugin], request(SKIP));
     }
-    run(&[&plugin], request(REQUEST), None);
-    let (txn, _) = run(&[&plugin], request(SKIP), None);
+    run_as(2, &[&plugin], request(REQUEST));
+    let (txn, _) = run_as(3, &[&plugin], request(SKIP));
     let sent = txn.server_request.unwrap();
     assert_eq!(
         header(&sent.headers, "X-Faults-Instance-Calls").as_deref(),

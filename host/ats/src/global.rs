@@ -1,6 +1,7 @@
 //! The global plugin (plugin.config): `tswasm.so [options] FILE [ARGS...]`. Its declared hooks run
-//! on every transaction through one global continuation; each transaction's state, with the plugin
-//! version it started on, is on the transaction's state list until txn-close.
+//! on every transaction through one global continuation. A transaction's state, with the plugin
+//! version it started on, stays on the transaction's state list until txn-close if the guest keeps
+//! something of the transaction or the plugin may be reloaded; otherwise each hook binds afresh.
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -182,32 +183,44 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
             let Some(hook) = hook_of(event).filter(|hook| global.declares(*hook)) else {
                 return TS_EVENT_HTTP_CONTINUE;
             };
-            let mut state = TxnState::find(txn, global);
-            if state.is_null() {
-                let plugin = global.current();
-                let declared = plugin.declared_hooks();
-                // A hook only an older version declared (added before a reload) does nothing.
-                if !declared.contains(hook) {
-                    return TS_EVENT_HTTP_CONTINUE;
-                }
-                state = match TxnState::start(txn, plugin, declared, Some(global)) {
-                    Ok(state) => state,
-                    Err(message) => {
-                        crate::log::error(&format!("global hook: {message}"));
-                        return TS_EVENT_HTTP_CONTINUE;
-                    }
+            let state = TxnState::find(txn, global);
+            if !state.is_null() {
+                return match hook {
+                    // The transaction's state list closes it, after the global hooks.
+                    Hook::TxnClose => TS_EVENT_HTTP_CONTINUE,
+                    _ => match (*state).global_hooks().contains(hook) {
+                        true => event_for((*state).call(txn, hook)),
+                        false => TS_EVENT_HTTP_CONTINUE,
+                    },
                 };
             }
-            match hook {
-                // The transaction's state list closes a bound transaction, after the global hooks;
-                // one this plugin never saw was bound just now, so the guest still hears the
-                // close it asked for.
-                Hook::TxnClose => TS_EVENT_HTTP_CONTINUE,
-                _ => match (*state).global_hooks().contains(hook) {
-                    true => event_for((*state).call(txn, hook)),
-                    false => TS_EVENT_HTTP_CONTINUE,
-                },
+            let plugin = global.current();
+            let declared = plugin.declared_hooks();
+            // A hook only an older version declared (added before a reload) does nothing.
+            if !declared.contains(hook) {
+                return TS_EVENT_HTTP_CONTINUE;
             }
+            let mut state = match TxnState::bind(txn, plugin, declared, Some(global)) {
+                Ok(state) => state,
+                Err(message) => {
+                    crate::log::error(&format!("global hook: {message}"));
+                    return TS_EVENT_HTTP_CONTINUE;
+                }
+            };
+            let next = match hook {
+                // A transaction this plugin never kept a state for: listed now, the list closes
+                // it, so the guest still hears the close it declared.
+                Hook::TxnClose => TS_EVENT_HTTP_CONTINUE,
+                _ => event_for(state.call(txn, hook)),
+            };
+            // A version that may be replaced keeps every transaction on the version it started
+            // with, so its state stays even when the guest keeps nothing.
+            if hook == Hook::TxnClose || global.line.enable_reload || state.needed_after_hook() {
+                state.list(txn);
+            } else {
+                state.end_unlisted();
+            }
+            next
         });
         TSHttpTxnReenable(txn, next);
     }

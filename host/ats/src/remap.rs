@@ -150,8 +150,9 @@ pub unsafe extern "C" fn do_remap(
         // SAFETY: the instance NewInstance made, alive while its rule is; the transaction is live.
         unsafe {
             let instance = &*ih.cast::<RemapInstance>();
-            let state = match TxnState::start(txn, instance.plugin.clone(), HookSet::EMPTY, None) {
-                Ok(state) => &mut *state,
+            let mut state = match TxnState::bind(txn, instance.plugin.clone(), HookSet::EMPTY, None)
+            {
+                Ok(state) => state,
                 Err(message) => {
                     crate::log::error(&format!("remap: {message}"));
                     return TSREMAP_NO_REMAP;
@@ -166,7 +167,7 @@ pub unsafe extern "C" fn do_remap(
                     .fold(0, |bits, h| bits | (1 << h.raw())),
             );
             state.deliver(txn, after_remap);
-            match state.call(txn, Hook::Remap) {
+            let status = match state.call(txn, Hook::Remap) {
                 Reply::Remap(RemapStatus::NoRemap) => TSREMAP_NO_REMAP,
                 Reply::Remap(RemapStatus::DidRemap) => TSREMAP_DID_REMAP,
                 Reply::Remap(RemapStatus::NoRemapStop) => TSREMAP_NO_REMAP_STOP,
@@ -177,7 +178,16 @@ pub unsafe extern "C" fn do_remap(
                     state.fail(txn);
                     TSREMAP_NO_REMAP_STOP
                 }
+            };
+            // The rule's plugin runs nothing more for this transaction unless a hook after remap
+            // was added, which keeps the state (and the plugin version) to the end.
+            match state.needed_after_hook() {
+                true => {
+                    state.list(txn);
+                }
+                false => state.end_unlisted(),
             }
+            status
         }
     })
 }

@@ -39,6 +39,18 @@ pub struct TxnExtras {
     pub config_strings: Vec<CString>,
 }
 
+impl TxnExtras {
+    /// Whether something here must outlive the hook that put it (a pending response or intercept
+    /// is handed over when its hook ends).
+    pub fn outlive_the_hook(&self) -> bool {
+        !self.respond_headers.is_empty()
+            || self.responded
+            || self.intercepted
+            || self.cache_key.is_some()
+            || !self.config_strings.is_empty()
+    }
+}
+
 pub struct AtsTxn<'a> {
     pub txn: TSHttpTxn,
     pub hook: Hook,

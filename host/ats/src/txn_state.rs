@@ -1,7 +1,9 @@
 //! One plugin's hold on one Traffic Server transaction: the plugin version the transaction started
 //! with, its instance binding, and, if the guest needs hooks of this transaction only, a
-//! continuation of its own for them. Created at the plugin's first hook of the transaction, freed
-//! at txn-close (see [`crate::txn_states`]).
+//! continuation of its own for them. Created at each hook of the plugin until the transaction
+//! holds something (the guest keeps state, a hook was added, a local response...); from then on
+//! on the transaction's list and freed at txn-close (see [`crate::txn_states`]). A transaction
+//! that never holds anything costs no list, no txn-close hook and no continuation.
 
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use crate::global::GlobalPlugin;
 use crate::hooks::{hook_id, hook_of};
 use crate::runtime::runtime;
 use crate::txn::{AtsTxn, TxnExtras};
+use crate::txn_states::TxnStates;
 
 pub struct TxnState {
     plugin: Arc<Plugin>,
@@ -31,33 +34,35 @@ pub struct TxnState {
     cont: Option<TSCont>,
     /// The global plugin whose state this is (`None`: a remap rule's).
     owner: Option<&'static GlobalPlugin>,
-    /// Hook calls not counted in `plugin.tswasm.hook_calls` yet: they are, once, at txn-close.
+    /// Hook calls not counted in `plugin.tswasm.hook_calls` yet: they are, once, when the state
+    /// ends (at txn-close if listed).
     uncounted_calls: i64,
+    /// The process's transaction lists, which this state may join.
+    states: &'static TxnStates,
     /// The next state on the same transaction.
     pub(crate) next: *mut TxnState,
 }
 
 impl TxnState {
-    /// Binds `txn` to an instance of `plugin` and adds the state to the transaction's list, which
-    /// closes it at txn-close.
+    /// Binds `txn` to an instance of `plugin`, for one hook or, once listed, for the transaction.
     ///
     /// # Safety
-    /// `txn` must be a live transaction; the returned pointer is owned by the transaction's list
-    /// until txn-close.
-    pub unsafe fn start(
+    /// `txn` must be a live transaction.
+    pub unsafe fn bind(
         txn: TSHttpTxn,
         plugin: Arc<Plugin>,
         global_hooks: HookSet,
         owner: Option<&'static GlobalPlugin>,
-    ) -> Result<*mut TxnState, String> {
+    ) -> Result<Box<TxnState>, String> {
         let states = &runtime()?.txn_states;
-        let binding = plugin.bind();
-        let state = Box::into_raw(Box::new(TxnState {
+        // SAFETY: a live transaction.
+        let txn_id = unsafe { TSHttpTxnIdGet(txn) };
+        let binding = plugin.bind(txn_id);
+        Ok(Box::new(TxnState {
             plugin,
             binding: Some(binding),
-            // SAFETY: a live transaction.
             extras: TxnExtras {
-                txn_id: unsafe { TSHttpTxnIdGet(txn) },
+                txn_id,
                 ..TxnExtras::default()
             },
             guest_hooks: HookSet::EMPTY,
@@ -66,11 +71,39 @@ impl TxnState {
             cont: None,
             owner,
             uncounted_calls: 0,
+            states,
             next: std::ptr::null_mut(),
-        }));
+        }))
+    }
+
+    /// Puts the state on the transaction's list, which closes it at txn-close.
+    ///
+    /// # Safety
+    /// `txn` must be the live transaction the state was bound for; the returned pointer is owned
+    /// by the transaction's list until txn-close.
+    pub unsafe fn list(self: Box<TxnState>, txn: TSHttpTxn) -> *mut TxnState {
+        let states = self.states;
+        let state = Box::into_raw(self);
         // SAFETY: a live transaction and a state nothing else refers to yet.
         unsafe { states.add(txn, state) };
-        Ok(state)
+        state
+    }
+
+    /// Whether the transaction must keep this state after the hook that bound it: the guest keeps
+    /// something of the transaction (see [`Plugin::keeps`]), a hook was added for it, or the
+    /// transaction holds something of ours. Otherwise the next hook may bind afresh, which spares
+    /// the transaction's list and its txn-close hook.
+    pub fn needed_after_hook(&self) -> bool {
+        self.cont.is_some()
+            || self.extras.outlive_the_hook()
+            || self.binding.as_ref().is_some_and(|b| self.plugin.keeps(b))
+    }
+
+    /// Ends a state that was never listed: counts its hook calls.
+    pub fn end_unlisted(self: Box<TxnState>) {
+        if let Ok(runtime) = runtime() {
+            runtime.count_hook_calls(self.uncounted_calls);
+        }
     }
 
     /// The state `owner` has on `txn`, if it has one.
@@ -181,7 +214,7 @@ impl TxnState {
     /// Txn-close: the guest hears it, the binding ends, the state is freed.
     ///
     /// # Safety
-    /// `state` must come from [`TxnState::start`], be off the transaction's list, and not be used
+    /// `state` must come from [`TxnState::list`], be off the transaction's list, and not be used
     /// afterwards.
     pub(crate) unsafe fn close(state: *mut TxnState, txn: TSHttpTxn) {
         let mut state = unsafe { Box::from_raw(state) };

@@ -269,7 +269,7 @@ impl Run<'_, '_, '_> {
 
     fn call(&mut self, index: usize, txn: &mut MemoryTxn, hook: Hook) -> Reply {
         let plugin = self.plugins[index].plugin;
-        let binding = self.bindings[index].get_or_insert_with(|| plugin.bind());
+        let binding = self.bindings[index].get_or_insert_with(|| plugin.bind(txn.id));
         let started = Instant::now();
         let call = plugin.call(binding, hook, txn);
         self.record(index, hook, call.reply, call.fault.map(|f| f.kind), started);
@@ -305,7 +305,7 @@ impl Run<'_, '_, '_> {
                 None if attached.role == Role::Global
                     && attached.plugin.declared_hooks().contains(Hook::TxnClose) =>
                 {
-                    attached.plugin.bind()
+                    attached.plugin.bind(txn.id)
                 }
                 None => continue,
             };

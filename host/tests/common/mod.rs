@@ -80,7 +80,23 @@ pub fn run_with(
 ) -> (MemoryTxn, Vec<TraceEntry>) {
     static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut txn = MemoryTxn::new(id, client.parse().unwrap(), req);
+    let txn = MemoryTxn::new(id, client.parse().unwrap(), req);
+    run_txn(plugins, txn, remap, origin)
+}
+
+/// Runs one transaction through global `plugins` with the id `id`, which picks the instance of
+/// each plugin it runs on (`id` modulo the plugin's states).
+pub fn run_as(id: u64, plugins: &[&Plugin], req: Request) -> (MemoryTxn, Vec<TraceEntry>) {
+    let txn = MemoryTxn::new(id, "127.0.0.1:40000".parse().unwrap(), req);
+    run_txn(plugins, txn, None, origin_ok())
+}
+
+fn run_txn(
+    plugins: &[&Plugin],
+    mut txn: MemoryTxn,
+    remap: Option<&str>,
+    origin: Response,
+) -> (MemoryTxn, Vec<TraceEntry>) {
     txn.remap = remap.map(|r| RemapRule::parse(r).expect("valid remap rule"));
     let role = if remap.is_some() {
         Role::Remap

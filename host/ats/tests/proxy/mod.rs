@@ -342,19 +342,23 @@ impl Proxy {
 
     /// Waits (at most 30 s) until diags.log contains `text` `times` times.
     pub fn wait_for_diags(&self, text: &str, times: usize) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if self.diags().matches(text).count() >= times {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        false
+        wait_for(|| self.diags().matches(text).count() >= times)
     }
 
-    /// diags.log (TSError, TSNote, ... and debug lines).
+    /// diags.log (TSError, TSNote, ...).
     pub fn diags(&self) -> String {
         std::fs::read_to_string(self.dir.join("var/log/diags.log")).unwrap_or_default()
+    }
+
+    /// Waits (at most 30 s) until the debug output contains `text` `times` times.
+    pub fn wait_for_debug(&self, text: &str, times: usize) -> bool {
+        wait_for(|| self.debug_output().matches(text).count() >= times)
+    }
+
+    /// Debug lines (tags `tswasm.*` and `ts_lua`), which traffic_server writes to its standard
+    /// error, kept in traffic_manager.out with the manager's own lines.
+    pub fn debug_output(&self) -> String {
+        std::fs::read_to_string(self.dir.join("traffic_manager.out")).unwrap_or_default()
     }
 
     /// Whether traffic_server is still running (it never crashes because of a guest): the manager
@@ -473,4 +477,16 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Polls `done` for at most 30 s.
+fn wait_for(done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
 }

@@ -30,8 +30,13 @@ pub struct TxnState {
     /// Every hook the continuation was added for, the guest's and our own; txn-close is always
     /// taken care of by the transaction's state list.
     registered: HookSet,
+    /// Hooks to add the continuation for, once the state is listed (the continuation's data is
+    /// the state's address, which is final only then).
+    wanted: HookSet,
     /// Made at the first hook added for this transaction only.
     cont: Option<TSCont>,
+    /// On the transaction's list, at its final address.
+    listed: bool,
     /// The global plugin whose state this is (`None`: a remap rule's).
     owner: Option<&'static GlobalPlugin>,
     /// Hook calls not counted in `plugin.tswasm.hook_calls` yet: they are, once, when the state
@@ -45,6 +50,7 @@ pub struct TxnState {
 
 impl TxnState {
     /// Binds `txn` to an instance of `plugin`, for one hook or, once listed, for the transaction.
+    /// Not allocated: most states live for one hook (see [`TxnState::needed_after_hook`]).
     ///
     /// # Safety
     /// `txn` must be a live transaction.
@@ -53,12 +59,12 @@ impl TxnState {
         plugin: Arc<Plugin>,
         global_hooks: HookSet,
         owner: Option<&'static GlobalPlugin>,
-    ) -> Result<Box<TxnState>, String> {
+    ) -> Result<TxnState, String> {
         let states = &runtime()?.txn_states;
         // SAFETY: a live transaction.
         let txn_id = unsafe { TSHttpTxnIdGet(txn) };
         let binding = plugin.bind(txn_id);
-        Ok(Box::new(TxnState {
+        Ok(TxnState {
             plugin,
             binding: Some(binding),
             extras: TxnExtras {
@@ -68,12 +74,14 @@ impl TxnState {
             guest_hooks: HookSet::EMPTY,
             global_hooks,
             registered: HookSet::EMPTY.with(Hook::TxnClose),
+            wanted: HookSet::EMPTY,
             cont: None,
+            listed: false,
             owner,
             uncounted_calls: 0,
             states,
             next: std::ptr::null_mut(),
-        }))
+        })
     }
 
     /// Puts the state on the transaction's list, which closes it at txn-close.
@@ -81,11 +89,15 @@ impl TxnState {
     /// # Safety
     /// `txn` must be the live transaction the state was bound for; the returned pointer is owned
     /// by the transaction's list until txn-close.
-    pub unsafe fn list(self: Box<TxnState>, txn: TSHttpTxn) -> *mut TxnState {
+    pub unsafe fn list(self, txn: TSHttpTxn) -> *mut TxnState {
         let states = self.states;
-        let state = Box::into_raw(self);
-        // SAFETY: a live transaction and a state nothing else refers to yet.
-        unsafe { states.add(txn, state) };
+        let state = Box::into_raw(Box::new(self));
+        // SAFETY: a live transaction and a state nothing else refers to yet, at its final address.
+        unsafe {
+            states.add(txn, state);
+            (*state).listed = true;
+            (*state).add_wanted_hooks(txn);
+        }
         state
     }
 
@@ -94,13 +106,14 @@ impl TxnState {
     /// transaction holds something of ours. Otherwise the next hook may bind afresh, which spares
     /// the transaction's list and its txn-close hook.
     pub fn needed_after_hook(&self) -> bool {
-        self.cont.is_some()
+        !self.wanted.is_empty()
+            || self.cont.is_some()
             || self.extras.outlive_the_hook()
             || self.binding.as_ref().is_some_and(|b| self.plugin.keeps(b))
     }
 
     /// Ends a state that was never listed: counts its hook calls.
-    pub fn end_unlisted(self: Box<TxnState>) {
+    pub fn end_unlisted(self) {
         if let Ok(runtime) = runtime() {
             runtime.count_hook_calls(self.uncounted_calls);
         }
@@ -138,23 +151,37 @@ impl TxnState {
         }
     }
 
+    /// Has the continuation added for `hook` on this transaction: now if listed, else when listed.
     fn register(&mut self, txn: TSHttpTxn, hook: Hook) {
-        if self.registered.contains(hook) {
-            return;
+        if !self.registered.contains(hook) {
+            self.wanted.insert(hook);
         }
-        let Some(id) = hook_id(hook) else {
-            return;
-        };
-        // SAFETY (whole block): a live transaction; the continuation's data is this state, which
-        // lives until txn-close, when `close` destroys the continuation.
-        let this: *mut TxnState = self;
-        let cont = *self.cont.get_or_insert_with(|| unsafe {
-            let cont = TSContCreate(Some(txn_event), std::ptr::null_mut());
-            TSContDataSet(cont, this.cast());
-            cont
-        });
-        unsafe { TSHttpTxnHookAdd(txn, id, cont) };
-        self.registered.insert(hook);
+        if self.listed {
+            self.add_wanted_hooks(txn);
+        }
+    }
+
+    fn add_wanted_hooks(&mut self, txn: TSHttpTxn) {
+        debug_assert!(
+            self.listed,
+            "a continuation's data must be the listed state"
+        );
+        for hook in std::mem::replace(&mut self.wanted, HookSet::EMPTY).iter() {
+            let Some(id) = hook_id(hook) else {
+                continue;
+            };
+            // SAFETY (whole block): a live transaction; the continuation's data is this state, on
+            // the list at its final address until txn-close, when `close` destroys the
+            // continuation.
+            let this: *mut TxnState = self;
+            let cont = *self.cont.get_or_insert_with(|| unsafe {
+                let cont = TSContCreate(Some(txn_event), std::ptr::null_mut());
+                TSContDataSet(cont, this.cast());
+                cont
+            });
+            unsafe { TSHttpTxnHookAdd(txn, id, cont) };
+            self.registered.insert(hook);
+        }
     }
 
     /// Runs one hook of the guest and returns its reply.

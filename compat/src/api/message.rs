@@ -260,7 +260,9 @@ unsafe extern "C-unwind" fn get_uri(state: *mut lua_State) -> c_int {
             let path = Request::new(upvalue_message(args)?).path().ok();
             Ok(path.map_or(Ret::Nil, |p| {
                 let path = p.split(';').next().unwrap_or_default();
-                Ret::Bytes(format!("/{path}").into_bytes())
+                // Not `format!`: its machinery was 2% of the guest's time on a remap script that
+                // reads the URI on every request.
+                Ret::Bytes([b"/", path.as_bytes()].concat())
             }))
         })
     }

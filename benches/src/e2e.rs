@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::ats::Ats;
+use crate::baseline::compared;
 use crate::load::{self, Measured};
 use crate::variants::{self, Inputs, Layout, Variant, Workload};
 
@@ -18,6 +19,9 @@ pub struct Run {
     pub variant: Variant,
     pub layout: Layout,
     pub round: usize,
+    /// Run on the baseline tswasm.so (see [`crate::baseline`]), not the one built here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
     pub measured: Measured,
 }
 
@@ -28,6 +32,8 @@ pub struct Plan {
     pub warmup: Duration,
     pub duration: Duration,
     pub connections: u32,
+    /// Another tswasm.so to run the tswasm variants on as well (see [`crate::baseline`]).
+    pub baseline_so: Option<PathBuf>,
 }
 
 /// Runs the plan; `repo` is the repository root (built artifacts under target/).
@@ -41,6 +47,14 @@ pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
     let work = repo.join("target/bench/e2e");
     std::fs::create_dir_all(&work)?;
     let inputs = prepare(repo, &work)?;
+    let baseline_inputs = match &plan.baseline_so {
+        Some(so) if !so.is_file() => bail!("BENCH_BASELINE_SO: {} is not a file", so.display()),
+        Some(so) => Some(Inputs {
+            tswasm_so: so.clone(),
+            ..inputs.clone()
+        }),
+        None => None,
+    };
     let origin = Origin::start(repo)?;
     let mut runs = Vec::new();
     for workload in Workload::ALL {
@@ -51,15 +65,22 @@ pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
                 .filter(|v| plan.only.is_empty() || plan.only.contains(v));
             let mut proxies = Vec::new();
             for &variant in variants {
-                let ats = start(&inputs, &work, plan, workload, variant, layout, origin.port)
+                let dir = work.join(format!("ats-{}", variant.slug()));
+                let ats = start(&inputs, &dir, plan, workload, variant, layout, origin.port)
                     .with_context(|| describe(workload, variant, layout))?;
-                proxies.push((variant, ats));
+                proxies.push((variant, false, ats));
+                if let Some(inputs) = baseline_inputs.as_ref().filter(|_| compared(variant)) {
+                    let dir = work.join(format!("ats-{}-baseline", variant.slug()));
+                    let ats = start(inputs, &dir, plan, workload, variant, layout, origin.port)
+                        .with_context(|| describe(workload, variant, layout) + ", baseline")?;
+                    proxies.push((variant, true, ats));
+                }
             }
             for round in 1..=plan.rounds {
                 // A different variant goes first in each round.
                 let n = proxies.len();
                 for turn in 0..n {
-                    let (variant, ats) = &mut proxies[(turn + round) % n];
+                    let (variant, baseline, ats) = &mut proxies[(turn + round) % n];
                     let measured = load::run(ats.port, ats.pid(), plan.duration, plan.connections)
                         .with_context(|| describe(workload, *variant, layout))?;
                     if !ats.alive() {
@@ -70,9 +91,12 @@ pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
                         );
                     }
                     eprintln!(
-                        "round {round} {:<8} {:<24} {:<8} {:>9.0} req/s  p99 {:>6.2} ms  mmap+munmap+mprotect {:>8}  exec {}",
+                        "round {round} {:<8} {:<35} {:<8} {:>9.0} req/s  p99 {:>6.2} ms  mmap+munmap+mprotect {:>8}  exec {}",
                         workload.name(),
-                        variant.name(),
+                        match baseline {
+                            true => format!("{} (baseline)", variant.name()),
+                            false => variant.name().to_string(),
+                        },
                         layout.name(),
                         measured.requests_per_s,
                         measured.p99_ms,
@@ -84,6 +108,7 @@ pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
                         variant: *variant,
                         layout,
                         round,
+                        baseline: *baseline,
                         measured,
                     });
                 }
@@ -102,10 +127,10 @@ fn describe(workload: Workload, variant: Variant, layout: Layout) -> String {
     )
 }
 
-/// One variant's Traffic Server, in a directory of its own, started and warmed up.
+/// One variant's Traffic Server, in the directory `dir`, started and warmed up.
 fn start(
     inputs: &Inputs,
-    work: &Path,
+    dir: &Path,
     plan: &Plan,
     workload: Workload,
     variant: Variant,
@@ -113,8 +138,7 @@ fn start(
     origin_port: u16,
 ) -> Result<Ats> {
     let config = variants::config(inputs, workload, variant, layout, origin_port);
-    let dir = work.join(format!("ats-{}", variant.slug()));
-    let ats = Ats::start(&dir, &config)?;
+    let ats = Ats::start(dir, &config)?;
     if layout == Layout::Hostile && !variants::hostile_layout_active(&ats.dir) {
         bail!("the hostile layout did not take effect:\n{}", ats.logs());
     }

@@ -2,6 +2,7 @@
 //! is made of, and the report. Run everything with `scripts/bench`; the test suite never runs them.
 
 pub mod ats;
+pub mod baseline;
 pub mod criterion_results;
 pub mod e2e;
 pub mod inproc;

@@ -124,7 +124,9 @@ fn cpu_us_per_request(m: &Measured) -> f64 {
 
 /// Writes REPORT.md and the charts into `dir`.
 pub fn write(dir: &Path, runs: &[Run], context: &Context) -> Result<()> {
-    let results = Results { runs };
+    // Runs on a baseline tswasm.so measure a change, not the product (see crate::baseline).
+    let runs: Vec<Run> = runs.iter().filter(|r| !r.baseline).cloned().collect();
+    let results = Results { runs: &runs };
     let mut md = String::new();
     let _ = writeln!(md, "# tswasm benchmark report\n");
     let _ = writeln!(

@@ -108,6 +108,7 @@ impl Layout {
 /// `jit.off()` in front (`<stem>.nojit.lua`): tslua.so 9.2 honours `--jit=0` on a plugin.config
 /// line but not on a remap rule (its remap states kept compiling traces, measured), so the JIT-off
 /// variant also turns the JIT off the way operators do in the script.
+#[derive(Clone)]
 pub struct Inputs {
     pub workload_dir: PathBuf,
     pub tswasm_so: PathBuf,

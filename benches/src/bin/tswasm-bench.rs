@@ -2,7 +2,8 @@
 //!
 //! `tswasm-bench e2e [--quick]`: every workload × variant × layout on a real Traffic Server;
 //! results in target/bench/e2e.json. Environment: BENCH_ROUNDS (5), BENCH_SECONDS (6), BENCH_ONLY
-//! (variants, e.g. `tswasm-lua,tslua-jit`).
+//! (variants, e.g. `tswasm-lua,tslua-jit`), BENCH_BASELINE_SO (an older tswasm.so to compare the
+//! tswasm variants with, round by round; see benches/README.md).
 //!
 //! `tswasm-bench report`: benches/REPORT.md and its charts from target/bench/e2e.json (and the
 //! in-process benchmark's output in target/bench/runtime.txt, if present).
@@ -51,6 +52,7 @@ fn main() -> Result<()> {
                 warmup: Duration::from_secs(if quick { 1 } else { 2 }),
                 duration: Duration::from_secs(number("BENCH_SECONDS", if quick { 2 } else { 6 })),
                 connections: 16,
+                baseline_so: std::env::var_os("BENCH_BASELINE_SO").map(PathBuf::from),
             };
             let seed = seed::run(&repo)?;
             let runs = e2e::run(&repo, &plan)?;
@@ -70,6 +72,9 @@ fn main() -> Result<()> {
             });
             std::fs::write(&out, serde_json::to_string_pretty(&results)?)?;
             eprintln!("wrote {}", out.display());
+            if plan.baseline_so.is_some() {
+                eprint!("{}", tswasm_benches::baseline::summary(&runs));
+            }
             Ok(())
         }
         Some("memory") => {

@@ -20,6 +20,7 @@ pub fn compared(variant: Variant) -> bool {
 /// baseline's, the median of the per-round ratios and each round's.
 pub fn summary(runs: &[Run]) -> String {
     let mut out = String::from("current tswasm.so / baseline tswasm.so, requests/s:\n");
+    let rounds = runs.iter().map(|r| r.round).max().unwrap_or(0);
     for workload in Workload::ALL {
         for layout in Layout::ALL {
             for variant in [Variant::TswasmLua, Variant::TswasmRust] {
@@ -31,7 +32,6 @@ pub fn summary(runs: &[Run]) -> String {
                         })
                         .map(|r| r.measured.requests_per_s)
                 };
-                let rounds = runs.iter().map(|r| r.round).max().unwrap_or(0);
                 let ratios: Vec<f64> = (1..=rounds)
                     .filter_map(|round| Some(rate(false, round)? / rate(true, round)?))
                     .collect();

@@ -15,9 +15,8 @@ use tswasm::{Binding, HookCall, Plugin, Reply};
 use crate::ffi::*;
 use crate::global::GlobalPlugin;
 use crate::hooks::{hook_id, hook_of};
-use crate::runtime::runtime;
+use crate::runtime::{runtime, Runtime};
 use crate::txn::{AtsTxn, TxnExtras};
-use crate::txn_states::TxnStates;
 
 pub struct TxnState {
     plugin: Arc<Plugin>,
@@ -42,8 +41,8 @@ pub struct TxnState {
     /// Hook calls not counted in `plugin.tswasm.hook_calls` yet: they are, once, when the state
     /// ends (at txn-close if listed).
     uncounted_calls: i64,
-    /// The process's transaction lists, which this state may join.
-    states: &'static TxnStates,
+    /// The process's runtime: the transaction lists this state may join, the statistics.
+    runtime: &'static Runtime,
     /// The next state on the same transaction.
     pub(crate) next: *mut TxnState,
 }
@@ -60,7 +59,7 @@ impl TxnState {
         global_hooks: HookSet,
         owner: Option<&'static GlobalPlugin>,
     ) -> Result<TxnState, String> {
-        let states = &runtime()?.txn_states;
+        let runtime = runtime()?;
         // SAFETY: a live transaction.
         let txn_id = unsafe { TSHttpTxnIdGet(txn) };
         let binding = plugin.bind(txn_id);
@@ -79,7 +78,7 @@ impl TxnState {
             listed: false,
             owner,
             uncounted_calls: 0,
-            states,
+            runtime,
             next: std::ptr::null_mut(),
         })
     }
@@ -90,7 +89,7 @@ impl TxnState {
     /// `txn` must be the live transaction the state was bound for; the returned pointer is owned
     /// by the transaction's list until txn-close.
     pub unsafe fn list(self, txn: TSHttpTxn) -> *mut TxnState {
-        let states = self.states;
+        let states = &self.runtime.txn_states;
         let state = Box::into_raw(Box::new(self));
         // SAFETY: a live transaction and a state nothing else refers to yet, at its final address.
         unsafe {
@@ -101,22 +100,19 @@ impl TxnState {
         state
     }
 
-    /// Whether the transaction must keep this state after the hook that bound it: the guest keeps
-    /// something of the transaction (see [`Plugin::keeps`]), a hook was added for it, or the
-    /// transaction holds something of ours. Otherwise the next hook may bind afresh, which spares
-    /// the transaction's list and its txn-close hook.
+    /// Whether the transaction must keep this state (not listed yet) after the hook that bound it:
+    /// the guest keeps something of the transaction (see [`Plugin::keeps`]), a hook was added for
+    /// it, or the transaction holds something of ours. Otherwise the next hook may bind afresh,
+    /// which spares the transaction's list and its txn-close hook.
     pub fn needed_after_hook(&self) -> bool {
         !self.wanted.is_empty()
-            || self.cont.is_some()
             || self.extras.outlive_the_hook()
             || self.binding.as_ref().is_some_and(|b| self.plugin.keeps(b))
     }
 
     /// Ends a state that was never listed: counts its hook calls.
     pub fn end_unlisted(self) {
-        if let Ok(runtime) = runtime() {
-            runtime.count_hook_calls(self.uncounted_calls);
-        }
+        self.runtime.count_hook_calls(self.uncounted_calls);
     }
 
     /// The state `owner` has on `txn`, if it has one.
@@ -194,9 +190,7 @@ impl TxnState {
         view.commit_response();
         drop(view);
         self.uncounted_calls += 1;
-        if let Ok(runtime) = runtime() {
-            runtime.count_outcome(&call);
-        }
+        self.runtime.count_outcome(&call);
         // Hooks the guest added for this transaction, unless the global continuation delivers them.
         let added = binding.added_hooks();
         for hook in added.iter() {
@@ -252,21 +246,16 @@ impl TxnState {
                 Arc::strong_count(&state.plugin)
             )
         });
-        let runtime = runtime().ok();
         if let Some(binding) = state.binding.take() {
             let mut view = AtsTxn::new(txn, Hook::TxnClose, &mut state.extras);
             let call = state.plugin.close(binding, &mut view);
             drop(view);
             if let Some(call) = call {
                 state.uncounted_calls += 1;
-                if let Some(runtime) = runtime {
-                    runtime.count_outcome(&call);
-                }
+                state.runtime.count_outcome(&call);
             }
         }
-        if let Some(runtime) = runtime {
-            runtime.count_hook_calls(state.uncounted_calls);
-        }
+        state.runtime.count_hook_calls(state.uncounted_calls);
         if let Some(cont) = state.cont {
             // SAFETY: our continuation; the transaction is closing, so none of its hooks is due.
             unsafe { TSContDestroy(cont) };

@@ -34,6 +34,10 @@ pub struct Plan {
     pub connections: u32,
     /// Another tswasm.so to run the tswasm variants on as well (see [`crate::baseline`]).
     pub baseline_so: Option<PathBuf>,
+    /// The `tswasm` program of the baseline's build, to precompile its guests with: needed when the
+    /// change touches the engine's configuration, since a `.cwasm` loads only into the engine
+    /// configuration that made it. Without it the baseline loads this build's artifacts.
+    pub baseline_tswasm: Option<PathBuf>,
 }
 
 /// Runs the plan; `repo` is the repository root (built artifacts under target/).
@@ -51,6 +55,10 @@ pub fn run(repo: &Path, plan: &Plan) -> Result<Vec<Run>> {
         Some(so) if !so.is_file() => bail!("BENCH_BASELINE_SO: {} is not a file", so.display()),
         Some(so) => Some(Inputs {
             tswasm_so: so.clone(),
+            compiled_dir: match &plan.baseline_tswasm {
+                Some(program) => precompile_with(program, repo, &inputs, &work)?,
+                None => inputs.compiled_dir.clone(),
+            },
             ..inputs.clone()
         }),
         None => None,
@@ -172,6 +180,16 @@ fn prepare(repo: &Path, work: &Path) -> Result<Inputs> {
             format!("jit.off()\n{script}"),
         )?;
     }
+    for (source, artifact) in guests(repo, &inputs) {
+        let bytes = tswasm::artifact::precompile(&engine, &source)
+            .map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", source.display()))?;
+        std::fs::write(inputs.compiled_dir.join(artifact), bytes)?;
+    }
+    Ok(inputs)
+}
+
+/// The guests the tswasm variants load, each with the name of its precompiled artifact.
+fn guests(repo: &Path, inputs: &Inputs) -> Vec<(PathBuf, String)> {
     let mut sources: Vec<(PathBuf, String)> = ["global", "remap", "gsub"]
         .iter()
         .map(|stem| {
@@ -185,12 +203,32 @@ fn prepare(repo: &Path, work: &Path) -> Result<Inputs> {
         repo.join("target/guests/bench-workload.wasm"),
         "bench-workload.cwasm".into(),
     ));
-    for (source, artifact) in sources {
-        let bytes = tswasm::artifact::precompile(&engine, &source)
-            .map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", source.display()))?;
-        std::fs::write(inputs.compiled_dir.join(artifact), bytes)?;
+    sources
+}
+
+/// Precompiles the guests with another build's `tswasm compile`, into a directory of their own;
+/// returns it.
+fn precompile_with(program: &Path, repo: &Path, inputs: &Inputs, work: &Path) -> Result<PathBuf> {
+    let dir = work.join("compiled-baseline");
+    std::fs::create_dir_all(&dir)?;
+    for (source, artifact) in guests(repo, inputs) {
+        let status = Command::new(program)
+            .arg("compile")
+            .arg(&source)
+            .arg("-o")
+            .arg(dir.join(&artifact))
+            .stdout(Stdio::null())
+            .status()
+            .with_context(|| format!("BENCH_BASELINE_TSWASM: running {}", program.display()))?;
+        if !status.success() {
+            bail!(
+                "BENCH_BASELINE_TSWASM: `{} compile {}` failed ({status})",
+                program.display(),
+                source.display()
+            );
+        }
     }
-    Ok(inputs)
+    Ok(dir)
 }
 
 /// The origin (benches' tswasm-origin) on a free port, killed on drop.

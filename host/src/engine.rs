@@ -51,6 +51,10 @@ fn code_config_with(deadlines: Deadlines) -> Config {
     // Guest debugging would copy code per store: one copy per instance defeats "compile once".
     config.debug_info(false);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    // Instances live long and are created at load time, so fill their tables when instantiating:
+    // an indirect call (Lua calls every C function and its allocator through one) then skips the
+    // check for a not-yet-initialised entry.
+    config.table_lazy_init(false);
     config
 }
 

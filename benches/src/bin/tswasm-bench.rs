@@ -3,7 +3,8 @@
 //! `tswasm-bench e2e [--quick]`: every workload × variant × layout on a real Traffic Server;
 //! results in target/bench/e2e.json. Environment: BENCH_ROUNDS (5), BENCH_SECONDS (6), BENCH_ONLY
 //! (variants, e.g. `tswasm-lua,tslua-jit`), BENCH_BASELINE_SO (an older tswasm.so to compare the
-//! tswasm variants with, round by round; see benches/README.md).
+//! tswasm variants with, round by round; see benches/README.md) and BENCH_BASELINE_TSWASM (that
+//! build's `tswasm`, to precompile the baseline's guests when the engine configuration changed).
 //!
 //! `tswasm-bench report`: benches/REPORT.md and its charts from target/bench/e2e.json (and the
 //! in-process benchmark's output in target/bench/runtime.txt, if present).
@@ -53,6 +54,7 @@ fn main() -> Result<()> {
                 duration: Duration::from_secs(number("BENCH_SECONDS", if quick { 2 } else { 6 })),
                 connections: 16,
                 baseline_so: std::env::var_os("BENCH_BASELINE_SO").map(PathBuf::from),
+                baseline_tswasm: std::env::var_os("BENCH_BASELINE_TSWASM").map(PathBuf::from),
             };
             let seed = seed::run(&repo)?;
             let runs = e2e::run(&repo, &plan)?;

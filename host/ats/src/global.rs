@@ -3,6 +3,7 @@
 //! version it started on, stays on the transaction's state list until txn-close if the guest keeps
 //! something of the transaction or the plugin may be reloaded; otherwise each hook binds afresh.
 
+use std::borrow::Cow;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
@@ -19,7 +20,7 @@ use crate::txn_state::{event_for, TxnState};
 /// One plugin.config line. Lives for the life of the process, as the line does.
 pub struct GlobalPlugin {
     pub line: PluginLine,
-    current: RwLock<Arc<Plugin>>,
+    versions: Versions,
     cont: Cont,
     /// The hooks some version declared (a reload may add more): the global continuation hands
     /// the others straight back to Traffic Server.
@@ -30,6 +31,13 @@ pub struct GlobalPlugin {
     pub reload_again: AtomicBool,
 }
 
+/// The plugin versions a line runs. Only a reloadable line needs the lock: the others run one
+/// version for the life of the process, which every hook borrows without touching a shared counter.
+enum Versions {
+    Fixed(Arc<Plugin>),
+    Reloadable(RwLock<Arc<Plugin>>),
+}
+
 /// The global continuation, in a plugin the reload thread shares (which never uses it).
 struct Cont(TSCont);
 // SAFETY: a continuation handle may be used from any thread; Traffic Server locks what it needs.
@@ -37,20 +45,26 @@ unsafe impl Send for Cont {}
 unsafe impl Sync for Cont {}
 
 impl GlobalPlugin {
-    /// The version new transactions start on.
-    pub fn current(&self) -> Arc<Plugin> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// The version new transactions start on: borrowed unless the line may be reloaded.
+    pub fn current(&self) -> Cow<'_, Arc<Plugin>> {
+        match &self.versions {
+            Versions::Fixed(plugin) => Cow::Borrowed(plugin),
+            Versions::Reloadable(current) => {
+                Cow::Owned(current.read().unwrap_or_else(|e| e.into_inner()).clone())
+            }
+        }
     }
 
-    /// Makes `plugin` the version new transactions start on; returns the old version.
-    pub fn replace(&self, plugin: Arc<Plugin>) -> Arc<Plugin> {
+    /// Makes `plugin` the version new transactions start on; returns the old version, or `None`
+    /// (and changes nothing) on a line loaded without `--enable-reload`.
+    pub fn replace(&self, plugin: Arc<Plugin>) -> Option<Arc<Plugin>> {
+        let Versions::Reloadable(current) = &self.versions else {
+            return None;
+        };
         self.declared
             .fetch_or(plugin.declared_hooks().0, Ordering::AcqRel);
-        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        std::mem::replace(&mut *current, plugin)
+        let mut current = current.write().unwrap_or_else(|e| e.into_inner());
+        Some(std::mem::replace(&mut *current, plugin))
     }
 
     fn declares(&self, hook: Hook) -> bool {
@@ -131,9 +145,14 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
     let enable_reload = line.enable_reload;
     // SAFETY: a continuation without a lock: hooks of many transactions run at once.
     let cont = Cont(unsafe { TSContCreate(Some(global_event), std::ptr::null_mut()) });
+    let plugin = Arc::new(plugin);
+    let versions = match enable_reload {
+        true => Versions::Reloadable(RwLock::new(plugin)),
+        false => Versions::Fixed(plugin),
+    };
     let global: &'static GlobalPlugin = Box::leak(Box::new(GlobalPlugin {
         line,
-        current: RwLock::new(Arc::new(plugin)),
+        versions,
         cont,
         declared: AtomicU32::new(declared.0),
         reloading: AtomicBool::new(false),

@@ -60,7 +60,9 @@ fn reload(global: &GlobalPlugin) {
     let path = global.line.path.display();
     match load_plugin(&global.line) {
         Ok(plugin) => {
-            let old = global.replace(Arc::new(plugin));
+            let Some(old) = global.replace(Arc::new(plugin)) else {
+                return error(&format!("{path} was loaded without --enable-reload"));
+            };
             // tslua's `__reload__`, in the old version's states, as their transactions leave them.
             old.notify(PluginEvent::Reload);
             crate::log::debug(|| {

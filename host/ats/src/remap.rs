@@ -2,6 +2,7 @@
 //! Each rule's instance is one loaded plugin; a matching transaction runs its remap hook, then the
 //! hooks after remap it declares, for that transaction only.
 
+use std::borrow::Cow;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
@@ -150,8 +151,9 @@ pub unsafe extern "C" fn do_remap(
         // SAFETY: the instance NewInstance made, alive while its rule is; the transaction is live.
         unsafe {
             let instance = &*ih.cast::<RemapInstance>();
-            let mut state = match TxnState::bind(txn, instance.plugin.clone(), HookSet::EMPTY, None)
-            {
+            // Borrowed: Traffic Server keeps the rule's instance alive during its remap hook.
+            let plugin = Cow::Borrowed(&instance.plugin);
+            let mut state = match TxnState::bind(txn, plugin, HookSet::EMPTY, None) {
                 Ok(state) => state,
                 Err(message) => {
                     crate::log::error(&format!("remap: {message}"));

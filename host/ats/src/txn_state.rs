@@ -5,6 +5,7 @@
 //! on the transaction's list and freed at txn-close (see [`crate::txn_states`]). A transaction
 //! that never holds anything costs no list, no txn-close hook and no continuation.
 
+use std::borrow::Cow;
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
@@ -18,8 +19,10 @@ use crate::hooks::{hook_id, hook_of};
 use crate::runtime::{runtime, Runtime};
 use crate::txn::{AtsTxn, TxnExtras};
 
-pub struct TxnState {
-    plugin: Arc<Plugin>,
+/// `'p`: how long the plugin version is borrowed for, while the state lives for one hook; a listed
+/// state holds its version (see [`Listed`]).
+pub struct TxnState<'p> {
+    plugin: Cow<'p, Arc<Plugin>>,
     binding: Option<Binding>,
     extras: TxnExtras,
     /// The hooks this transaction's continuation delivers to the guest.
@@ -44,10 +47,13 @@ pub struct TxnState {
     /// The process's runtime: the transaction lists this state may join, the statistics.
     runtime: &'static Runtime,
     /// The next state on the same transaction.
-    pub(crate) next: *mut TxnState,
+    pub(crate) next: *mut Listed,
 }
 
-impl TxnState {
+/// A state on a transaction's list, until txn-close: it holds the plugin version it started on.
+pub type Listed = TxnState<'static>;
+
+impl<'p> TxnState<'p> {
     /// Binds `txn` to an instance of `plugin`, for one hook or, once listed, for the transaction.
     /// Not allocated: most states live for one hook (see [`TxnState::needed_after_hook`]).
     ///
@@ -55,10 +61,10 @@ impl TxnState {
     /// `txn` must be a live transaction.
     pub unsafe fn bind(
         txn: TSHttpTxn,
-        plugin: Arc<Plugin>,
+        plugin: Cow<'p, Arc<Plugin>>,
         global_hooks: HookSet,
         owner: Option<&'static GlobalPlugin>,
-    ) -> Result<TxnState, String> {
+    ) -> Result<TxnState<'p>, String> {
         let runtime = runtime()?;
         // SAFETY: a live transaction.
         let txn_id = unsafe { TSHttpTxnIdGet(txn) };
@@ -88,9 +94,9 @@ impl TxnState {
     /// # Safety
     /// `txn` must be the live transaction the state was bound for; the returned pointer is owned
     /// by the transaction's list until txn-close.
-    pub unsafe fn list(self, txn: TSHttpTxn) -> *mut TxnState {
+    pub unsafe fn list(self, txn: TSHttpTxn) -> *mut Listed {
         let states = &self.runtime.txn_states;
-        let state = Box::into_raw(Box::new(self));
+        let state = Box::into_raw(Box::new(self.holding_its_version()));
         // SAFETY: a live transaction and a state nothing else refers to yet, at its final address.
         unsafe {
             states.add(txn, state);
@@ -98,6 +104,25 @@ impl TxnState {
             (*state).add_wanted_hooks(txn);
         }
         state
+    }
+
+    /// This state, holding the plugin version it borrowed until now.
+    fn holding_its_version(self) -> Listed {
+        TxnState {
+            plugin: Cow::Owned(self.plugin.into_owned()),
+            binding: self.binding,
+            extras: self.extras,
+            guest_hooks: self.guest_hooks,
+            global_hooks: self.global_hooks,
+            registered: self.registered,
+            wanted: self.wanted,
+            cont: self.cont,
+            listed: self.listed,
+            owner: self.owner,
+            uncounted_calls: self.uncounted_calls,
+            runtime: self.runtime,
+            next: self.next,
+        }
     }
 
     /// Whether the transaction must keep this state (not listed yet) after the hook that bound it:
@@ -119,7 +144,7 @@ impl TxnState {
     ///
     /// # Safety
     /// `txn` must be a live transaction.
-    pub unsafe fn find(txn: TSHttpTxn, owner: &GlobalPlugin) -> *mut TxnState {
+    pub unsafe fn find(txn: TSHttpTxn, owner: &GlobalPlugin) -> *mut Listed {
         let Ok(runtime) = runtime() else {
             return std::ptr::null_mut();
         };
@@ -169,7 +194,7 @@ impl TxnState {
             // SAFETY (whole block): a live transaction; the continuation's data is this state, on
             // the list at its final address until txn-close, when `close` destroys the
             // continuation.
-            let this: *mut TxnState = self;
+            let this: *mut TxnState<'p> = self;
             let cont = *self.cont.get_or_insert_with(|| unsafe {
                 let cont = TSContCreate(Some(txn_event), std::ptr::null_mut());
                 TSContDataSet(cont, this.cast());
@@ -237,13 +262,13 @@ impl TxnState {
     /// # Safety
     /// `state` must come from [`TxnState::list`], be off the transaction's list, and not be used
     /// afterwards.
-    pub(crate) unsafe fn close(state: *mut TxnState, txn: TSHttpTxn) {
+    pub(crate) unsafe fn close(state: *mut Listed, txn: TSHttpTxn) {
         let mut state = unsafe { Box::from_raw(state) };
         crate::log::debug(|| {
             format!(
                 "txn {}: closed; the plugin version is held {} times",
                 state.extras.txn_id,
-                Arc::strong_count(&state.plugin)
+                Arc::strong_count(&*state.plugin)
             )
         });
         if let Some(binding) = state.binding.take() {
@@ -261,7 +286,7 @@ impl TxnState {
             unsafe { TSContDestroy(cont) };
         }
         // The last transaction on a replaced version frees its instances.
-        if Arc::strong_count(&state.plugin) == 1 {
+        if Arc::strong_count(&*state.plugin) == 1 {
             drop(state);
             crate::global::recount();
         }
@@ -282,7 +307,7 @@ unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void)
     // SAFETY: the continuation's data is its state, alive until txn-close; Traffic Server
     // serialises a transaction's events, so no other reference to it exists during this call.
     unsafe {
-        let state = &mut *TSContDataGet(cont).cast::<TxnState>();
+        let state = &mut *TSContDataGet(cont).cast::<Listed>();
         let next = crate::guarded("transaction hook", TS_EVENT_HTTP_CONTINUE, || {
             let Some(hook) = hook_of(event) else {
                 return TS_EVENT_HTTP_CONTINUE;

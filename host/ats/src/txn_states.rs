@@ -9,7 +9,7 @@ use std::ffi::{c_int, c_void};
 
 use crate::ffi::*;
 use crate::runtime::runtime;
-use crate::txn_state::TxnState;
+use crate::txn_state::{Listed, TxnState};
 
 pub struct TxnStates {
     slot: c_int,
@@ -46,7 +46,7 @@ impl TxnStates {
     ///
     /// # Safety
     /// `txn` must be a live transaction.
-    pub unsafe fn first(&self, txn: TSHttpTxn) -> *mut TxnState {
+    pub unsafe fn first(&self, txn: TSHttpTxn) -> *mut Listed {
         unsafe { TSHttpTxnArgGet(txn, self.slot).cast() }
     }
 
@@ -59,7 +59,7 @@ impl TxnStates {
     ///
     /// # Safety
     /// `txn` must be a live transaction.
-    unsafe fn set_first(&self, txn: TSHttpTxn, state: *mut TxnState) {
+    unsafe fn set_first(&self, txn: TSHttpTxn, state: *mut Listed) {
         unsafe { TSHttpTxnArgSet(txn, self.slot, state.cast()) }
     }
 
@@ -67,7 +67,7 @@ impl TxnStates {
     ///
     /// # Safety
     /// `txn` must be a live transaction, and `state` a state no list holds yet.
-    pub unsafe fn add(&self, txn: TSHttpTxn, state: *mut TxnState) {
+    pub unsafe fn add(&self, txn: TSHttpTxn, state: *mut Listed) {
         // SAFETY: the list holds live states, which only this transaction's (serialised) events
         // touch.
         unsafe {
@@ -88,7 +88,7 @@ impl TxnStates {
     ///
     /// # Safety
     /// `txn` must be a live transaction.
-    unsafe fn take(&self, txn: TSHttpTxn) -> *mut TxnState {
+    unsafe fn take(&self, txn: TSHttpTxn) -> *mut Listed {
         unsafe {
             let first = self.first(txn);
             self.set_first(txn, std::ptr::null_mut());

@@ -162,8 +162,10 @@ impl Txn {
         status(unsafe { sys::cache_key_set(p, l) }).map(drop)
     }
 
-    /// Answers the client with status `code` and `body`: set before the origin is contacted, the
-    /// origin is not contacted; set later, it replaces the origin's response.
+    /// Answers the client with status `code` and `body`. Up to remap, the origin is not contacted.
+    /// After remap, up to read-response, only an error status (400 and up) can be given, and it
+    /// replaces whatever was under way, the origin's response included. `NotAvailable` otherwise,
+    /// and from send-response on.
     pub fn respond(&self, code: u16, body: &[u8]) -> Result<(), Error> {
         let (p, l) = raw(body);
         // SAFETY: as above.

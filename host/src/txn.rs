@@ -123,7 +123,8 @@ pub trait Transaction {
 
     // ---- answering locally ----
     /// Answer the client with `status` and `body`: instead of contacting the origin, or replacing its
-    /// response when the origin already answered.
+    /// response when the origin already answered. The ABI layer has checked that the hook allows
+    /// it (`can_respond` in abi/txn.rs).
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()>;
     /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`].
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;

@@ -396,13 +396,17 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
         }
     }
     if msg == Message::ClientResponse {
-        // tslua's error response: status and body sent instead of the normal response.
+        // tslua's error response: status and body sent instead of the normal response, where a
+        // local response can still be given. At send-response, as tslua.so, the status of the
+        // response being sent; its body cannot be replaced any more.
         t.set(
             "set_error_resp",
             lua.create_function(|_, (status, body): (u16, Option<mlua::LuaString>)| {
                 let body = body.map(|b| b.as_bytes().to_vec()).unwrap_or_default();
                 if let Some(txn) = Txn::current() {
-                    let _ = txn.respond(status, &body);
+                    if txn.respond(status, &body).is_err() {
+                        let _ = txn.client_response().set_status(status);
+                    }
                 }
                 Ok(())
             })?,

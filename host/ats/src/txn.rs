@@ -173,14 +173,15 @@ impl AtsTxn<'_> {
 impl AtsTxn<'_> {
     /// Hands a local response a hook asked for to Traffic Server: the status, the body, and the
     /// `Content-Type` among its headers (else Traffic Server's default, as tslua's set_resp).
-    pub fn commit_response(&mut self) {
+    /// Returns whether there was one.
+    pub fn commit_response(&mut self) -> bool {
         if let Some((kind, response)) = self.extras.pending_intercept.take() {
             self.extras.intercepted = true;
             // SAFETY: a live transaction, at a hook the intercept was allowed at.
             unsafe { crate::intercept::arrange(self.txn, kind, response) };
         }
         let Some((status, body)) = self.extras.pending_response.take() else {
-            return;
+            return false;
         };
         let headers = &mut self.extras.respond_headers;
         let content_type = headers
@@ -194,6 +195,7 @@ impl AtsTxn<'_> {
             let mime = content_type.map_or(std::ptr::null_mut(), |t| ts_copy(&t));
             TSHttpTxnErrorBodySet(self.txn, ts_copy(&body), body.len(), mime);
         }
+        true
     }
 }
 

@@ -212,7 +212,7 @@ impl<'p> TxnState<'p> {
         };
         let mut view = AtsTxn::new(txn, hook, &mut self.extras);
         let call: HookCall = self.plugin.call(binding, hook, &mut view);
-        view.commit_response();
+        let responded = view.commit_response();
         drop(view);
         self.uncounted_calls += 1;
         self.runtime.count_outcome(&call);
@@ -228,7 +228,14 @@ impl<'p> TxnState<'p> {
         if !self.extras.respond_headers.is_empty() {
             self.register(txn, Hook::SendResponse);
         }
-        call.reply
+        // After remap, Traffic Server answers with the status and body it was given only when the
+        // hook fails the transaction; up to remap it does when remap ends.
+        match call.reply {
+            Reply::Action(Action::Continue) if responded && hook.raw() > Hook::Remap.raw() => {
+                Reply::Action(Action::Error)
+            }
+            reply => reply,
+        }
     }
 
     /// Fails the transaction from the remap hook, where Traffic Server has no error event: a 500,

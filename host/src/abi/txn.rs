@@ -126,7 +126,25 @@ pub fn cache_key_set(cx: Cx, ptr: u32, len: u32) -> Result<i32> {
 
 pub fn respond(cx: Cx, status: u32, body_ptr: u32, body_len: u32) -> Result<i32> {
     let body = cx.input(body_ptr, body_len)?;
-    cx.call(|txn, mem| txn.respond(valid_status(status)?, &mem[body]).map(|()| 0))
+    let hook = cx.state.call.hook();
+    cx.call(|txn, mem| {
+        let status = valid_status(status)?;
+        if !hook.is_some_and(|hook| can_respond(hook, status)) {
+            return Err(Error::NotAvailable);
+        }
+        txn.respond(status, &mem[body]).map(|()| 0)
+    })
+}
+
+/// Whether a local response with `status` can still be given at `hook`. Up to remap, the proxy
+/// answers with it instead of asking the origin. After remap, Traffic Server takes a status only
+/// from a hook that fails the transaction, and then builds an error response: an error status
+/// (400 and up) only. Once the client response exists (send-response), none.
+pub(crate) fn can_respond(hook: Hook, status: u16) -> bool {
+    if hook.raw() <= Hook::Remap.raw() {
+        return true;
+    }
+    hook.raw() < Hook::SendResponse.raw() && status >= 400
 }
 
 pub fn intercept(cx: Cx, kind: u32, ptr: u32, len: u32) -> Result<i32> {
@@ -200,4 +218,23 @@ pub fn config_string_set(
         cx.input(value_ptr, value_len)?,
     );
     cx.call(|txn, mem| txn.config_string_set(&mem[name], &mem[value]).map(|()| 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_response_after_remap_is_an_error_and_before_send_response() {
+        for hook in [Hook::TxnStart, Hook::ReadRequest, Hook::PreRemap, Hook::Remap] {
+            assert!(can_respond(hook, 302), "{hook}");
+        }
+        for hook in [Hook::PostRemap, Hook::OsDns, Hook::ReadResponse] {
+            assert!(can_respond(hook, 400), "{hook}");
+            assert!(!can_respond(hook, 399), "{hook}");
+        }
+        for hook in [Hook::SendResponse, Hook::TxnClose] {
+            assert!(!can_respond(hook, 500), "{hook}");
+        }
+    }
 }

@@ -87,13 +87,9 @@ pub fn run(
     }
     txn.details.reach(&[Milestone::UaBeginWrite]);
     txn.hook = Hook::SendResponse;
-    match run.hook(txn, Hook::SendResponse) {
-        Flow::Fail => txn.client_response = Some(error_response(txn)),
-        Flow::Continue => {
-            if let Some(local) = txn.local_response.take() {
-                txn.client_response = Some(local);
-            }
-        }
+    // No local response is taken here: the client response exists (see `can_respond`).
+    if let Flow::Fail = run.hook(txn, Hook::SendResponse) {
+        txn.client_response = Some(error_response(txn));
     }
     txn.details
         .reach(&[Milestone::UaClose, Milestone::SmFinish]);

@@ -1,0 +1,70 @@
+//! A local response set after remap, in a real Traffic Server: it answers the request with the
+//! status and body the hook set (an error status only), whether or not the origin was asked; a
+//! redirect after remap and any response at send-response are refused (set_error_resp then changes
+//! the status only, as in tslua.so). The script is the
+//! conformance case the in-memory proxy runs too (compat/conformance/set-resp-late).
+
+mod proxy;
+
+use proxy::{plugin_so, repo_root, Origin, Proxy, Reply};
+
+fn origin_count(reply: &Reply) -> i64 {
+    let count = reply.header("X-Origin-Count");
+    count
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("from the origin: {reply:?}"))
+}
+
+#[test]
+fn a_response_set_after_remap_answers_the_request() {
+    let origin = Origin::start();
+    let script = repo_root().join("compat/conformance/set-resp-late/script.lua");
+    let mut proxy = Proxy::start(
+        &[],
+        &[
+            format!(
+                "map http://late.test/ http://127.0.0.1:{}/ @plugin={} @pparam={}",
+                origin.port,
+                plugin_so().display(),
+                script.display()
+            ),
+            format!("map / http://127.0.0.1:{}/", origin.port),
+        ],
+        &[],
+    );
+    let before = origin_count(&proxy.get("plain.test", "/", &[]));
+
+    // Set at post-remap: answered before the origin is asked.
+    let early = proxy.get("late.test", "/post-remap", &[]);
+    assert_eq!(early.status, 429, "{early:?}");
+    assert_eq!(early.body, "answered at post-remap\n");
+    assert_eq!(early.header("X-Seen-Status").as_deref(), Some("429"));
+    let after_early = origin_count(&proxy.get("plain.test", "/", &[]));
+    assert_eq!(after_early, before + 1, "the origin was not asked");
+
+    // A redirect at os-dns is refused (the origin answers), the 403 at read-response replaces the
+    // origin's answer, and the 404 at send-response is refused.
+    let late = proxy.get("late.test", "/late", &[]);
+    assert_eq!(late.status, 403, "{late:?}");
+    assert_eq!(late.body, "answered at read-response\n");
+    assert_eq!(late.header("X-Seen-Status").as_deref(), Some("403"));
+    assert_eq!(
+        late.header("X-Origin-Count"),
+        None,
+        "not the origin's response"
+    );
+    let after_late = origin_count(&proxy.get("plain.test", "/", &[]));
+    assert_eq!(after_late, after_early + 2, "the origin was asked");
+
+    // Only the refused 404 at send-response: the origin's response goes out.
+    let plain = proxy.get("late.test", "/other", &[]);
+    assert_eq!(plain.status, 200, "{plain:?}");
+    assert_eq!(plain.header("X-Seen-Status").as_deref(), Some("200"));
+    assert!(plain.body.starts_with("> GET /other"), "{plain:?}");
+
+    // set_error_resp at send-response: the status only.
+    let error = proxy.get("late.test", "/error-resp", &[]);
+    assert_eq!(error.status, 503, "{error:?}");
+    assert!(error.body.starts_with("> GET /error-resp"), "{error:?}");
+    assert!(proxy.alive());
+}

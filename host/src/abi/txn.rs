@@ -226,7 +226,12 @@ mod tests {
 
     #[test]
     fn a_local_response_after_remap_is_an_error_and_before_send_response() {
-        for hook in [Hook::TxnStart, Hook::ReadRequest, Hook::PreRemap, Hook::Remap] {
+        for hook in [
+            Hook::TxnStart,
+            Hook::ReadRequest,
+            Hook::PreRemap,
+            Hook::Remap,
+        ] {
             assert!(can_respond(hook, 302), "{hook}");
         }
         for hook in [Hook::PostRemap, Hook::OsDns, Hook::ReadResponse] {

@@ -13,7 +13,7 @@ pub struct Url {
     pub host: String,
     /// The explicit port, if any; see [`Url::effective_port`].
     pub port: Option<u16>,
-    /// Without its leading `/`.
+    /// Without its leading `/`, with its `;params` if any.
     pub path: String,
     /// Without `?`; `None` when there is no `?`.
     pub query: Option<String>,
@@ -107,7 +107,14 @@ impl Url {
             UrlPart::Host => self.host = text.to_ascii_lowercase(),
             UrlPart::Port if text.is_empty() => self.port = None,
             UrlPart::Port => self.port = Some(text.parse().map_err(|_| Error::InvalidArgument)?),
-            UrlPart::Path => self.path = text.strip_prefix('/').unwrap_or(text).to_owned(),
+            UrlPart::Path => {
+                let path = text.strip_prefix('/').unwrap_or(text);
+                // Traffic Server keeps a path's `;params` apart: setting the path keeps them.
+                self.path = match self.path.split_once(';') {
+                    Some((_, params)) => [path, ";", params].concat(),
+                    None => path.to_owned(),
+                };
+            }
             UrlPart::Query if text.is_empty() => self.query = None,
             UrlPart::Query => self.query = Some(text.to_owned()),
             UrlPart::Url => *self = Url::parse(text).map_err(|_| Error::InvalidArgument)?,
@@ -221,5 +228,16 @@ mod tests {
             url.set(UrlPart::Host, b"bad host"),
             Err(Error::InvalidArgument)
         );
+    }
+
+    #[test]
+    fn setting_the_path_keeps_its_params() {
+        // As Traffic Server (host/ats/tests/differential.rs sends such a request to both proxies).
+        let mut url = Url::parse("http://h/old/path;v=1?a=1").unwrap();
+        url.set(UrlPart::Path, b"/new/path").unwrap();
+        assert_eq!(url.to_string(), "http://h/new/path;v=1?a=1");
+        let mut plain = Url::parse("http://h/old").unwrap();
+        plain.set(UrlPart::Path, b"new").unwrap();
+        assert_eq!(plain.to_string(), "http://h/new");
     }
 }

@@ -7,11 +7,12 @@
 //! - [`txn_state`]: one plugin's state on one transaction, and its per-transaction hooks;
 //!   [`txn_states`]: all of them on one transaction, closed together;
 //! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`; [`intercept`]:
-//!   serving a response the plugin made;
+//!   serving a response the plugin made; [`config_strings`]: configuration values kept for good;
 //! - [`services`]: logging, statistics and records through Traffic Server; [`log`]: log lines;
 //! - [`runtime`]: the engine and statistics every tswasm plugin of the process shares;
 //! - [`ffi`]: the C API, generated from `ts/ts.h`; [`ts`] and [`hooks`]: small helpers over it.
 
+pub mod config_strings;
 pub mod ffi;
 pub mod global;
 pub mod hooks;

@@ -50,6 +50,11 @@ pub fn note(message: &str) {
     line(LogLevel::Note, "tswasm", message);
 }
 
+/// A `TSWarning` line from tswasm.
+pub fn warning(message: &str) {
+    line(LogLevel::Warning, "tswasm", message);
+}
+
 /// A `TSError` line from tswasm.
 pub fn error(message: &str) {
     line(LogLevel::Error, "tswasm", message);

@@ -2,7 +2,7 @@
 //! code is checked and turned into the ABI error the guest sees.
 
 use std::cell::Cell;
-use std::ffi::{c_char, c_int, CString};
+use std::ffi::{c_char, c_int, CStr, CString};
 use std::net::SocketAddr;
 
 use tswasm::abi_types::{
@@ -12,6 +12,7 @@ use tswasm::abi_types::{
 use tswasm::memory::Url;
 use tswasm::txn::{AbiResult, Transaction};
 
+use crate::config_strings::KEPT;
 use crate::ffi::*;
 use crate::message::Message as Msg;
 use crate::ts::{bytes, socket_addr, take_string, text, ts_copy, Loc, NULL_MLOC};
@@ -34,8 +35,8 @@ pub struct TxnExtras {
     pub intercepted: bool,
     /// The cache key a plugin set (Traffic Server cannot read it back before the lookup).
     pub cache_key: Option<Vec<u8>>,
-    /// String configuration overrides: Traffic Server keeps the pointer, so the bytes must live as
-    /// long as the transaction.
+    /// String configuration overrides the process no longer keeps (see [`crate::config_strings`]):
+    /// Traffic Server keeps the pointer, so the bytes must live as long as the transaction.
     pub config_strings: Vec<CString>,
 }
 
@@ -580,13 +581,17 @@ impl Transaction for AtsTxn<'_> {
         let key = self.config_key(name, TS_RECORDDATATYPE_STRING)?;
         let value = CString::new(value).map_err(|_| Error::InvalidArgument)?;
         let n = c_int::try_from(value.as_bytes().len()).map_err(|_| Error::InvalidArgument)?;
-        // SAFETY: as above; the bytes are kept until the transaction ends (Traffic Server keeps the
-        // pointer, not a copy).
+        // Traffic Server keeps the pointer, not a copy (see crate::config_strings).
+        let kept = KEPT.keep(&value, crate::log::warning);
+        let ptr = kept.map_or(value.as_ptr(), CStr::as_ptr);
+        // SAFETY: as above; the bytes live for the process, or else until the transaction ends.
         ok(
-            unsafe { TSHttpTxnConfigStringSet(self.txn, key, value.as_ptr(), n) },
+            unsafe { TSHttpTxnConfigStringSet(self.txn, key, ptr, n) },
             Error::InvalidArgument,
         )?;
-        self.extras.config_strings.push(value);
+        if kept.is_none() {
+            self.extras.config_strings.push(value);
+        }
         Ok(())
     }
 }

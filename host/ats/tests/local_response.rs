@@ -1,8 +1,8 @@
 //! A local response set after remap, in a real Traffic Server: it answers the request with the
 //! status and body the hook set (an error status only), whether or not the origin was asked; a
 //! redirect after remap and any response at send-response are refused (set_error_resp then changes
-//! the status only, as in tslua.so). The script is the
-//! conformance case the in-memory proxy runs too (compat/conformance/set-resp-late).
+//! the status only, as in tslua.so). The script is the conformance case the in-memory proxy runs
+//! too (compat/conformance/set-resp-late).
 
 mod proxy;
 

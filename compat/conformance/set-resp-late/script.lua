@@ -13,6 +13,12 @@ function do_remap()
     ts.hook(TS_LUA_HOOK_READ_RESPONSE_HDR, function()
       ts.http.set_resp(403, 'answered at read-response\n')
     end)
+  elseif path == '/error' then
+    -- A hook failing after remap, no response set: Traffic Server's own error response (tslua.so
+    -- leaves the client without any response here).
+    ts.hook(TS_LUA_HOOK_READ_RESPONSE_HDR, function()
+      return 1
+    end)
   elseif path == '/post-remap' then
     ts.hook(TS_LUA_HOOK_POST_REMAP, function()
       ts.http.set_resp(429, 'answered at post-remap\n')

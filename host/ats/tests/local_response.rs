@@ -62,6 +62,11 @@ fn a_response_set_after_remap_answers_the_request() {
     assert_eq!(plain.header("X-Seen-Status").as_deref(), Some("200"));
     assert!(plain.body.starts_with("> GET /other"), "{plain:?}");
 
+    // A read-response hook that fails, with no response set: Traffic Server's error response.
+    let failed = proxy.get("late.test", "/error", &[]);
+    assert_eq!(failed.status, 500, "{failed:?}");
+    assert_eq!(failed.header("X-Seen-Status").as_deref(), Some("500"));
+
     // set_error_resp at send-response: the status only.
     let error = proxy.get("late.test", "/error-resp", &[]);
     assert_eq!(error.status, 503, "{error:?}");

@@ -1,6 +1,7 @@
 //! Embeds the Lua guest (built from compat/ by scripts/build-guests) so that a `.lua` plugin needs
-//! nothing but the script. Without it the host still builds, and refuses `.lua` plugins with a message
-//! saying how to build the guest.
+//! nothing but the script. The guest is a build input like a source file: with the `lua` feature
+//! (the default) a build without it fails and says how to make it; `--no-default-features` builds
+//! a host that refuses `.lua` plugins.
 
 use std::path::PathBuf;
 
@@ -13,12 +14,16 @@ fn main() {
     println!("cargo:rerun-if-changed={}", guest.display());
     let out =
         PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("tswasm-lua.wasm");
-    let bytes = std::fs::read(&guest).unwrap_or_else(|_| {
-        println!(
-            "cargo:warning=no Lua guest at {}: .lua plugins will be refused (run scripts/build-guests first)",
-            guest.display()
-        );
-        Vec::new()
-    });
+    let bytes = match std::env::var_os("CARGO_FEATURE_LUA") {
+        Some(_) => std::fs::read(&guest).unwrap_or_else(|e| {
+            panic!(
+                "the Lua guest {} cannot be read ({e}): run scripts/build-guests first (or set \
+                 TSWASM_LUA_GUEST to a built tswasm-lua.wasm), or build without the `lua` feature \
+                 (--no-default-features) for a host that refuses .lua plugins",
+                guest.display()
+            )
+        }),
+        None => Vec::new(),
+    };
     std::fs::write(&out, bytes).expect("writing to OUT_DIR");
 }

@@ -11,9 +11,12 @@ use std::time::Duration;
 
 use wasmtime::error::Context;
 use wasmtime::Result;
-use wasmtime::{Config, InstanceAllocationStrategy, PoolingAllocationConfig, WasmBacktraceDetails};
+use wasmtime::{
+    Config, InstanceAllocationStrategy, Linker, PoolingAllocationConfig, WasmBacktraceDetails,
+};
 
 use crate::shared_code::SharedCode;
+use crate::state::StoreState;
 
 /// How often the epoch advances. Hook deadlines are whole ticks, so this is their resolution; the
 /// ticker thread wakes this often, so it is also its (small) cost.
@@ -77,6 +80,8 @@ impl Default for PoolLimits {
 #[derive(Clone)]
 pub struct Engine {
     inner: wasmtime::Engine,
+    /// WASI preview 1 and the ABI's functions, linked once: every plugin instantiates against it.
+    linker: Arc<Linker<StoreState>>,
     shared_code: Arc<SharedCode>,
     _ticker: Arc<EpochTicker>,
 }
@@ -110,9 +115,15 @@ impl Engine {
             config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
         let inner = wasmtime::Engine::new(&config).context("configuring the wasm engine")?;
+        let mut linker: Linker<StoreState> = Linker::new(&inner);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut StoreState| {
+            &mut state.wasi
+        })?;
+        crate::abi::add_to_linker(&mut linker)?;
         let ticker = EpochTicker::start(inner.clone())?;
         Ok(Engine {
             inner,
+            linker: Arc::new(linker),
             shared_code: Arc::default(),
             _ticker: Arc::new(ticker),
         })
@@ -121,6 +132,11 @@ impl Engine {
     /// The wasmtime engine, for compiling and instantiating.
     pub fn wasmtime(&self) -> &wasmtime::Engine {
         &self.inner
+    }
+
+    /// The host functions every plugin is linked against.
+    pub(crate) fn linker(&self) -> &Linker<StoreState> {
+        &self.linker
     }
 
     /// The modules this engine's plugins share (compiled code belongs to one engine).

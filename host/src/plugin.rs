@@ -17,7 +17,7 @@ use tswasm_abi::{
 };
 use wasmtime::error::Context;
 use wasmtime::{bail, Result};
-use wasmtime::{ExternType, Linker, Module};
+use wasmtime::{ExternType, Module};
 
 use crate::artifact::{self, Origin};
 use crate::engine::{deadline_ticks, Engine};
@@ -25,7 +25,6 @@ use crate::fault::{Fault, FaultKind};
 use crate::instance::{Blueprint, Instance};
 use crate::services::Services;
 use crate::settings::{FailPolicy, Settings};
-use crate::state::StoreState;
 use crate::txn::Transaction;
 
 /// The tag the runtime's own log lines carry.
@@ -141,12 +140,8 @@ impl Plugin {
         let shown = path.display();
         check_shape(&loaded.module).with_context(|| format!("{shown}: not a tswasm plugin"))?;
 
-        let mut linker: Linker<StoreState> = Linker::new(engine.wasmtime());
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut StoreState| {
-            &mut state.wasi
-        })?;
-        crate::abi::add_to_linker(&mut linker)?;
-        let pre = linker
+        let pre = engine
+            .linker()
             .instantiate_pre(&loaded.module)
             .with_context(|| format!("{shown}: cannot link the module"))?;
 

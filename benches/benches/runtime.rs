@@ -8,8 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
 use tswasm::settings::CacheDir;
+use tswasm::simulator::{self, Attached, RemapRule, Request, Response, Role, SimTxn};
 use tswasm::{Engine, Plugin, PoolLimits, Settings};
 use tswasm_benches::inproc::{guest, load, load_quiet, root, settings};
 
@@ -84,10 +84,10 @@ fn transaction_case<'a>(name: &str, plugin: Option<&'a Plugin>, remap: Option<&s
         name: name.to_string(),
         run: Box::new(move || {
             id += 1;
-            let mut txn = MemoryTxn::new(id, "127.0.0.1:4000".parse().unwrap(), request.clone());
+            let mut txn = SimTxn::new(id, "127.0.0.1:4000".parse().unwrap(), request.clone());
             txn.remap = remap.clone();
             let mut origin = |_: &Request| response.clone();
-            memory::run(&attached, &mut txn, &mut origin, None);
+            simulator::run(&attached, &mut txn, &mut origin, None);
             std::hint::black_box(&txn);
         }),
     }

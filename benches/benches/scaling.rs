@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use tswasm::memory::Request;
+use tswasm::simulator::Request;
 use tswasm::{Engine, Plugin, PoolLimits};
 use tswasm_benches::inproc::{self, Transactions};
 

@@ -6,8 +6,9 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use tswasm::abi_types::{CacheStatus, Message, UrlPart};
-use tswasm::memory::MemoryTxn;
+use tswasm::abi_types::{CacheStatus, Message};
+use tswasm::http::UrlEdit;
+use tswasm::simulator::SimTxn;
 use tswasm::txn::Transaction;
 use tswasm::{Deadlines, Engine, Plugin, PoolLimits};
 use tswasm_benches::criterion_results::UNCHECKED;
@@ -15,14 +16,14 @@ use tswasm_benches::inproc::{self, Transactions};
 
 /// The workload's edits made directly through the Transaction trait, after the transaction ran:
 /// the same calls a plugin makes, without wasm or Lua in between.
-fn native_headers(txn: &mut MemoryTxn) {
+fn native_headers(txn: &mut SimTxn) {
     let _ = txn.header_remove(Message::ClientRequest, b"X-Debug");
     let _ = txn.header_set(Message::ClientRequest, b"X-Bench", b"global");
     let mut path = Vec::new();
-    let _ = txn.url_get(Message::ClientRequest, UrlPart::Path, &mut path);
+    let _ = txn.url_path(Message::ClientRequest, &mut path);
     let mut moved = b"v2/".to_vec();
     moved.extend_from_slice(&path);
-    let _ = txn.url_set(Message::ClientRequest, UrlPart::Path, &moved);
+    let _ = txn.url_set(Message::ClientRequest, path_edit(&moved));
     let _ = txn.header_set(Message::ClientRequest, b"Host", b"origin.internal");
     let cache: &[u8] = match txn.cache_status_get() {
         Ok(CacheStatus::HitFresh) => b"hit",
@@ -33,12 +34,12 @@ fn native_headers(txn: &mut MemoryTxn) {
     let _ = txn.header_set(Message::ClientResponse, b"X-Served-By", b"bench");
 }
 
-fn native_gsub(txn: &mut MemoryTxn) {
+fn native_gsub(txn: &mut SimTxn) {
     let mut path = Vec::new();
-    let _ = txn.url_get(Message::ClientRequest, UrlPart::Path, &mut path);
+    let _ = txn.url_path(Message::ClientRequest, &mut path);
     let sum: u32 = path.iter().map(|b| u32::from(*b)).sum::<u32>() + u32::from(b'/');
     path.make_ascii_lowercase();
-    let _ = txn.url_set(Message::ClientRequest, UrlPart::Path, &path);
+    let _ = txn.url_set(Message::ClientRequest, path_edit(&path));
     let _ = txn.header_set(
         Message::ClientRequest,
         b"X-Path-Sum",
@@ -46,8 +47,12 @@ fn native_gsub(txn: &mut MemoryTxn) {
     );
 }
 
+fn path_edit(path: &[u8]) -> UrlEdit {
+    UrlEdit::Path(String::from_utf8_lossy(path).into_owned())
+}
+
 /// Checks a plugin variant did the workload before it is timed.
-fn check(txn: &MemoryTxn, header: &str) {
+fn check(txn: &SimTxn, header: &str) {
     let request = &txn.client_request;
     let found = request.headers.get(header.as_bytes(), 0).is_some()
         || txn
@@ -103,7 +108,7 @@ fn workloads(c: &mut Criterion) {
         &'a str,
         Vec<&'a Plugin>,
         Vec<&'a Plugin>,
-        fn(&mut MemoryTxn),
+        fn(&mut SimTxn),
         &'a str,
     );
     let cases: [(&str, Vec<Setup<'_>>); 2] = [

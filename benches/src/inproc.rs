@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tswasm::abi_types::{LogLevel, ProxyInfo, RecordType, StatKind};
-use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
 use tswasm::services::{LocalServices, Services};
 use tswasm::settings::CacheDir;
+use tswasm::simulator::{self, Attached, RemapRule, Request, Response, Role, SimTxn};
 use tswasm::txn::{AbiResult, ConfigValue};
 use tswasm::{Engine, Plugin, Settings};
 
@@ -164,9 +164,9 @@ impl<'a> Transactions<'a> {
         self.request = request;
     }
 
-    pub fn run(&mut self) -> MemoryTxn {
+    pub fn run(&mut self) -> SimTxn {
         self.next_id += 1;
-        let mut txn = MemoryTxn::new(
+        let mut txn = SimTxn::new(
             self.next_id,
             "127.0.0.1:4000".parse().unwrap(),
             self.request.clone(),
@@ -174,7 +174,7 @@ impl<'a> Transactions<'a> {
         txn.remap = self.rule.clone();
         let response = &self.response;
         let mut origin = |_: &Request| response.clone();
-        memory::run(&self.attached, &mut txn, &mut origin, None);
+        simulator::run(&self.attached, &mut txn, &mut origin, None);
         txn
     }
 }

@@ -8,8 +8,9 @@
 //! - [`plugin`]: a loaded module with N long-lived instances, transaction bindings, fault handling;
 //! - `abi` (private): the host side of ABI v1, every guest pointer checked;
 //! - [`txn`] and [`services`]: what the ABI calls, implemented by a proxy adapter;
-//! - [`memory`]: an in-memory transaction and a driver that walks it through the hooks, for
-//!   `tswasm run`, tests and benchmarks.
+//! - [`http`]: URLs, header fields and HTTP/1.x messages, for every proxy adapter;
+//! - [`simulator`]: the in-memory proxy, a transaction and a driver that walks it through the
+//!   hooks as Traffic Server would, for `tswasm run`, tests and benchmarks.
 #![warn(missing_docs)]
 
 mod abi;
@@ -17,15 +18,16 @@ pub mod artifact;
 mod bundle;
 pub mod engine;
 pub mod fault;
+pub mod http;
 mod instance;
 pub mod limits;
 mod lua_guest;
-pub mod memory;
 pub mod plugin;
 pub mod plugin_line;
 pub mod services;
 pub mod settings;
 pub mod shared_code;
+pub mod simulator;
 mod state;
 pub mod txn;
 

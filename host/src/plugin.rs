@@ -89,6 +89,17 @@ pub enum Reply {
     Remap(RemapStatus),
 }
 
+impl Reply {
+    /// Whether the reply fails the transaction (the proxy answers with an error, or with the
+    /// response the plugin set).
+    pub fn fails_transaction(self) -> bool {
+        matches!(
+            self,
+            Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error)
+        )
+    }
+}
+
 /// The outcome of one hook call.
 #[derive(Debug)]
 pub struct HookCall {
@@ -315,10 +326,7 @@ impl Plugin {
                 }
             }
             Some(reply) => {
-                if matches!(
-                    reply,
-                    Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error)
-                ) {
+                if reply.fails_transaction() {
                     self.count(1);
                 }
                 HookCall { reply, fault: None }

@@ -150,7 +150,7 @@ impl Services for LocalServices {
                 .and_then(|id| self.stat_get(id))
                 .map(ConfigValue::Int);
         }
-        let (_, value) = crate::memory::txn::CONFIG_DEFAULTS
+        let (_, value) = RECORD_DEFAULTS
             .iter()
             .find(|(n, _)| *n == name)
             .ok_or(Error::NotFound)?;
@@ -162,6 +162,24 @@ impl Services for LocalServices {
         }
     }
 }
+
+/// Overridable records with their Traffic Server defaults, so that reads before writes behave
+/// without a Traffic Server (in `tswasm run`'s transactions too).
+pub(crate) const RECORD_DEFAULTS: &[(&str, ConfigValue)] = &[
+    ("proxy.config.http.cache.http", ConfigValue::Int(1)),
+    (
+        "proxy.config.http.insert_age_in_response",
+        ConfigValue::Int(1),
+    ),
+    (
+        "proxy.config.http.transaction_active_timeout_out",
+        ConfigValue::Int(0),
+    ),
+    (
+        "proxy.config.http.cache.heuristic_lm_factor",
+        ConfigValue::Float(0.10),
+    ),
+];
 
 /// A version-4 UUID from the standard library's per-process random hash keys.
 fn random_uuid() -> String {

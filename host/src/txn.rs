@@ -1,14 +1,19 @@
 //! The proxy-agnostic transaction interface the ABI functions call.
 //!
 //! A proxy adapter implements [`Transaction`] over its own transaction object (the ATS adapter over
-//! `TSHttpTxn`); [`crate::memory::MemoryTxn`] implements it in memory for tests, `tswasm run` and benches.
-//! Methods that produce bytes append them to `out` (which the caller has cleared), so an adapter can
-//! copy from wherever its data lives and the host can reuse one buffer for every call.
+//! `TSHttpTxn`); [`crate::simulator::SimTxn`] implements it in memory for tests, `tswasm run` and
+//! benches. Methods that produce bytes append them to `out` (which the caller has cleared), so an
+//! adapter can copy from wherever its data lives and the host can reuse one buffer for every call.
 //!
-//! Every method returns an ABI [`Error`] the guest will see, never panics on odd input: names and values
-//! come straight from the guest.
+//! **Inputs are already valid.** The ABI layer (`crate::abi`) owns every proxy-agnostic rule: which
+//! hook allows which call, field names and values, methods, reason phrases, versions, URLs, status
+//! codes, cache keys. An implementation only does what is specific to its proxy and returns the
+//! errors only its proxy can know of (a message that does not exist yet, an unknown record). It
+//! never panics: the values still come from a guest.
 
 use std::net::SocketAddr;
+
+use crate::http::{Response, Url, UrlEdit, Version};
 
 pub use tswasm_abi::{
     CacheStatus, Error, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
@@ -34,7 +39,7 @@ pub enum ConfigValue {
 ///
 /// Errors common to the message methods: `NotAvailable` when `msg` does not exist at the current hook,
 /// `ReadOnly` when changing the cached response, `InvalidArgument` for a request-only method on a
-/// response (or the reverse) and for bytes not valid for the field.
+/// response (or the reverse).
 pub trait Transaction {
     /// The proxy's id for this transaction, unique while it lives.
     fn id(&self) -> u64;
@@ -51,9 +56,8 @@ pub trait Transaction {
         out: &mut Vec<u8>,
     ) -> AbiResult<()>;
     /// Replaces every field named `name` by one with `value`, where the first was (else at the end).
-    /// `InvalidArgument` if `name` is not an HTTP token or `value` holds CR, LF or NUL.
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()>;
-    /// Adds a field after the existing ones, validated as by [`Transaction::header_set`].
+    /// Adds a field after the existing ones.
     fn header_append(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()>;
     /// Removes every field with this name, returning how many there were.
     fn header_remove(&mut self, msg: Message, name: &[u8]) -> AbiResult<usize>;
@@ -67,32 +71,34 @@ pub trait Transaction {
     // ---- request line and URL (requests only) ----
     /// Appends the request's method.
     fn method_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
-    /// Replaces the method; `InvalidArgument` if `method` is not a valid one.
+    /// Replaces the method.
     fn method_set(&mut self, msg: Message, method: &[u8]) -> AbiResult<()>;
-    /// Appends one part of the request's URL: the path has no leading `/`, the port is the effective
-    /// one, and a URL without a host takes host and port from the Host header and the scheme `http`.
-    fn url_get(&self, msg: Message, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()>;
-    /// Sets one part of the request's URL; an empty port or query removes it.
-    fn url_set(&mut self, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()>;
+    /// The request's URL as the proxy stores it (an origin-form request's has no host).
+    fn url(&self, msg: Message) -> AbiResult<Url>;
+    /// Appends the request URL's path, without its leading `/`, with its `;params`: scripts read
+    /// the path on most requests, so an adapter can read it in place.
+    fn url_path(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Changes one part of the request's URL.
+    fn url_set(&mut self, msg: Message, edit: UrlEdit) -> AbiResult<()>;
 
     // ---- status line (responses only) ----
     /// The response's status code.
     fn status_get(&self, msg: Message) -> AbiResult<u16>;
-    /// Sets the status code, which the ABI layer has already checked is within 100..=999.
+    /// Sets the status code (100 to 999).
     fn status_set(&mut self, msg: Message, status: u16) -> AbiResult<()>;
     /// Appends the response's reason phrase.
     fn reason_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
-    /// Replaces the reason phrase; `InvalidArgument` if it holds control characters.
+    /// Replaces the reason phrase.
     fn reason_set(&mut self, msg: Message, reason: &[u8]) -> AbiResult<()>;
     /// The HTTP version as `major.minor` text (`1.1`).
     fn version_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
-    /// Sets the HTTP version from `major.minor` text; `InvalidArgument` unless `1.0` or `1.1`.
-    fn version_set(&mut self, msg: Message, version: &[u8]) -> AbiResult<()>;
+    /// Sets the HTTP version.
+    fn version_set(&mut self, msg: Message, version: Version) -> AbiResult<()>;
 
     // ---- the remap rule, the client, the cache ----
-    /// A part of the matched remap rule's from/to URL (`NotAvailable` outside a remap rule), or of
-    /// the pristine URL (`NotAvailable` before read-request).
-    fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// The matched remap rule's from or to URL (`NotAvailable` outside a remap rule), or the
+    /// pristine URL (asked for from read-request on).
+    fn remap_url(&self, which: RemapUrl) -> AbiResult<Url>;
     /// The IP address and TCP port of one end; `NotAvailable` for the origin before one was chosen.
     fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr>;
     /// Appends protocol `index` (from 0) of the client connection's stack, innermost first;
@@ -110,40 +116,40 @@ pub trait Transaction {
     fn control_set(&mut self, control: TxnControl, on: bool) -> AbiResult<()>;
     /// Sets one of the transaction's timeouts, in milliseconds.
     fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()>;
-    /// Follow a redirect to `url` once the origin answers; `InvalidArgument` unless it is a URL.
+    /// Follow a redirect to `url`, an absolute URL, once the origin answers.
     fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()>;
-    /// The cache lookup's outcome; `NotAvailable` before cache-lookup-complete.
+    /// The cache lookup's outcome (asked for from cache-lookup-complete on).
     fn cache_status_get(&self) -> AbiResult<CacheStatus>;
-    /// Overrides the lookup's outcome; `NotAvailable` at any hook but cache-lookup-complete.
+    /// Overrides the lookup's outcome (at cache-lookup-complete, a lookup that was not skipped).
     fn cache_status_set(&mut self, status: CacheStatus) -> AbiResult<()>;
     /// Appends the cache key: the one a plugin set, else the request URL.
     fn cache_key_get(&self, out: &mut Vec<u8>) -> AbiResult<()>;
-    /// Sets the cache key; `NotAvailable` once the lookup may have started (after post-remap).
+    /// Sets the cache key (visible ASCII, before the lookup starts).
     fn cache_key_set(&mut self, key: &[u8]) -> AbiResult<()>;
 
     // ---- answering locally ----
     /// Answer the client with `status` and `body`: instead of contacting the origin, or replacing its
-    /// response when the origin already answered. The ABI layer has checked that the hook allows
-    /// it (`can_respond` in abi/txn.rs).
+    /// response when the origin already answered (at a hook that allows it).
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()>;
     /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`].
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;
-    /// Serve a raw HTTP/1.x response the plugin made, to the client (up to post-remap) or in place
-    /// of the origin (up to os-dns); `NotAvailable` later, `InvalidArgument` if it does not parse.
-    fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()>;
+    /// Serve a response the plugin made (`raw`, which parses as `parsed`), to the client or in
+    /// place of the origin (at a hook that allows it); `NotAvailable` if the transaction already
+    /// has one.
+    fn intercept(&mut self, kind: Intercept, raw: &[u8], parsed: Response) -> AbiResult<()>;
 
     // ---- per-transaction overrides of the proxy's configuration, by record name ----
     /// An integer record, e.g. `proxy.config.http.cache.http`. An unknown record is `NotFound`, a
     /// record of another type `InvalidArgument`; the same holds for the other `config_*` methods.
-    fn config_int_get(&self, name: &[u8]) -> AbiResult<i64>;
+    fn config_int_get(&self, name: &str) -> AbiResult<i64>;
     /// Overrides an integer record for this transaction only.
-    fn config_int_set(&mut self, name: &[u8], value: i64) -> AbiResult<()>;
+    fn config_int_set(&mut self, name: &str, value: i64) -> AbiResult<()>;
     /// A float record.
-    fn config_float_get(&self, name: &[u8]) -> AbiResult<f64>;
+    fn config_float_get(&self, name: &str) -> AbiResult<f64>;
     /// Overrides a float record for this transaction only.
-    fn config_float_set(&mut self, name: &[u8], value: f64) -> AbiResult<()>;
+    fn config_float_set(&mut self, name: &str, value: f64) -> AbiResult<()>;
     /// Appends a string record's value.
-    fn config_string_get(&self, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()>;
-    /// Overrides a string record for this transaction only.
-    fn config_string_set(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;
+    fn config_string_get(&self, name: &str, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Overrides a string record for this transaction only (a value without NUL bytes).
+    fn config_string_set(&mut self, name: &str, value: &[u8]) -> AbiResult<()>;
 }

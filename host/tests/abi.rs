@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use tswasm::abi_types::Hook;
-use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role};
+use tswasm::simulator::{self, Attached, RemapRule, Request, Response, Role, SimTxn};
 
 const REQUEST: &str = "GET http://www.example.com:8080/some/path?x=1&y=2 HTTP/1.1
 Host: www.example.com:8080
@@ -246,9 +246,9 @@ fn remap_sees_the_rule_and_the_url_the_rule_already_mapped() {
 }
 
 /// Runs the probe as a global plugin on a transaction that matches a remap rule.
-fn run_global_with_rule(probe: &tswasm::Plugin, path: &str, origin: Response) -> MemoryTxn {
+fn run_global_with_rule(probe: &tswasm::Plugin, path: &str, origin: Response) -> SimTxn {
     let text = format!("GET {path} HTTP/1.1\nHost: www.example.com\n\n");
-    let mut txn = MemoryTxn::new(900, "127.0.0.1:1".parse().unwrap(), request(&text));
+    let mut txn = SimTxn::new(900, "127.0.0.1:1".parse().unwrap(), request(&text));
     txn.remap =
         Some(RemapRule::parse("http://www.example.com/app/ http://backend.internal/v2/").unwrap());
     let attached = [Attached {
@@ -256,7 +256,7 @@ fn run_global_with_rule(probe: &tswasm::Plugin, path: &str, origin: Response) ->
         role: Role::Global,
     }];
     let mut origin_fn = |_: &Request| origin.clone();
-    memory::run(&attached, &mut txn, &mut origin_fn, None);
+    simulator::run(&attached, &mut txn, &mut origin_fn, None);
     txn
 }
 
@@ -377,7 +377,7 @@ fn files_are_readable_only_in_granted_directories_and_never_writable() {
 }
 
 /// The hooks a transaction ran, in order.
-fn hooks_of(trace: &[tswasm::memory::TraceEntry]) -> Vec<Hook> {
+fn hooks_of(trace: &[tswasm::simulator::TraceEntry]) -> Vec<Hook> {
     trace.iter().map(|e| e.hook).collect()
 }
 
@@ -438,4 +438,84 @@ fn txn_close_reaches_a_guest_that_asks_for_it_on_request_only_where_it_asked() {
     // The closure ran at the hooked transaction's close, and only there.
     assert_eq!(closed_before(plain), ("1".into(), vec![Hook::ReadRequest]));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every answer the refusals guest reports, from the in-memory proxy, by case.
+pub fn refusals(txn: &SimTxn) -> Vec<(String, String)> {
+    let response = txn.client_response.as_ref().expect("a client response");
+    response
+        .headers
+        .0
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = String::from_utf8_lossy(name);
+            let case = name.strip_prefix("X-Refused-")?;
+            Some((
+                case.to_string(),
+                String::from_utf8_lossy(value).into_owned(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn the_abi_layer_refuses_invalid_inputs_and_calls_at_the_wrong_hook() {
+    let (guest, _) = load("refusals", settings(&[]));
+    let (txn, _) = run(&[&guest], request("GET /a HTTP/1.1\nHost: h\n\n"), None);
+    let mut answers = refusals(&txn);
+    answers.sort();
+    let (invalid, unavailable, missing) = (
+        "invalid-argument",
+        "not-available-at-this-hook",
+        "not-found",
+    );
+    let mut expected = vec![
+        ("header-name-space", invalid),
+        ("header-name-colon", invalid),
+        ("header-value-crlf", invalid),
+        ("header-value-nul", invalid),
+        ("method-digit", invalid),
+        ("method-empty", invalid),
+        ("url-port-text", invalid),
+        ("url-port-range", invalid),
+        ("url-host-space", invalid),
+        ("url-path-ctl", invalid),
+        ("url-relative", invalid),
+        ("redirect-relative", invalid),
+        ("cache-status-early", unavailable),
+        ("cache-status-set-early", unavailable),
+        ("cache-key-space", invalid),
+        ("cache-key-empty", invalid),
+        ("intercept-garbage", invalid),
+        ("respond-status-low", invalid),
+        ("respond-status-high", invalid),
+        ("respond-header-first", unavailable),
+        ("config-unknown", missing),
+        ("config-wrong-type", invalid),
+        ("config-string-nul", invalid),
+        ("respond-redirect-after-remap", unavailable),
+        ("cache-key-late", unavailable),
+        ("intercept-client-late", unavailable),
+        ("reason-crlf", invalid),
+        ("reason-tab", invalid),
+        ("status-low", invalid),
+        ("version-two", invalid),
+        ("cache-status-set-late", unavailable),
+        ("intercept-server-late", unavailable),
+        ("respond-at-send-response", unavailable),
+    ]
+    .into_iter()
+    .map(|(case, answer)| (case.to_string(), answer.to_string()))
+    .collect::<Vec<_>>();
+    expected.sort();
+    assert_eq!(answers, expected);
+    // Nothing refused changed the transaction.
+    let response = txn.client_response.expect("answered");
+    assert_eq!(
+        (response.status, response.body.as_slice()),
+        (200, &b"origin"[..])
+    );
+    let sent = txn.server_request.expect("reached the origin");
+    assert_eq!(sent.method, "GET");
+    assert_eq!(header(&sent.headers, "X-A"), None);
 }

@@ -93,7 +93,7 @@ fn fail_closed_answers_500_and_still_serves_the_next_request() {
     );
     let resp = txn.client_response.unwrap();
     assert_eq!(resp.status, 500);
-    assert_eq!(resp.body, tswasm::memory::lifecycle::ERROR_BODY);
+    assert_eq!(resp.body, tswasm::fault::ERROR_BODY);
     let (txn, _) = run(&[&plugin], request(SKIP), None);
     assert_eq!(txn.client_response.unwrap().status, 200);
 }

@@ -22,9 +22,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tswasm::abi_types::{LogLevel, PluginEvent, StatKind};
-use tswasm::memory::{self, Attached, Headers, MemoryTxn, RemapRule, Request, Response, Role};
 use tswasm::services::{LocalServices, Services};
 use tswasm::settings::CacheDir;
+use tswasm::simulator::{self, Attached, Headers, RemapRule, Request, Response, Role, SimTxn};
 use tswasm::txn::AbiResult;
 use tswasm::{Engine, FailPolicy, Plugin, PoolLimits, Settings};
 
@@ -66,7 +66,7 @@ impl Services for Recording {
         &self,
         kind: tswasm::abi_types::RecordType,
         name: &str,
-    ) -> AbiResult<tswasm::memory::ConfigValue> {
+    ) -> AbiResult<tswasm::simulator::ConfigValue> {
         self.stats.record(kind, name)
     }
 }
@@ -212,11 +212,11 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
     }];
     let mut last = None;
     for id in 1..=int_of("transactions").unwrap_or(1) as u64 {
-        let mut txn = MemoryTxn::new(id, "192.0.2.1:40000".parse().unwrap(), request.clone());
+        let mut txn = SimTxn::new(id, "192.0.2.1:40000".parse().unwrap(), request.clone());
         txn.remap = remap.clone();
         txn.cached_response = cached.clone();
         let mut origin_fn = |_: &Request| origin.clone();
-        memory::run(&attached, &mut txn, &mut origin_fn, None);
+        simulator::run(&attached, &mut txn, &mut origin_fn, None);
         last = Some(txn);
     }
     let txn = last.expect("at least one transaction");

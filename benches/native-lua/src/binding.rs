@@ -1,6 +1,7 @@
 use mlua::{Function, Lua, Table, Value};
-use tswasm::abi_types::{CacheStatus, Message, UrlPart};
-use tswasm::memory::MemoryTxn;
+use tswasm::abi_types::{CacheStatus, Message};
+use tswasm::http::UrlEdit;
+use tswasm::simulator::SimTxn;
 use tswasm::txn::Transaction;
 
 #[cfg(feature = "lua51")]
@@ -36,20 +37,20 @@ impl NativeLua {
     }
 
     /// Runs the entry points on `txn` (the scripts' edits) and hands it back.
-    pub fn run(&self, txn: MemoryTxn) -> MemoryTxn {
+    pub fn run(&self, txn: SimTxn) -> SimTxn {
         self.lua.set_app_data(txn);
         for f in &self.entry_points {
             f.call::<Value>(()).expect("the workload script runs");
         }
         self.lua
-            .remove_app_data::<MemoryTxn>()
+            .remove_app_data::<SimTxn>()
             .expect("the transaction is still there")
     }
 }
 
-fn with_txn<R>(lua: &Lua, f: impl FnOnce(&mut MemoryTxn) -> R) -> mlua::Result<R> {
+fn with_txn<R>(lua: &Lua, f: impl FnOnce(&mut SimTxn) -> R) -> mlua::Result<R> {
     let mut txn = lua
-        .app_data_mut::<MemoryTxn>()
+        .app_data_mut::<SimTxn>()
         .ok_or_else(|| mlua::Error::runtime("no transaction"))?;
     Ok(f(&mut txn))
 }
@@ -94,7 +95,7 @@ fn install(lua: &Lua) -> mlua::Result<()> {
         lua.create_function(|lua, ()| {
             let mut path = b"/".to_vec();
             with_txn(lua, |txn| {
-                let _ = txn.url_get(Message::ClientRequest, UrlPart::Path, &mut path);
+                let _ = txn.url_path(Message::ClientRequest, &mut path);
             })?;
             lua.create_string(&path)
         })?,
@@ -105,7 +106,8 @@ fn install(lua: &Lua) -> mlua::Result<()> {
             let uri = uri.as_bytes();
             let path = uri.strip_prefix(b"/").unwrap_or(&uri);
             with_txn(lua, |txn| {
-                let _ = txn.url_set(Message::ClientRequest, UrlPart::Path, path);
+                let edit = UrlEdit::Path(String::from_utf8_lossy(path).into_owned());
+                let _ = txn.url_set(Message::ClientRequest, edit);
             })
         })?,
     )?;

@@ -1,12 +1,12 @@
 //! One HTTP message in a Traffic Server marshal buffer: its MIME fields, request line, URL and status
 //! line, with the ABI's semantics (fields named case-insensitively, several fields with one name are
-//! several values, URL parts as [`tswasm::memory::Url`] defines them).
+//! several values, URL parts as [`tswasm::http::Url`] defines them). Inputs come checked by the
+//! ABI layer.
 
 use std::ffi::{c_char, c_int};
 
-use tswasm::abi_types::{Error, UrlPart};
-use tswasm::memory::message::check_field;
-use tswasm::memory::Url;
+use tswasm::abi_types::Error;
+use tswasm::http::{Url, UrlEdit, Version};
 use tswasm::txn::AbiResult;
 
 use crate::ffi::*;
@@ -100,7 +100,6 @@ impl Message {
     }
 
     pub fn header_set(&self, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        check_field(name, value)?;
         // Collected first: fields are destroyed while the chain is walked.
         let mut fields = self.fields(name)?.collect::<Vec<_>>().into_iter();
         match fields.next() {
@@ -117,7 +116,6 @@ impl Message {
     }
 
     pub fn header_append(&self, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        check_field(name, value)?;
         let mut loc: TSMLoc = std::ptr::null_mut();
         // SAFETY: valid buffer, header, name; the new field is released by `Loc`.
         unsafe {
@@ -187,9 +185,6 @@ impl Message {
     }
 
     pub fn set_method(&self, method: &[u8]) -> AbiResult<()> {
-        if method.is_empty() || !method.iter().all(|b| b.is_ascii_alphabetic() || *b == b'-') {
-            return Err(Error::InvalidArgument);
-        }
         // SAFETY: valid buffer, header and bytes; the API copies them.
         ok(unsafe {
             TSHttpHdrMethodSet(self.buf(), self.hdr(), method.as_ptr().cast(), len(method)?)
@@ -211,9 +206,6 @@ impl Message {
     }
 
     pub fn set_reason(&self, reason: &[u8]) -> AbiResult<()> {
-        if reason.iter().any(u8::is_ascii_control) {
-            return Err(Error::InvalidArgument);
-        }
         // SAFETY: valid buffer, header and bytes; the API copies them.
         ok(unsafe {
             TSHttpHdrReasonSet(self.buf(), self.hdr(), reason.as_ptr().cast(), len(reason)?)
@@ -227,12 +219,9 @@ impl Message {
         format!("{}.{}", v >> 16, v & 0xffff).into_bytes()
     }
 
-    pub fn set_version(&self, version: &[u8]) -> AbiResult<()> {
-        let v = match version {
-            b"1.0" => 1 << 16,
-            b"1.1" => (1 << 16) | 1,
-            _ => return Err(Error::InvalidArgument),
-        };
+    pub fn set_version(&self, version: Version) -> AbiResult<()> {
+        let (major, minor) = version.major_minor();
+        let v = (c_int::from(major) << 16) | c_int::from(minor);
         // SAFETY: valid buffer and header.
         ok(unsafe { TSHttpHdrVersionSet(self.buf(), self.hdr(), v) })
     }
@@ -248,64 +237,39 @@ impl Message {
         })
     }
 
-    /// The request's URL as the ABI sees it: a URL without a host takes host and port from the Host
-    /// header, and the scheme `http`.
+    /// The request's URL as Traffic Server stores it (an origin-form request's has no host).
     pub fn url(&self) -> AbiResult<Url> {
         let url = self.url_loc()?;
         let mut n: c_int = 0;
         // SAFETY: a live URL; the string is ours to free.
         let text = unsafe { take_string(TSUrlStringGet(url.buf, url.loc, &mut n), n) }
             .ok_or(Error::InvalidArgument)?;
-        let mut parsed =
-            Url::parse(&String::from_utf8_lossy(&text)).map_err(|_| Error::InvalidArgument)?;
-        if parsed.host.is_empty() {
-            let mut host = Vec::new();
-            if self.header_get(b"Host", 0, &mut host).is_ok() {
-                if let Ok((h, port)) =
-                    tswasm::memory::url::split_host_port(&String::from_utf8_lossy(&host))
-                {
-                    parsed.host = h;
-                    parsed.port = port;
-                }
-            }
-        }
-        if parsed.scheme.is_empty() {
-            parsed.scheme = "http".into();
-        }
-        Ok(parsed)
+        Url::parse(&String::from_utf8_lossy(&text)).map_err(|_| Error::InvalidArgument)
     }
 
-    pub fn url_get(&self, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
-        match part {
-            // Scripts read the path on most requests: it is read in place, not by printing and
-            // parsing the whole URL (which cost more than the rest of a small hook).
-            UrlPart::Path => {
-                let url = self.url_loc()?;
-                // SAFETY: a live URL; the API returns pointers into it, valid until it changes.
-                let (path, params) = unsafe {
-                    (
-                        url_part(&url, TSUrlPathGet),
-                        url_part(&url, TSUrlHttpParamsGet),
-                    )
-                };
-                // As the whole URL reads: `path;params`, not-UTF-8 bytes replaced.
-                let mut raw = path.to_vec();
-                if !params.is_empty() {
-                    raw.push(b';');
-                    raw.extend_from_slice(params);
-                }
-                out.extend_from_slice(String::from_utf8_lossy(&raw).as_bytes());
-            }
-            _ => self.url()?.get(part, out),
+    /// The path, read in place rather than by printing and parsing the whole URL (which cost more
+    /// than the rest of a small hook): scripts read it on most requests.
+    pub fn url_path(&self, out: &mut Vec<u8>) -> AbiResult<()> {
+        let url = self.url_loc()?;
+        // SAFETY: a live URL; the API returns pointers into it, valid until it changes.
+        let (path, params) = unsafe {
+            (
+                url_part(&url, TSUrlPathGet),
+                url_part(&url, TSUrlHttpParamsGet),
+            )
+        };
+        // As the whole URL reads: `path;params`, not-UTF-8 bytes replaced.
+        let mut raw = path.to_vec();
+        if !params.is_empty() {
+            raw.push(b';');
+            raw.extend_from_slice(params);
         }
+        out.extend_from_slice(String::from_utf8_lossy(&raw).as_bytes());
         Ok(())
     }
 
-    /// Validates the change with the ABI's rules, then applies the parts that changed. A part's
-    /// rules do not depend on the rest of the URL, so they are checked on an empty one.
-    pub fn url_set(&self, part: UrlPart, value: &[u8]) -> AbiResult<()> {
-        let mut wanted = Url::default();
-        wanted.set(part, value)?;
+    /// Changes one part of the URL (Traffic Server keeps a path's `;params` when the path is set).
+    pub fn url_set(&self, edit: UrlEdit) -> AbiResult<()> {
         let url = self.url_loc()?;
         let (buf, loc) = (url.buf, url.loc);
         let set =
@@ -318,13 +282,13 @@ impl Message {
             // SAFETY: a live URL; port 0 removes an explicit port.
             ok(unsafe { TSUrlPortSet(buf, loc, c_int::from(port.unwrap_or(0))) })
         };
-        match part {
-            UrlPart::Scheme => set(TSUrlSchemeSet, &wanted.scheme),
-            UrlPart::Host => set(TSUrlHostSet, &wanted.host),
-            UrlPart::Port => port(wanted.port),
-            UrlPart::Path => set(TSUrlPathSet, &wanted.path),
-            UrlPart::Query => set(TSUrlHttpQuerySet, wanted.query.as_deref().unwrap_or("")),
-            UrlPart::Url => {
+        match edit {
+            UrlEdit::Scheme(scheme) => set(TSUrlSchemeSet, &scheme),
+            UrlEdit::Host(host) => set(TSUrlHostSet, &host),
+            UrlEdit::Port(p) => port(p),
+            UrlEdit::Path(path) => set(TSUrlPathSet, &path),
+            UrlEdit::Query(query) => set(TSUrlHttpQuerySet, query.as_deref().unwrap_or("")),
+            UrlEdit::Whole(wanted) => {
                 set(TSUrlSchemeSet, &wanted.scheme)?;
                 set(TSUrlHostSet, &wanted.host)?;
                 port(wanted.port)?;

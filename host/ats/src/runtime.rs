@@ -6,7 +6,7 @@ use std::ffi::c_int;
 use std::sync::{Arc, OnceLock};
 
 use tswasm::fault::FaultKind;
-use tswasm::{Engine, HookCall, PoolLimits, Reply};
+use tswasm::{Engine, HookCall, PoolLimits};
 
 use crate::ffi::*;
 use crate::services::AtsServices;
@@ -94,11 +94,7 @@ impl Runtime {
                 }
             }
             None => {
-                if matches!(
-                    call.reply,
-                    Reply::Action(tswasm::abi_types::Action::Error)
-                        | Reply::Remap(tswasm::abi_types::RemapStatus::Error)
-                ) {
+                if call.reply.fails_transaction() {
                     bump(s.hook_errors);
                 }
             }

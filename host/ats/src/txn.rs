@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 
 use tswasm::abi_types::{
     CacheStatus, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
-    TxnFact, UrlPart,
+    TxnFact,
 };
-use tswasm::memory::Url;
+use tswasm::http::{Response, Url, UrlEdit, Version};
 use tswasm::txn::{AbiResult, Transaction};
 
 use crate::config_strings::KEPT;
@@ -156,7 +156,7 @@ impl AtsTxn<'_> {
         }
     }
 
-    fn config_key(&self, name: &[u8], want: TSRecordDataType) -> AbiResult<TSOverridableConfigKey> {
+    fn config_key(&self, name: &str, want: TSRecordDataType) -> AbiResult<TSOverridableConfigKey> {
         let n = c_int::try_from(name.len()).map_err(|_| Error::InvalidArgument)?;
         let (mut key, mut kind): (TSOverridableConfigKey, TSRecordDataType) = (0, 0);
         // SAFETY: valid name bytes and out pointers.
@@ -177,7 +177,6 @@ impl AtsTxn<'_> {
     /// Returns whether there was one.
     pub fn commit_response(&mut self) -> bool {
         if let Some((kind, response)) = self.extras.pending_intercept.take() {
-            self.extras.intercepted = true;
             // SAFETY: a live transaction, at a hook the intercept was allowed at.
             unsafe { crate::intercept::arrange(self.txn, kind, response) };
         }
@@ -252,12 +251,16 @@ impl Transaction for AtsTxn<'_> {
         self.request(msg)?.set_method(method)
     }
 
-    fn url_get(&self, msg: Message, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
-        self.request(msg)?.url_get(part, out)
+    fn url(&self, msg: Message) -> AbiResult<Url> {
+        self.request(msg)?.url()
     }
 
-    fn url_set(&mut self, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()> {
-        self.request(msg)?.url_set(part, value)
+    fn url_path(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.request(msg)?.url_path(out)
+    }
+
+    fn url_set(&mut self, msg: Message, edit: UrlEdit) -> AbiResult<()> {
+        self.request(msg)?.url_set(edit)
     }
 
     fn status_get(&self, msg: Message) -> AbiResult<u16> {
@@ -284,11 +287,11 @@ impl Transaction for AtsTxn<'_> {
         Ok(())
     }
 
-    fn version_set(&mut self, msg: Message, version: &[u8]) -> AbiResult<()> {
+    fn version_set(&mut self, msg: Message, version: Version) -> AbiResult<()> {
         self.writable(msg)?.set_version(version)
     }
 
-    fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+    fn remap_url(&self, which: RemapUrl) -> AbiResult<Url> {
         let mut loc: TSMLoc = std::ptr::null_mut();
         // SAFETY: a live transaction and out pointers; the rule's URLs need no buffer and no release,
         // the pristine URL is released below.
@@ -303,9 +306,6 @@ impl Transaction for AtsTxn<'_> {
                     url_of(std::ptr::null_mut(), loc)?
                 }
                 RemapUrl::Pristine => {
-                    if self.hook == Hook::TxnStart {
-                        return Err(Error::NotAvailable);
-                    }
                     let mut buf: TSMBuffer = std::ptr::null_mut();
                     ok(
                         TSHttpTxnPristineUrlGet(self.txn, &mut buf, &mut loc),
@@ -320,8 +320,7 @@ impl Transaction for AtsTxn<'_> {
                 }
             }
         };
-        url.get(part, out);
-        Ok(())
+        Ok(url)
     }
 
     fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr> {
@@ -421,11 +420,6 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
-        let text = std::str::from_utf8(url).map_err(|_| Error::InvalidArgument)?;
-        match Url::parse(text) {
-            Ok(parsed) if !parsed.host.is_empty() => {}
-            _ => return Err(Error::InvalidArgument),
-        }
         let n = c_int::try_from(url.len()).map_err(|_| Error::InvalidArgument)?;
         // SAFETY: Traffic Server takes ownership of a buffer from its own allocator.
         unsafe { TSHttpTxnRedirectUrlSet(self.txn, ts_copy(url), n) };
@@ -433,9 +427,6 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn cache_status_get(&self) -> AbiResult<CacheStatus> {
-        if self.hook.raw() < Hook::CacheLookupComplete.raw() {
-            return Err(Error::NotAvailable);
-        }
         let mut status: c_int = -1;
         // SAFETY: a live transaction and out pointer.
         ok(
@@ -446,14 +437,6 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn cache_status_set(&mut self, status: CacheStatus) -> AbiResult<()> {
-        if self.hook != Hook::CacheLookupComplete {
-            return Err(Error::NotAvailable);
-        }
-        // Traffic Server 9.2 crashes when a skipped lookup's status is changed (seen with
-        // tslua.so and caching off): refuse instead.
-        if self.cache_status_get()? == CacheStatus::Skipped {
-            return Err(Error::NotAvailable);
-        }
         // SAFETY: a live transaction at cache-lookup-complete.
         ok(
             unsafe { TSHttpTxnCacheLookupStatusSet(self.txn, status.raw()) },
@@ -474,12 +457,6 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn cache_key_set(&mut self, key: &[u8]) -> AbiResult<()> {
-        if self.hook.raw() > Hook::PostRemap.raw() {
-            return Err(Error::NotAvailable);
-        }
-        if key.is_empty() || !key.iter().all(u8::is_ascii_graphic) {
-            return Err(Error::InvalidArgument);
-        }
         let n = c_int::try_from(key.len()).map_err(|_| Error::InvalidArgument)?;
         // SAFETY: a live transaction; the API copies the key.
         ok(
@@ -501,29 +478,23 @@ impl Transaction for AtsTxn<'_> {
         if !self.extras.responded {
             return Err(Error::NotAvailable);
         }
-        tswasm::memory::message::check_field(name, value)?;
         self.extras
             .respond_headers
             .push((name.to_vec(), value.to_vec()));
         Ok(())
     }
 
-    fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()> {
-        // Traffic Server takes the connection over only before it is made: the client's before the
-        // cache lookup, the origin's before it is contacted.
-        let last = match kind {
-            Intercept::Client => Hook::PostRemap,
-            Intercept::Server => Hook::OsDns,
-        };
-        if self.hook.raw() > last.raw() || self.extras.intercepted {
+    fn intercept(&mut self, kind: Intercept, raw: &[u8], _parsed: Response) -> AbiResult<()> {
+        // Traffic Server takes one intercept per transaction.
+        if self.extras.intercepted {
             return Err(Error::NotAvailable);
         }
-        tswasm::memory::Response::parse(response).map_err(|_| Error::InvalidArgument)?;
-        self.extras.pending_intercept = Some((kind, response.to_vec()));
+        self.extras.intercepted = true;
+        self.extras.pending_intercept = Some((kind, raw.to_vec()));
         Ok(())
     }
 
-    fn config_int_get(&self, name: &[u8]) -> AbiResult<i64> {
+    fn config_int_get(&self, name: &str) -> AbiResult<i64> {
         let key = self.config_key(name, TS_RECORDDATATYPE_INT)?;
         let mut v: TSMgmtInt = 0;
         // SAFETY: a live transaction, a key the API found, an out pointer.
@@ -534,7 +505,7 @@ impl Transaction for AtsTxn<'_> {
         Ok(v)
     }
 
-    fn config_int_set(&mut self, name: &[u8], value: i64) -> AbiResult<()> {
+    fn config_int_set(&mut self, name: &str, value: i64) -> AbiResult<()> {
         let key = self.config_key(name, TS_RECORDDATATYPE_INT)?;
         // SAFETY: as above.
         ok(
@@ -543,7 +514,7 @@ impl Transaction for AtsTxn<'_> {
         )
     }
 
-    fn config_float_get(&self, name: &[u8]) -> AbiResult<f64> {
+    fn config_float_get(&self, name: &str) -> AbiResult<f64> {
         let key = self.config_key(name, TS_RECORDDATATYPE_FLOAT)?;
         let mut v: TSMgmtFloat = 0.0;
         // SAFETY: as above.
@@ -554,7 +525,7 @@ impl Transaction for AtsTxn<'_> {
         Ok(f64::from(v))
     }
 
-    fn config_float_set(&mut self, name: &[u8], value: f64) -> AbiResult<()> {
+    fn config_float_set(&mut self, name: &str, value: f64) -> AbiResult<()> {
         let key = self.config_key(name, TS_RECORDDATATYPE_FLOAT)?;
         // SAFETY: as above.
         ok(
@@ -563,7 +534,7 @@ impl Transaction for AtsTxn<'_> {
         )
     }
 
-    fn config_string_get(&self, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
+    fn config_string_get(&self, name: &str, out: &mut Vec<u8>) -> AbiResult<()> {
         let key = self.config_key(name, TS_RECORDDATATYPE_STRING)?;
         let (mut ptr, mut n): (*const c_char, c_int) = (std::ptr::null(), 0);
         // SAFETY: as above; the string belongs to the transaction's configuration.
@@ -577,7 +548,7 @@ impl Transaction for AtsTxn<'_> {
         Ok(())
     }
 
-    fn config_string_set(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+    fn config_string_set(&mut self, name: &str, value: &[u8]) -> AbiResult<()> {
         let key = self.config_key(name, TS_RECORDDATATYPE_STRING)?;
         let value = CString::new(value).map_err(|_| Error::InvalidArgument)?;
         let n = c_int::try_from(value.as_bytes().len()).map_err(|_| Error::InvalidArgument)?;

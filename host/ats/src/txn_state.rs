@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
-use tswasm::abi_types::{Action, Hook, HookSet, Message, RemapStatus};
+use tswasm::abi_types::{Action, Hook, HookSet, Message};
 use tswasm::txn::Transaction;
 use tswasm::{Binding, HookCall, Plugin, Reply};
 
@@ -245,7 +245,7 @@ impl<'p> TxnState<'p> {
             return;
         }
         let mut view = AtsTxn::new(txn, Hook::Remap, &mut self.extras);
-        let _ = view.respond(500, tswasm::memory::lifecycle::ERROR_BODY);
+        let _ = view.respond(500, tswasm::fault::ERROR_BODY);
         view.commit_response();
     }
 
@@ -302,9 +302,9 @@ impl<'p> TxnState<'p> {
 
 /// What a hook's reply asks Traffic Server to do next.
 pub fn event_for(reply: Reply) -> TSEvent {
-    match reply {
-        Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error) => TS_EVENT_HTTP_ERROR,
-        _ => TS_EVENT_HTTP_CONTINUE,
+    match reply.fails_transaction() {
+        true => TS_EVENT_HTTP_ERROR,
+        false => TS_EVENT_HTTP_CONTINUE,
     }
 }
 

@@ -5,7 +5,9 @@ use tswasm_abi::{Error, Message, UrlPart};
 use wasmtime::Result;
 
 use super::cx::Cx;
-use crate::txn::AbiResult;
+use super::url;
+use crate::http::{is_method, is_reason, valid_field, Url, Version};
+use crate::txn::{AbiResult, Transaction};
 
 fn message(raw: u32) -> AbiResult<Message> {
     Message::from_raw(raw).ok_or(Error::InvalidArgument)
@@ -52,8 +54,9 @@ pub fn header_set(
         cx.input(value_ptr, value_len)?,
     );
     cx.call(|txn, mem| {
-        txn.header_set(message(msg)?, &mem[name], &mem[value])
-            .map(|()| 0)
+        let msg = message(msg)?;
+        let (name, value) = field(&mem[name], &mem[value])?;
+        txn.header_set(msg, name, value).map(|()| 0)
     })
 }
 
@@ -70,8 +73,9 @@ pub fn header_append(
         cx.input(value_ptr, value_len)?,
     );
     cx.call(|txn, mem| {
-        txn.header_append(message(msg)?, &mem[name], &mem[value])
-            .map(|()| 0)
+        let msg = message(msg)?;
+        let (name, value) = field(&mem[name], &mem[value])?;
+        txn.header_append(msg, name, value).map(|()| 0)
     })
 }
 
@@ -104,20 +108,33 @@ pub fn method_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
 
 pub fn method_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
     let method = cx.input(ptr, len)?;
-    cx.call(|txn, mem| txn.method_set(message(msg)?, &mem[method]).map(|()| 0))
+    cx.call(|txn, mem| {
+        let msg = message(msg)?;
+        let method = &mem[method];
+        if !is_method(method) {
+            return Err(Error::InvalidArgument);
+        }
+        txn.method_set(msg, method).map(|()| 0)
+    })
 }
 
 pub fn url_get(cx: Cx, msg: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
     cx.output(buf_ptr, buf_cap, |txn, _, out| {
-        txn.url_get(message(msg)?, url_part(part)?, out)
+        let (msg, part) = (message(msg)?, url_part(part)?);
+        if part == UrlPart::Path {
+            return txn.url_path(msg, out);
+        }
+        url::write_part(&effective_url(txn, msg)?, part, out);
+        Ok(())
     })
 }
 
 pub fn url_set(cx: Cx, msg: u32, part: u32, ptr: u32, len: u32) -> Result<i32> {
     let value = cx.input(ptr, len)?;
     cx.call(|txn, mem| {
-        txn.url_set(message(msg)?, url_part(part)?, &mem[value])
-            .map(|()| 0)
+        let msg = message(msg)?;
+        let edit = url::edit(url_part(part)?, &mem[value])?;
+        txn.url_set(msg, edit).map(|()| 0)
     })
 }
 
@@ -140,7 +157,13 @@ pub fn reason_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
 
 pub fn reason_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
     let reason = cx.input(ptr, len)?;
-    cx.call(|txn, mem| txn.reason_set(message(msg)?, &mem[reason]).map(|()| 0))
+    cx.call(|txn, mem| {
+        let (msg, reason) = (message(msg)?, &mem[reason]);
+        if !is_reason(reason) {
+            return Err(Error::InvalidArgument);
+        }
+        txn.reason_set(msg, reason).map(|()| 0)
+    })
 }
 
 pub fn version_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
@@ -151,7 +174,33 @@ pub fn version_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> 
 
 pub fn version_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
     let version = cx.input(ptr, len)?;
-    cx.call(|txn, mem| txn.version_set(message(msg)?, &mem[version]).map(|()| 0))
+    cx.call(|txn, mem| {
+        let msg = message(msg)?;
+        let version = Version::from_number(&mem[version]).ok_or(Error::InvalidArgument)?;
+        txn.version_set(msg, version).map(|()| 0)
+    })
+}
+
+/// A header field a guest may add: a token name, a value that cannot break the message.
+pub(super) fn field<'m>(name: &'m [u8], value: &'m [u8]) -> AbiResult<(&'m [u8], &'m [u8])> {
+    match valid_field(name, value) {
+        true => Ok((name, value)),
+        false => Err(Error::InvalidArgument),
+    }
+}
+
+/// A request's URL as the ABI reports it: a URL without a host (origin-form) takes host and port
+/// from the Host header, and the scheme `http`.
+fn effective_url(txn: &dyn Transaction, msg: Message) -> AbiResult<Url> {
+    let mut url = txn.url(msg)?;
+    if url.host.is_empty() {
+        let mut host = Vec::new();
+        let found = txn.header_get(msg, b"Host", 0, &mut host).is_ok();
+        url.fill_from_host_header(found.then_some(&host[..]));
+    } else if url.scheme.is_empty() {
+        url.fill_from_host_header(None);
+    }
+    Ok(url)
 }
 
 /// HTTP status codes are three digits.

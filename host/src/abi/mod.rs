@@ -5,6 +5,7 @@ mod cx;
 mod env;
 mod http;
 mod txn;
+mod url;
 
 use wasmtime::Result;
 use wasmtime::{Caller, Linker};

@@ -8,7 +8,10 @@ use tswasm_abi::{
 use wasmtime::Result;
 
 use super::cx::{code, Cx};
-use super::http::valid_status;
+use super::http::{field, valid_status};
+use super::url;
+use crate::http::Response;
+use crate::txn::AbiResult;
 
 pub fn txn_id(cx: Cx) -> Result<i64> {
     Ok(match cx.state.call.txn() {
@@ -32,10 +35,16 @@ pub fn hook_add(cx: Cx, hook: u32) -> Result<i32> {
 }
 
 pub fn remap_url_get(cx: Cx, which: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
+    let hook = cx.state.call.hook();
     cx.output(buf_ptr, buf_cap, |txn, _, out| {
         let which = RemapUrl::from_raw(which).ok_or(Error::InvalidArgument)?;
         let part = UrlPart::from_raw(part).ok_or(Error::InvalidArgument)?;
-        txn.remap_url_get(which, part, out)
+        // The pristine URL is the client request's, which is read at read-request.
+        if which == RemapUrl::Pristine && hook == Some(Hook::TxnStart) {
+            return Err(Error::NotAvailable);
+        }
+        url::write_part(&txn.remap_url(which)?, part, out);
+        Ok(())
     })
 }
 
@@ -98,19 +107,40 @@ pub fn timeout_set(cx: Cx, timeout: u32, ms: u32) -> Result<i32> {
 
 pub fn redirect_url_set(cx: Cx, ptr: u32, len: u32) -> Result<i32> {
     let url = cx.input(ptr, len)?;
-    cx.call(|txn, mem| txn.redirect_url_set(&mem[url]).map(|()| 0))
+    cx.call(|txn, mem| {
+        let url = &mem[url];
+        if !self::url::is_absolute(url) {
+            return Err(Error::InvalidArgument);
+        }
+        txn.redirect_url_set(url).map(|()| 0)
+    })
 }
 
 pub fn cache_status_get(cx: Cx) -> Result<i32> {
-    cx.call(|txn, _| txn.cache_status_get().map(CacheStatus::raw))
+    let hook = cx.state.call.hook();
+    cx.call(|txn, _| {
+        if hook.is_none_or(|hook| hook.raw() < Hook::CacheLookupComplete.raw()) {
+            return Err(Error::NotAvailable);
+        }
+        txn.cache_status_get().map(CacheStatus::raw)
+    })
 }
 
 pub fn cache_status_set(cx: Cx, status: u32) -> Result<i32> {
+    let hook = cx.state.call.hook();
     cx.call(|txn, _| {
         let status = i32::try_from(status)
             .ok()
             .and_then(CacheStatus::from_raw)
             .ok_or(Error::InvalidArgument)?;
+        if hook != Some(Hook::CacheLookupComplete) {
+            return Err(Error::NotAvailable);
+        }
+        // Traffic Server 9.2 crashes when a skipped lookup's status is changed (seen with
+        // tslua.so and caching off): refused everywhere, so `tswasm run` predicts it.
+        if txn.cache_status_get()? == CacheStatus::Skipped {
+            return Err(Error::NotAvailable);
+        }
         txn.cache_status_set(status).map(|()| 0)
     })
 }
@@ -121,7 +151,18 @@ pub fn cache_key_get(cx: Cx, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
 
 pub fn cache_key_set(cx: Cx, ptr: u32, len: u32) -> Result<i32> {
     let key = cx.input(ptr, len)?;
-    cx.call(|txn, mem| txn.cache_key_set(&mem[key]).map(|()| 0))
+    let hook = cx.state.call.hook();
+    cx.call(|txn, mem| {
+        // The key must be known before the lookup starts.
+        if hook.is_none_or(|hook| hook.raw() > Hook::PostRemap.raw()) {
+            return Err(Error::NotAvailable);
+        }
+        let key = &mem[key];
+        if key.is_empty() || !key.iter().all(u8::is_ascii_graphic) {
+            return Err(Error::InvalidArgument);
+        }
+        txn.cache_key_set(key).map(|()| 0)
+    })
 }
 
 pub fn respond(cx: Cx, status: u32, body_ptr: u32, body_len: u32) -> Result<i32> {
@@ -149,10 +190,26 @@ pub(crate) fn can_respond(hook: Hook, status: u16) -> bool {
 
 pub fn intercept(cx: Cx, kind: u32, ptr: u32, len: u32) -> Result<i32> {
     let response = cx.input(ptr, len)?;
+    let hook = cx.state.call.hook();
     cx.call(|txn, mem| {
         let kind = Intercept::from_raw(kind).ok_or(Error::InvalidArgument)?;
-        txn.intercept(kind, &mem[response]).map(|()| 0)
+        if !hook.is_some_and(|hook| can_intercept(hook, kind)) {
+            return Err(Error::NotAvailable);
+        }
+        let raw = &mem[response];
+        let parsed = Response::parse(raw).map_err(|_| Error::InvalidArgument)?;
+        txn.intercept(kind, raw, parsed).map(|()| 0)
     })
+}
+
+/// Whether the proxy can still hand a connection to a plugin at `hook`: the client's before the
+/// cache lookup, the origin's before it is contacted.
+fn can_intercept(hook: Hook, kind: Intercept) -> bool {
+    let last = match kind {
+        Intercept::Client => Hook::PostRemap,
+        Intercept::Server => Hook::OsDns,
+    };
+    hook.raw() <= last.raw()
 }
 
 pub fn respond_header_add(
@@ -166,31 +223,36 @@ pub fn respond_header_add(
         cx.input(name_ptr, name_len)?,
         cx.input(value_ptr, value_len)?,
     );
-    cx.call(|txn, mem| txn.respond_header_add(&mem[name], &mem[value]).map(|()| 0))
+    cx.call(|txn, mem| {
+        let (name, value) = field(&mem[name], &mem[value])?;
+        txn.respond_header_add(name, value).map(|()| 0)
+    })
 }
 
 pub fn config_int_get(cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
     cx.call_value(out_ptr, |txn, mem| {
-        txn.config_int_get(&mem[name]).map(i64::to_le_bytes)
+        txn.config_int_get(record(&mem[name])?)
+            .map(i64::to_le_bytes)
     })
 }
 
 pub fn config_int_set(cx: Cx, name_ptr: u32, name_len: u32, value: i64) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    cx.call(|txn, mem| txn.config_int_set(&mem[name], value).map(|()| 0))
+    cx.call(|txn, mem| txn.config_int_set(record(&mem[name])?, value).map(|()| 0))
 }
 
 pub fn config_float_get(cx: Cx, name_ptr: u32, name_len: u32, out_ptr: u32) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
     cx.call_value(out_ptr, |txn, mem| {
-        txn.config_float_get(&mem[name]).map(f64::to_le_bytes)
+        txn.config_float_get(record(&mem[name])?)
+            .map(f64::to_le_bytes)
     })
 }
 
 pub fn config_float_set(cx: Cx, name_ptr: u32, name_len: u32, value: f64) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
-    cx.call(|txn, mem| txn.config_float_set(&mem[name], value).map(|()| 0))
+    cx.call(|txn, mem| txn.config_float_set(record(&mem[name])?, value).map(|()| 0))
 }
 
 pub fn config_string_get(
@@ -202,7 +264,7 @@ pub fn config_string_get(
 ) -> Result<i32> {
     let name = cx.input(name_ptr, name_len)?;
     cx.output(buf_ptr, buf_cap, |txn, mem, out| {
-        txn.config_string_get(&mem[name], out)
+        txn.config_string_get(record(&mem[name])?, out)
     })
 }
 
@@ -217,7 +279,19 @@ pub fn config_string_set(
         cx.input(name_ptr, name_len)?,
         cx.input(value_ptr, value_len)?,
     );
-    cx.call(|txn, mem| txn.config_string_set(&mem[name], &mem[value]).map(|()| 0))
+    cx.call(|txn, mem| {
+        let name = record(&mem[name])?;
+        // The proxy keeps string settings as C strings.
+        if mem[value.clone()].contains(&0) {
+            return Err(Error::InvalidArgument);
+        }
+        txn.config_string_set(name, &mem[value]).map(|()| 0)
+    })
+}
+
+/// A record name: no record is named by bytes that are not text.
+fn record(name: &[u8]) -> AbiResult<&str> {
+    std::str::from_utf8(name).map_err(|_| Error::NotFound)
 }
 
 #[cfg(test)]

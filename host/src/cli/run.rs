@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tswasm::abi_types::{Hook, LogLevel, PluginEvent};
 use tswasm::artifact::Origin;
-use tswasm::memory::{
-    self, Attached, Headers, MemoryTxn, RemapRule, Request, Response, Role, TraceEntry,
-};
 use tswasm::services::LocalServices;
+use tswasm::simulator::{
+    self, Attached, Headers, RemapRule, Request, Response, Role, SimTxn, TraceEntry,
+};
 use tswasm::txn::Transaction;
 use tswasm::{Engine, Plugin, PoolLimits, Reply, Settings};
 use wasmtime::error::Context;
@@ -110,11 +110,11 @@ pub fn main(args: &[String]) -> Result<()> {
         if repeat > 1 && i == warmup {
             eprintln!("tswasm: steady state begins");
         }
-        let mut txn = MemoryTxn::new(i as u64 + 1, client, request.clone());
+        let mut txn = SimTxn::new(i as u64 + 1, client, request.clone());
         txn.remap = remap.clone();
         trace.clear();
         let started = Instant::now();
-        memory::run(&attached, &mut txn, &mut origin, Some(&mut trace));
+        simulator::run(&attached, &mut txn, &mut origin, Some(&mut trace));
         times.push(started.elapsed());
         if i + 1 == repeat {
             last = Some(txn);
@@ -216,7 +216,7 @@ fn describe(entry: &TraceEntry) -> String {
     )
 }
 
-fn print_raw(txn: &MemoryTxn) -> Result<()> {
+fn print_raw(txn: &SimTxn) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match &txn.server_request {
         Some(request) => {
@@ -247,7 +247,7 @@ fn headers_json(headers: &Headers) -> Value {
     )
 }
 
-fn as_json(txn: &MemoryTxn, trace: &[TraceEntry]) -> Value {
+fn as_json(txn: &SimTxn, trace: &[TraceEntry]) -> Value {
     let origin_request = txn.server_request.as_ref().map(|r| {
         json!({
             "method": r.method, "target": r.url.target(), "version": r.version,
@@ -279,7 +279,7 @@ fn as_json(txn: &MemoryTxn, trace: &[TraceEntry]) -> Value {
 }
 
 /// The key the cache would use: the plugin's, or the request URL.
-fn cache_key(txn: &MemoryTxn) -> String {
+fn cache_key(txn: &SimTxn) -> String {
     let mut key = Vec::new();
     let _ = txn.cache_key_get(&mut key);
     String::from_utf8_lossy(&key).into_owned()

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use tswasm::abi_types::LogLevel;
-use tswasm::memory::{self, Attached, MemoryTxn, RemapRule, Request, Response, Role, TraceEntry};
 use tswasm::services::LocalServices;
 use tswasm::settings::CacheDir;
+use tswasm::simulator::{self, Attached, RemapRule, Request, Response, Role, SimTxn, TraceEntry};
 use tswasm::{Engine, Plugin, PoolLimits, Settings};
 
 pub fn repo_root() -> PathBuf {
@@ -67,7 +67,7 @@ pub fn origin_ok() -> Response {
 
 /// Runs one transaction through `plugins` (global unless a remap rule is given) and returns it with
 /// its trace.
-pub fn run(plugins: &[&Plugin], req: Request, remap: Option<&str>) -> (MemoryTxn, Vec<TraceEntry>) {
+pub fn run(plugins: &[&Plugin], req: Request, remap: Option<&str>) -> (SimTxn, Vec<TraceEntry>) {
     run_with(plugins, req, remap, origin_ok(), "127.0.0.1:40000")
 }
 
@@ -77,26 +77,26 @@ pub fn run_with(
     remap: Option<&str>,
     origin: Response,
     client: &str,
-) -> (MemoryTxn, Vec<TraceEntry>) {
+) -> (SimTxn, Vec<TraceEntry>) {
     static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let txn = MemoryTxn::new(id, client.parse().unwrap(), req);
+    let txn = SimTxn::new(id, client.parse().unwrap(), req);
     run_txn(plugins, txn, remap, origin)
 }
 
 /// Runs one transaction through global `plugins` with the id `id`, which picks the instance of
 /// each plugin it runs on (`id` modulo the plugin's states).
-pub fn run_as(id: u64, plugins: &[&Plugin], req: Request) -> (MemoryTxn, Vec<TraceEntry>) {
-    let txn = MemoryTxn::new(id, "127.0.0.1:40000".parse().unwrap(), req);
+pub fn run_as(id: u64, plugins: &[&Plugin], req: Request) -> (SimTxn, Vec<TraceEntry>) {
+    let txn = SimTxn::new(id, "127.0.0.1:40000".parse().unwrap(), req);
     run_txn(plugins, txn, None, origin_ok())
 }
 
 fn run_txn(
     plugins: &[&Plugin],
-    mut txn: MemoryTxn,
+    mut txn: SimTxn,
     remap: Option<&str>,
     origin: Response,
-) -> (MemoryTxn, Vec<TraceEntry>) {
+) -> (SimTxn, Vec<TraceEntry>) {
     txn.remap = remap.map(|r| RemapRule::parse(r).expect("valid remap rule"));
     let role = if remap.is_some() {
         Role::Remap
@@ -109,18 +109,18 @@ fn run_txn(
         .collect();
     let mut trace = Vec::new();
     let mut origin_fn = |_: &Request| origin.clone();
-    memory::run(&attached, &mut txn, &mut origin_fn, Some(&mut trace));
+    simulator::run(&attached, &mut txn, &mut origin_fn, Some(&mut trace));
     (txn, trace)
 }
 
 /// A header of a message as text, for assertions.
-pub fn header(headers: &tswasm::memory::Headers, name: &str) -> Option<String> {
+pub fn header(headers: &tswasm::simulator::Headers, name: &str) -> Option<String> {
     headers
         .get(name.as_bytes(), 0)
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
-pub fn headers_all(headers: &tswasm::memory::Headers, name: &str) -> Vec<String> {
+pub fn headers_all(headers: &tswasm::simulator::Headers, name: &str) -> Vec<String> {
     (0..headers.count(name.as_bytes()))
         .map(|i| String::from_utf8_lossy(headers.get(name.as_bytes(), i).unwrap()).into_owned())
         .collect()

@@ -1,4 +1,4 @@
-//! [`MemoryTxn`]: a transaction held in memory, with the availability rules of a real proxy.
+//! [`SimTxn`]: a transaction held in memory, with the availability rules of a real proxy.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact};
 
 use super::details::{self, Details};
-use super::message::{Headers, Request, Response};
-use super::url::Url;
+use crate::http::{Headers, Request, Response, Url, UrlEdit, Version};
+use crate::services::RECORD_DEFAULTS;
 use crate::txn::{
-    AbiResult, CacheStatus, ConfigValue, Error, Intercept, Message, RemapUrl, Transaction, UrlPart,
+    AbiResult, CacheStatus, ConfigValue, Error, Intercept, Message, RemapUrl, Transaction,
 };
 
 /// The rule a request matched in remap.config: `map FROM TO`.
@@ -56,7 +56,7 @@ impl RemapRule {
 /// A transaction held in memory. The driver in [`super::lifecycle`] fills the messages in as the
 /// transaction progresses; a message is available to plugins exactly when it is present.
 #[derive(Clone, Debug)]
-pub struct MemoryTxn {
+pub struct SimTxn {
     /// The transaction's id, as the guest sees it.
     pub id: u64,
     /// Connection facts, switches, timeouts and milestones.
@@ -86,38 +86,23 @@ pub struct MemoryTxn {
     pub local_response: Option<Response>,
     /// A response a plugin made to stand in for the origin's (`Intercept::Server`).
     pub server_intercept: Option<Response>,
+    /// A plugin took the transaction's connection over (as Traffic Server, once only).
+    pub intercepted: bool,
     /// Configuration records by name: a few defaults, plus whatever plugins set.
     pub config: BTreeMap<String, ConfigValue>,
 }
 
-/// Overridable records with their Traffic Server defaults, so reads before writes behave.
-pub(crate) const CONFIG_DEFAULTS: &[(&str, ConfigValue)] = &[
-    ("proxy.config.http.cache.http", ConfigValue::Int(1)),
-    (
-        "proxy.config.http.insert_age_in_response",
-        ConfigValue::Int(1),
-    ),
-    (
-        "proxy.config.http.transaction_active_timeout_out",
-        ConfigValue::Int(0),
-    ),
-    (
-        "proxy.config.http.cache.heuristic_lm_factor",
-        ConfigValue::Float(0.10),
-    ),
-];
-
-impl MemoryTxn {
+impl SimTxn {
     /// A transaction at txn-start, alone on its client session, with no remap rule, no cache hit and
     /// the default configuration.
-    pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> MemoryTxn {
+    pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> SimTxn {
         let mut pristine_url = client_request.url.clone();
         fill_from_host_header(&mut pristine_url, &client_request.headers);
-        let config = CONFIG_DEFAULTS
+        let config = RECORD_DEFAULTS
             .iter()
             .map(|(name, value)| (name.to_string(), value.clone()))
             .collect();
-        MemoryTxn {
+        SimTxn {
             id,
             details: Details::new(client_addr, id as i64),
             hook: Hook::TxnStart,
@@ -132,6 +117,7 @@ impl MemoryTxn {
             cache_key: None,
             local_response: None,
             server_intercept: None,
+            intercepted: false,
             config,
         }
     }
@@ -198,13 +184,11 @@ impl MemoryTxn {
         url
     }
 
-    fn config_entry(&self, name: &[u8]) -> AbiResult<&ConfigValue> {
-        let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArgument)?;
+    fn config_entry(&self, name: &str) -> AbiResult<&ConfigValue> {
         self.config.get(name).ok_or(Error::NotFound)
     }
 
-    fn config_set(&mut self, name: &[u8], value: ConfigValue) -> AbiResult<()> {
-        let name = std::str::from_utf8(name).map_err(|_| Error::InvalidArgument)?;
+    fn config_set(&mut self, name: &str, value: ConfigValue) -> AbiResult<()> {
         if !name.starts_with("proxy.config.") {
             return Err(Error::NotFound);
         }
@@ -220,24 +204,12 @@ impl MemoryTxn {
     }
 }
 
-/// Origin-form requests carry their host in the Host header; a URL without a host borrows it.
+/// The URL a request means, host included (see [`Url::fill_from_host_header`]).
 pub(crate) fn fill_from_host_header(url: &mut Url, headers: &Headers) {
-    if url.host.is_empty() {
-        if let Some((host, port)) = headers
-            .get(b"host", 0)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| super::url::split_host_port(h).ok())
-        {
-            url.host = host;
-            url.port = port;
-        }
-    }
-    if url.scheme.is_empty() {
-        url.scheme = "http".into();
-    }
+    url.fill_from_host_header(headers.get(b"host", 0));
 }
 
-impl Transaction for MemoryTxn {
+impl Transaction for SimTxn {
     fn id(&self) -> u64 {
         self.id
     }
@@ -259,11 +231,13 @@ impl Transaction for MemoryTxn {
     }
 
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        self.headers_mut(msg)?.set(name, value)
+        self.headers_mut(msg)?.set(name, value);
+        Ok(())
     }
 
     fn header_append(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        self.headers_mut(msg)?.append(name, value)
+        self.headers_mut(msg)?.append(name, value);
+        Ok(())
     }
 
     fn header_remove(&mut self, msg: Message, name: &[u8]) -> AbiResult<usize> {
@@ -292,28 +266,22 @@ impl Transaction for MemoryTxn {
     }
 
     fn method_set(&mut self, msg: Message, method: &[u8]) -> AbiResult<()> {
-        let method = std::str::from_utf8(method).map_err(|_| Error::InvalidArgument)?;
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-') {
-            return Err(Error::InvalidArgument);
-        }
-        self.request_mut(msg)?.method = method.to_owned();
+        self.request_mut(msg)?.method = String::from_utf8_lossy(method).into_owned();
         Ok(())
     }
 
-    fn url_get(&self, msg: Message, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
-        let request = self.request(msg)?;
-        if request.url.host.is_empty() || request.url.scheme.is_empty() {
-            let mut url = request.url.clone();
-            fill_from_host_header(&mut url, &request.headers);
-            url.get(part, out);
-        } else {
-            request.url.get(part, out);
-        }
+    fn url(&self, msg: Message) -> AbiResult<Url> {
+        Ok(self.request(msg)?.url.clone())
+    }
+
+    fn url_path(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        out.extend_from_slice(self.request(msg)?.url.path.as_bytes());
         Ok(())
     }
 
-    fn url_set(&mut self, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()> {
-        self.request_mut(msg)?.url.set(part, value)
+    fn url_set(&mut self, msg: Message, edit: UrlEdit) -> AbiResult<()> {
+        self.request_mut(msg)?.url.apply(edit);
+        Ok(())
     }
 
     fn status_get(&self, msg: Message) -> AbiResult<u16> {
@@ -331,11 +299,7 @@ impl Transaction for MemoryTxn {
     }
 
     fn reason_set(&mut self, msg: Message, reason: &[u8]) -> AbiResult<()> {
-        let reason = std::str::from_utf8(reason).map_err(|_| Error::InvalidArgument)?;
-        if reason.bytes().any(|b| b.is_ascii_control()) {
-            return Err(Error::InvalidArgument);
-        }
-        self.response_mut(msg)?.reason = reason.to_owned();
+        self.response_mut(msg)?.reason = String::from_utf8_lossy(reason).into_owned();
         Ok(())
     }
 
@@ -348,12 +312,8 @@ impl Transaction for MemoryTxn {
         Ok(())
     }
 
-    fn version_set(&mut self, msg: Message, version: &[u8]) -> AbiResult<()> {
-        let version = match version {
-            b"1.0" => "HTTP/1.0",
-            b"1.1" => "HTTP/1.1",
-            _ => return Err(Error::InvalidArgument),
-        };
+    fn version_set(&mut self, msg: Message, version: Version) -> AbiResult<()> {
+        let version = version.as_str();
         match msg.is_request() {
             true => self.request_mut(msg)?.version = version.into(),
             false => self.response_mut(msg)?.version = version.into(),
@@ -361,18 +321,14 @@ impl Transaction for MemoryTxn {
         Ok(())
     }
 
-    fn remap_url_get(&self, which: RemapUrl, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+    fn remap_url(&self, which: RemapUrl) -> AbiResult<Url> {
         let url = match (which, &self.remap) {
-            (RemapUrl::Pristine, _) if self.hook == Hook::TxnStart => {
-                return Err(Error::NotAvailable)
-            }
             (RemapUrl::Pristine, _) => &self.pristine_url,
             (_, None) => return Err(Error::NotAvailable),
             (RemapUrl::From, Some(rule)) => &rule.from,
             (RemapUrl::To, Some(rule)) => &rule.to,
         };
-        url.get(part, out);
-        Ok(())
+        Ok(url.clone())
     }
 
     fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr> {
@@ -415,14 +371,8 @@ impl Transaction for MemoryTxn {
     }
 
     fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
-        let url = std::str::from_utf8(url).map_err(|_| Error::InvalidArgument)?;
-        match Url::parse(url) {
-            Ok(parsed) if !parsed.host.is_empty() => {
-                self.details.redirect_url = Some(url.to_owned());
-                Ok(())
-            }
-            _ => Err(Error::InvalidArgument),
-        }
+        self.details.redirect_url = Some(String::from_utf8_lossy(url).into_owned());
+        Ok(())
     }
 
     fn cache_status_get(&self) -> AbiResult<CacheStatus> {
@@ -430,9 +380,6 @@ impl Transaction for MemoryTxn {
     }
 
     fn cache_status_set(&mut self, status: CacheStatus) -> AbiResult<()> {
-        if self.hook != Hook::CacheLookupComplete {
-            return Err(Error::NotAvailable);
-        }
         self.cache_status = Some(status);
         Ok(())
     }
@@ -446,13 +393,6 @@ impl Transaction for MemoryTxn {
     }
 
     fn cache_key_set(&mut self, key: &[u8]) -> AbiResult<()> {
-        // The key must be known before the lookup starts.
-        if self.hook.raw() > Hook::PostRemap.raw() {
-            return Err(Error::NotAvailable);
-        }
-        if key.is_empty() || !key.iter().all(u8::is_ascii_graphic) {
-            return Err(Error::InvalidArgument);
-        }
         self.cache_key = Some(key.to_vec());
         Ok(())
     }
@@ -462,17 +402,11 @@ impl Transaction for MemoryTxn {
         Ok(())
     }
 
-    fn intercept(&mut self, kind: Intercept, response: &[u8]) -> AbiResult<()> {
-        // As in Traffic Server: the client's connection before the cache lookup, the origin's
-        // before it is contacted.
-        let last = match kind {
-            Intercept::Client => Hook::PostRemap,
-            Intercept::Server => Hook::OsDns,
-        };
-        if self.hook.raw() > last.raw() {
+    fn intercept(&mut self, kind: Intercept, _raw: &[u8], response: Response) -> AbiResult<()> {
+        if self.intercepted {
             return Err(Error::NotAvailable);
         }
-        let response = Response::parse(response).map_err(|_| Error::InvalidArgument)?;
+        self.intercepted = true;
         match kind {
             Intercept::Client => self.local_response = Some(response),
             Intercept::Server => self.server_intercept = Some(response),
@@ -485,32 +419,33 @@ impl Transaction for MemoryTxn {
             .as_mut()
             .ok_or(Error::NotAvailable)?
             .headers
-            .append(name, value)
+            .append(name, value);
+        Ok(())
     }
 
-    fn config_int_get(&self, name: &[u8]) -> AbiResult<i64> {
+    fn config_int_get(&self, name: &str) -> AbiResult<i64> {
         match self.config_entry(name)? {
             ConfigValue::Int(v) => Ok(*v),
             _ => Err(Error::InvalidArgument),
         }
     }
 
-    fn config_int_set(&mut self, name: &[u8], value: i64) -> AbiResult<()> {
+    fn config_int_set(&mut self, name: &str, value: i64) -> AbiResult<()> {
         self.config_set(name, ConfigValue::Int(value))
     }
 
-    fn config_float_get(&self, name: &[u8]) -> AbiResult<f64> {
+    fn config_float_get(&self, name: &str) -> AbiResult<f64> {
         match self.config_entry(name)? {
             ConfigValue::Float(v) => Ok(*v),
             _ => Err(Error::InvalidArgument),
         }
     }
 
-    fn config_float_set(&mut self, name: &[u8], value: f64) -> AbiResult<()> {
+    fn config_float_set(&mut self, name: &str, value: f64) -> AbiResult<()> {
         self.config_set(name, ConfigValue::Float(value))
     }
 
-    fn config_string_get(&self, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
+    fn config_string_get(&self, name: &str, out: &mut Vec<u8>) -> AbiResult<()> {
         match self.config_entry(name)? {
             ConfigValue::String(v) => {
                 out.extend_from_slice(v);
@@ -520,7 +455,7 @@ impl Transaction for MemoryTxn {
         }
     }
 
-    fn config_string_set(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
+    fn config_string_set(&mut self, name: &str, value: &[u8]) -> AbiResult<()> {
         self.config_set(name, ConfigValue::String(value.to_vec()))
     }
 }

@@ -1,4 +1,4 @@
-//! The parts of a [`super::MemoryTxn`] beyond its messages: connection facts, switches, timeouts and
+//! The parts of a [`super::SimTxn`] beyond its messages: connection facts, switches, timeouts and
 //! milestones, with Traffic Server's defaults.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tswasm_abi::{Milestone, Peer, Timeout, TxnControl};
 
-use super::message::Response;
+use crate::http::Response;
 use crate::txn::{AbiResult, Error};
 
 /// Connection facts and per-transaction settings of an in-memory transaction.
@@ -155,9 +155,7 @@ mod tests {
     fn response(status: u16, cache_control: &str) -> Response {
         let mut r = Response::local(status, b"");
         if !cache_control.is_empty() {
-            r.headers
-                .set(b"Cache-Control", cache_control.as_bytes())
-                .unwrap();
+            r.headers.set(b"Cache-Control", cache_control.as_bytes());
         }
         r
     }

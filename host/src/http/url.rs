@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use crate::txn::{AbiResult, Error, UrlPart};
-
-/// A URL split into the parts [`UrlPart`] names.
+/// A URL split into its parts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Url {
     /// Lower-case; empty for an origin-form target.
@@ -80,47 +78,56 @@ impl Url {
         }
     }
 
-    /// Appends one part as the ABI reports it: the effective port, an empty query when there is none.
-    pub fn get(&self, part: UrlPart, out: &mut Vec<u8>) {
-        match part {
-            UrlPart::Scheme => out.extend_from_slice(self.scheme.as_bytes()),
-            UrlPart::Host => out.extend_from_slice(self.host.as_bytes()),
-            UrlPart::Port => {
-                if let Some(port) = self.effective_port() {
-                    out.extend_from_slice(port.to_string().as_bytes())
-                }
+    /// Origin-form requests carry their host in the Host header: a URL without a host borrows
+    /// it (and its port), and a URL without a scheme is `http`.
+    pub fn fill_from_host_header(&mut self, host_header: Option<&[u8]>) {
+        if self.host.is_empty() {
+            let authority = host_header.and_then(|h| std::str::from_utf8(h).ok());
+            if let Some((host, port)) = authority.and_then(|h| split_host_port(h).ok()) {
+                self.host = host;
+                self.port = port;
             }
-            UrlPart::Path => out.extend_from_slice(self.path.as_bytes()),
-            UrlPart::Query => out.extend_from_slice(self.query.as_deref().unwrap_or("").as_bytes()),
-            UrlPart::Url => out.extend_from_slice(self.to_string().as_bytes()),
+        }
+        if self.scheme.is_empty() {
+            self.scheme = "http".into();
         }
     }
 
-    /// Sets one part from guest bytes; an empty port or query removes it.
-    pub fn set(&mut self, part: UrlPart, value: &[u8]) -> AbiResult<()> {
-        let text = std::str::from_utf8(value).map_err(|_| Error::InvalidArgument)?;
-        if !value.iter().copied().all(is_url_byte) {
-            return Err(Error::InvalidArgument);
-        }
-        match part {
-            UrlPart::Scheme => self.scheme = text.to_ascii_lowercase(),
-            UrlPart::Host => self.host = text.to_ascii_lowercase(),
-            UrlPart::Port if text.is_empty() => self.port = None,
-            UrlPart::Port => self.port = Some(text.parse().map_err(|_| Error::InvalidArgument)?),
-            UrlPart::Path => {
-                let path = text.strip_prefix('/').unwrap_or(text);
-                // Traffic Server keeps a path's `;params` apart: setting the path keeps them.
+    /// Changes one part, as Traffic Server's `TSUrl*Set` functions do: setting the path keeps its
+    /// `;params`, which Traffic Server stores apart.
+    pub fn apply(&mut self, edit: UrlEdit) {
+        match edit {
+            UrlEdit::Scheme(scheme) => self.scheme = scheme,
+            UrlEdit::Host(host) => self.host = host,
+            UrlEdit::Port(port) => self.port = port,
+            UrlEdit::Path(path) => {
                 self.path = match self.path.split_once(';') {
-                    Some((_, params)) => [path, ";", params].concat(),
-                    None => path.to_owned(),
+                    Some((_, params)) => [&path, ";", params].concat(),
+                    None => path,
                 };
             }
-            UrlPart::Query if text.is_empty() => self.query = None,
-            UrlPart::Query => self.query = Some(text.to_owned()),
-            UrlPart::Url => *self = Url::parse(text).map_err(|_| Error::InvalidArgument)?,
+            UrlEdit::Query(query) => self.query = query,
+            UrlEdit::Whole(url) => *self = url,
         }
-        Ok(())
     }
+}
+
+/// A change to one part of a URL, already valid for it: scheme and host in lower case, a path
+/// without its leading `/`, `None` to remove the port or the query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UrlEdit {
+    /// The scheme.
+    Scheme(String),
+    /// The host, without a port.
+    Host(String),
+    /// The explicit port.
+    Port(Option<u16>),
+    /// The path, without its leading `/`.
+    Path(String),
+    /// The query, without `?`.
+    Query(Option<String>),
+    /// Every part at once.
+    Whole(Url),
 }
 
 impl fmt::Display for Url {
@@ -174,7 +181,7 @@ pub fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String>
 }
 
 /// Visible ASCII only: what can appear in a request target unescaped.
-fn is_url_byte(b: u8) -> bool {
+pub fn is_url_byte(b: u8) -> bool {
     b.is_ascii_graphic()
 }
 
@@ -209,35 +216,27 @@ mod tests {
     }
 
     #[test]
-    fn parts_get_and_set() {
-        let mut url = Url::parse("http://h/p").unwrap();
-        let get = |url: &Url, part| {
-            let mut out = Vec::new();
-            url.get(part, &mut out);
-            String::from_utf8(out).unwrap()
-        };
-        assert_eq!(get(&url, UrlPart::Port), "80");
-        url.set(UrlPart::Port, b"81").unwrap();
-        url.set(UrlPart::Path, b"/new/path").unwrap();
-        url.set(UrlPart::Query, b"a=b").unwrap();
-        assert_eq!(get(&url, UrlPart::Url), "http://h:81/new/path?a=b");
-        url.set(UrlPart::Query, b"").unwrap();
-        assert_eq!(get(&url, UrlPart::Url), "http://h:81/new/path");
-        assert_eq!(url.set(UrlPart::Port, b"http"), Err(Error::InvalidArgument));
-        assert_eq!(
-            url.set(UrlPart::Host, b"bad host"),
-            Err(Error::InvalidArgument)
-        );
-    }
-
-    #[test]
     fn setting_the_path_keeps_its_params() {
         // As Traffic Server (host/ats/tests/differential.rs sends such a request to both proxies).
         let mut url = Url::parse("http://h/old/path;v=1?a=1").unwrap();
-        url.set(UrlPart::Path, b"/new/path").unwrap();
+        url.apply(UrlEdit::Path("new/path".into()));
         assert_eq!(url.to_string(), "http://h/new/path;v=1?a=1");
         let mut plain = Url::parse("http://h/old").unwrap();
-        plain.set(UrlPart::Path, b"new").unwrap();
+        plain.apply(UrlEdit::Path("new".into()));
+        plain.apply(UrlEdit::Query(None));
         assert_eq!(plain.to_string(), "http://h/new");
+    }
+
+    #[test]
+    fn an_origin_form_url_takes_the_host_header() {
+        let mut url = Url::parse("/p").unwrap();
+        url.fill_from_host_header(Some(b"Example.com:81"));
+        assert_eq!(url.to_string(), "http://example.com:81/p");
+        let mut absolute = Url::parse("https://h/p").unwrap();
+        absolute.fill_from_host_header(Some(b"other"));
+        assert_eq!(absolute.to_string(), "https://h/p");
+        let mut bad = Url::parse("/p").unwrap();
+        bad.fill_from_host_header(Some(b"h:port"));
+        assert_eq!((bad.host.as_str(), bad.scheme.as_str()), ("", "http"));
     }
 }

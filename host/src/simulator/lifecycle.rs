@@ -1,4 +1,4 @@
-//! Walks a [`MemoryTxn`] through a proxy's hooks, calling the attached plugins as Traffic Server would:
+//! Walks a [`SimTxn`] through a proxy's hooks, calling the attached plugins as Traffic Server would:
 //! txn start → read request → pre-remap → remap → post-remap → (hit) read-cache → cache lookup
 //! complete → (miss) os-dns → send request → origin → read response → send response → txn close.
 //!
@@ -14,12 +14,11 @@ use std::time::{Duration, Instant};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use tswasm_abi::{Action, Hook, Milestone, RemapStatus, TxnControl};
+use tswasm_abi::{Hook, Milestone, RemapStatus, TxnControl};
 
-use super::message::{Request, Response};
-use super::txn::{fill_from_host_header, MemoryTxn};
-use super::url::Url;
-use crate::fault::FaultKind;
+use super::txn::{fill_from_host_header, SimTxn};
+use crate::fault::{FaultKind, ERROR_BODY};
+use crate::http::{Request, Response, Url};
 use crate::plugin::{Binding, Plugin, Reply};
 use crate::txn::CacheStatus;
 
@@ -55,16 +54,13 @@ pub struct TraceEntry {
     pub elapsed: Duration,
 }
 
-/// The body of the 500 a failed transaction gets when no plugin set a response.
-pub const ERROR_BODY: &[u8] = b"tswasm: a plugin failed this request\n";
-
 /// The origin server: takes the request as the proxy sends it, returns its response.
 pub type Origin<'o> = &'o mut dyn FnMut(&Request) -> Response;
 
 /// Runs one transaction. `trace`, when given, receives every hook call in order.
 pub fn run(
     plugins: &[Attached<'_>],
-    txn: &mut MemoryTxn,
+    txn: &mut SimTxn,
     origin: Origin<'_>,
     trace: Option<&mut Vec<TraceEntry>>,
 ) {
@@ -114,7 +110,7 @@ struct Run<'p, 'a, 't> {
 }
 
 impl Run<'_, '_, '_> {
-    fn request_side(&mut self, txn: &mut MemoryTxn, origin: Origin<'_>) -> Result<(), Stop> {
+    fn request_side(&mut self, txn: &mut SimTxn, origin: Origin<'_>) -> Result<(), Stop> {
         for hook in [Hook::TxnStart, Hook::ReadRequest, Hook::PreRemap] {
             self.step(txn, hook)?;
         }
@@ -173,7 +169,7 @@ impl Run<'_, '_, '_> {
     }
 
     /// Runs a hook and turns its outcome into "go on" or "stop the request side".
-    fn step(&mut self, txn: &mut MemoryTxn, hook: Hook) -> Result<(), Stop> {
+    fn step(&mut self, txn: &mut SimTxn, hook: Hook) -> Result<(), Stop> {
         txn.hook = hook;
         match self.hook(txn, hook) {
             Flow::Fail => Err(Stop::Fail),
@@ -182,7 +178,7 @@ impl Run<'_, '_, '_> {
         }
     }
 
-    fn hook(&mut self, txn: &mut MemoryTxn, hook: Hook) -> Flow {
+    fn hook(&mut self, txn: &mut SimTxn, hook: Hook) -> Flow {
         for index in 0..self.plugins.len() {
             let attached = &self.plugins[index];
             let added = self.bindings[index]
@@ -194,7 +190,7 @@ impl Run<'_, '_, '_> {
                     Role::Global => declared && hook != Hook::Remap,
                     Role::Remap => declared && self.remap_matched && hook.raw() > Hook::Remap.raw(),
                 };
-            if wants && self.call(index, txn, hook) == Reply::Action(Action::Error) {
+            if wants && self.call(index, txn, hook).fails_transaction() {
                 return Flow::Fail;
             }
         }
@@ -203,7 +199,7 @@ impl Run<'_, '_, '_> {
 
     /// Traffic Server 9.2 maps the URL by the rule first, then runs the rule's plugins on the mapped
     /// URL (the pristine URL keeps the original); their status only says whether they changed it.
-    fn remap(&mut self, txn: &mut MemoryTxn) -> Result<(), Stop> {
+    fn remap(&mut self, txn: &mut SimTxn) -> Result<(), Stop> {
         let Some(rule) = txn.remap.clone() else {
             return Ok(());
         };
@@ -232,7 +228,7 @@ impl Run<'_, '_, '_> {
 
     /// The request as it leaves for the origin: the (remapped) client request, with the Host header
     /// naming the server actually contacted after a remap (Traffic Server's default).
-    fn server_request(&self, txn: &MemoryTxn) -> Request {
+    fn server_request(&self, txn: &SimTxn) -> Request {
         let mut request = txn.client_request.clone();
         fill_from_host_header(&mut request.url, &request.headers);
         if self.remap_matched {
@@ -240,13 +236,13 @@ impl Run<'_, '_, '_> {
                 Some(port) => format!("{}:{port}", request.url.host),
                 None => request.url.host.clone(),
             };
-            let _ = request.headers.set(b"Host", host.as_bytes());
+            request.headers.set(b"Host", host.as_bytes());
         }
         request
     }
 
     /// Asks the origin for the redirect URL a plugin set, as the request to the origin now is.
-    fn follow_redirect(&self, txn: &mut MemoryTxn, url: &str, origin: Origin<'_>) -> Response {
+    fn follow_redirect(&self, txn: &mut SimTxn, url: &str, origin: Origin<'_>) -> Response {
         let request = txn
             .server_request
             .as_mut()
@@ -256,14 +252,14 @@ impl Run<'_, '_, '_> {
                 Some(port) => format!("{}:{port}", url.host),
                 None => url.host.clone(),
             };
-            let _ = request.headers.set(b"Host", host.as_bytes());
+            request.headers.set(b"Host", host.as_bytes());
             txn.details.server_addr = Some(server_addr(&url));
             request.url = url;
         }
         origin(request)
     }
 
-    fn call(&mut self, index: usize, txn: &mut MemoryTxn, hook: Hook) -> Reply {
+    fn call(&mut self, index: usize, txn: &mut SimTxn, hook: Hook) -> Reply {
         let plugin = self.plugins[index].plugin;
         let binding = self.bindings[index].get_or_insert_with(|| plugin.bind(txn.id));
         let started = Instant::now();
@@ -292,7 +288,7 @@ impl Run<'_, '_, '_> {
     }
 
     /// Every plugin that saw this transaction (or wants every close) hears txn-close.
-    fn close(&mut self, txn: &mut MemoryTxn) {
+    fn close(&mut self, txn: &mut SimTxn) {
         txn.hook = Hook::TxnClose;
         for index in 0..self.plugins.len() {
             let attached = &self.plugins[index];
@@ -335,7 +331,7 @@ fn server_addr(url: &Url) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
 
-fn error_response(txn: &mut MemoryTxn) -> Response {
+fn error_response(txn: &mut SimTxn) -> Response {
     txn.local_response
         .take()
         .unwrap_or_else(|| Response::local(500, ERROR_BODY))

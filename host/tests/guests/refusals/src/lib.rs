@@ -1,0 +1,169 @@
+//! Asks the proxy for what the ABI refuses (invalid names, values, URLs, statuses; calls at hooks
+//! that do not allow them) and reports every answer as an `X-Refused-<case>` header on the client
+//! response. The same guest runs on the in-memory proxy and in Traffic Server, and the tests
+//! compare the answers: both proxies must refuse the same things the same way.
+
+use std::collections::HashMap;
+
+use tswasm_guest_sdk::{
+    register, Action, CacheStatus, Error, Fields, Hook, Intercept, Plugin, Txn, UrlPart,
+};
+
+const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+#[derive(Default)]
+pub struct Refusals {
+    answers: HashMap<u64, Vec<(&'static str, String)>>,
+}
+
+fn answer(result: Result<impl Sized, Error>) -> String {
+    match result {
+        Ok(_) => "accepted".into(),
+        Err(e) => e.name().replace(' ', "-"),
+    }
+}
+
+impl Refusals {
+    fn ask(&mut self, txn: &Txn, cases: Vec<(&'static str, String)>) {
+        self.answers.entry(txn.id()).or_default().extend(cases);
+    }
+}
+
+impl Plugin for Refusals {
+    const HOOKS: &'static [Hook] = &[
+        Hook::ReadRequest,
+        Hook::PostRemap,
+        Hook::CacheLookupComplete,
+        Hook::ReadResponse,
+        Hook::SendResponse,
+        Hook::TxnClose,
+    ];
+
+    fn new() -> Result<Self, String> {
+        Ok(Refusals::default())
+    }
+
+    fn on_read_request(&mut self, txn: &Txn) -> Action {
+        let req = txn.client_request();
+        let cases = vec![
+            ("header-name-space", answer(req.set_header("Bad Name", "v"))),
+            ("header-name-colon", answer(req.append_header("X:Y", "v"))),
+            (
+                "header-value-crlf",
+                answer(req.set_header("X-A", "a\r\nB: 1")),
+            ),
+            ("header-value-nul", answer(req.append_header("X-A", "a\0b"))),
+            ("method-digit", answer(req.set_method("GET1"))),
+            ("method-empty", answer(req.set_method(""))),
+            (
+                "url-port-text",
+                answer(req.set_url_part(UrlPart::Port, "http")),
+            ),
+            (
+                "url-port-range",
+                answer(req.set_url_part(UrlPart::Port, "65536")),
+            ),
+            ("url-host-space", answer(req.set_host("bad host"))),
+            ("url-path-ctl", answer(req.set_path("a\tb"))),
+            (
+                "url-relative",
+                answer(req.set_url_part(UrlPart::Url, "no/scheme")),
+            ),
+            (
+                "redirect-relative",
+                answer(txn.set_redirect_url("/elsewhere")),
+            ),
+            ("cache-status-early", answer(txn.cache_status())),
+            (
+                "cache-status-set-early",
+                answer(txn.set_cache_status(CacheStatus::Miss)),
+            ),
+            ("cache-key-space", answer(txn.set_cache_key("http://h/a b"))),
+            ("cache-key-empty", answer(txn.set_cache_key(""))),
+            (
+                "intercept-garbage",
+                answer(txn.intercept(Intercept::Client, b"not http")),
+            ),
+            ("respond-status-low", answer(txn.respond(99, b""))),
+            ("respond-status-high", answer(txn.respond(1000, b""))),
+            (
+                "respond-header-first",
+                answer(txn.respond_header("X-A", "v")),
+            ),
+            (
+                "config-unknown",
+                answer(txn.config_int("proxy.config.no.such.record")),
+            ),
+            (
+                "config-wrong-type",
+                answer(txn.config_int("proxy.config.http.cache.heuristic_lm_factor")),
+            ),
+            (
+                "config-string-nul",
+                answer(txn.set_config_string("proxy.config.http.response_server_str", "a\0b")),
+            ),
+        ];
+        self.ask(txn, cases);
+        Action::Continue
+    }
+
+    fn on_post_remap(&mut self, txn: &Txn) -> Action {
+        let cases = vec![(
+            "respond-redirect-after-remap",
+            answer(txn.respond(302, b"")),
+        )];
+        self.ask(txn, cases);
+        Action::Continue
+    }
+
+    fn on_cache_lookup_complete(&mut self, txn: &Txn) -> Action {
+        let cases = vec![
+            ("cache-key-late", answer(txn.set_cache_key("http://h/late"))),
+            (
+                "intercept-client-late",
+                answer(txn.intercept(Intercept::Client, RESPONSE)),
+            ),
+        ];
+        self.ask(txn, cases);
+        Action::Continue
+    }
+
+    fn on_read_response(&mut self, txn: &Txn) -> Action {
+        let resp = txn.server_response();
+        let cases = vec![
+            ("reason-crlf", answer(resp.set_reason("OK\r\nX-B: 1"))),
+            ("reason-tab", answer(resp.set_reason("O\tK"))),
+            ("status-low", answer(resp.set_status(99))),
+            ("version-two", answer(resp.set_version("2.0"))),
+            (
+                "cache-status-set-late",
+                answer(txn.set_cache_status(CacheStatus::Miss)),
+            ),
+            (
+                "intercept-server-late",
+                answer(txn.intercept(Intercept::Server, RESPONSE)),
+            ),
+        ];
+        self.ask(txn, cases);
+        Action::Continue
+    }
+
+    fn on_send_response(&mut self, txn: &Txn) -> Action {
+        let mut cases = vec![(
+            "respond-at-send-response",
+            answer(txn.respond(500, b"late")),
+        )];
+        cases.extend(self.answers.remove(&txn.id()).unwrap_or_default());
+        let resp = txn.client_response();
+        for (case, answer) in cases {
+            let _ = resp.set_header(&format!("X-Refused-{case}"), &answer);
+        }
+        Action::Continue
+    }
+
+    fn on_txn_close(&mut self, txn: &Txn) {
+        self.answers.remove(&txn.id());
+    }
+}
+
+register!(Refusals);

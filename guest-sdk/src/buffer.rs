@@ -1,28 +1,31 @@
-//! Calling host functions that fill a guest buffer, growing it when the value is larger.
+//! What the safe imports share: turning a result into a value or an error, filling a buffer the
+//! host writes into, reading an 8-byte value the host writes.
 
 use crate::Error;
 
-/// Calls `fill(ptr, cap)` until the value fits, and returns its bytes (or the host's error).
-pub(crate) fn read_bytes(fill: impl Fn(u32, u32) -> i32) -> Result<Vec<u8>, Error> {
-    let mut buf: Vec<u8> = Vec::with_capacity(128);
+/// Calls `call(ptr, cap)` with `out`'s spare room until the value fits, and leaves its bytes in
+/// `out` (or returns the host's error).
+pub(crate) fn fill(out: &mut Vec<u8>, call: impl Fn(u32, u32) -> i32) -> Result<(), Error> {
+    out.clear();
+    if out.capacity() == 0 {
+        out.reserve(128);
+    }
     loop {
-        let ret = fill(buf.as_mut_ptr() as u32, buf.capacity() as u32);
-        let len = status(ret)? as usize;
-        if len <= buf.capacity() {
+        let len = status(call(out.as_mut_ptr() as u32, out.capacity() as u32))? as usize;
+        if len <= out.capacity() {
             // SAFETY: the host wrote `len` initialised bytes at the start of the buffer.
-            unsafe { buf.set_len(len) };
-            return Ok(buf);
+            unsafe { out.set_len(len) };
+            return Ok(());
         }
-        buf.reserve_exact(len);
+        out.reserve_exact(len);
     }
 }
 
-/// Like [`read_bytes`], as UTF-8 (invalid sequences replaced).
-pub(crate) fn read_string(fill: impl Fn(u32, u32) -> i32) -> Result<String, Error> {
-    read_bytes(fill).map(|bytes| match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+/// Calls `call(out_ptr)` with room for one `T` the host writes, and returns it.
+pub(crate) fn value<T: Copy + Default>(call: impl FnOnce(u32) -> i32) -> Result<T, Error> {
+    let mut value = T::default();
+    status(call(&mut value as *mut T as u32))?;
+    Ok(value)
 }
 
 /// Turns a host return value into its non-negative result or the error it stands for.
@@ -34,7 +37,26 @@ pub(crate) fn status(ret: i32) -> Result<i32, Error> {
     }
 }
 
-/// `(ptr, len)` of a byte slice, as the ABI passes it.
-pub(crate) fn raw(bytes: &[u8]) -> (u32, u32) {
-    (bytes.as_ptr() as u32, bytes.len() as u32)
+/// Text the host returned, with invalid UTF-8 sequences replaced.
+pub(crate) fn string(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// Runs `call` with a fresh buffer and returns what it filled, as text.
+pub(crate) fn read_string(
+    call: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+) -> Result<String, Error> {
+    read_bytes(call).map(string)
+}
+
+/// Runs `call` with a fresh buffer and returns what it filled.
+pub(crate) fn read_bytes(
+    call: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    call(&mut out)?;
+    Ok(out)
 }

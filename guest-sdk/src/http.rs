@@ -4,8 +4,8 @@
 //! by the proxy at once. Header names compare case-insensitively. Each message exists only from a
 //! certain hook on (see [`Message`]); using it earlier returns [`Error::NotAvailable`].
 
-use crate::buffer::{raw, read_bytes, read_string, status};
-use crate::{sys, Error, Message, UrlPart};
+use crate::buffer::{read_bytes, read_string};
+use crate::{host, Error, Message, UrlPart};
 
 /// Header access shared by requests and responses.
 pub trait Fields {
@@ -19,9 +19,7 @@ pub trait Fields {
 
     /// The `index`-th value of `name` (several fields with one name are several values).
     fn header_at(&self, name: &str, index: u32) -> Result<String, Error> {
-        let (np, nl) = raw(name.as_bytes());
-        // SAFETY: pointers come from live slices/buffers; the host checks every range.
-        read_string(|p, c| unsafe { sys::header_get(self.message().raw(), np, nl, index, p, c) })
+        read_string(|out| host::header_get(self.message(), name.as_bytes(), index, out))
     }
 
     /// Every value of `name`, in order.
@@ -33,62 +31,47 @@ pub trait Fields {
 
     /// How many fields are named `name` (0 when absent or the message is not available).
     fn header_count(&self, name: &str) -> u32 {
-        let (np, nl) = raw(name.as_bytes());
-        // SAFETY: as above.
-        status(unsafe { sys::header_count(self.message().raw(), np, nl) }).map_or(0, |n| n as u32)
+        host::header_count(self.message(), name.as_bytes()).map_or(0, |n| n as u32)
     }
 
     /// The HTTP version as `major.minor` text, e.g. `1.1`.
     fn version(&self) -> Result<String, Error> {
-        // SAFETY: the host checks the buffer range.
-        read_string(|p, c| unsafe { sys::version_get(self.message().raw(), p, c) })
+        read_string(|out| host::version_get(self.message(), out))
     }
 
     /// Sets the HTTP version (`1.0` or `1.1`).
     fn set_version(&self, version: &str) -> Result<(), Error> {
-        let (p, l) = raw(version.as_bytes());
-        // SAFETY: as above.
-        status(unsafe { sys::version_set(self.message().raw(), p, l) }).map(drop)
+        host::version_set(self.message(), version.as_bytes()).map(drop)
     }
 
     /// As [`Fields::set_header`], for values that are bytes rather than text.
     fn set_header_bytes(&self, name: &str, value: &[u8]) -> Result<(), Error> {
-        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value));
-        // SAFETY: as above.
-        status(unsafe { sys::header_set(self.message().raw(), np, nl, vp, vl) }).map(drop)
+        host::header_set(self.message(), name.as_bytes(), value).map(drop)
     }
 
     /// Replaces every field named `name` by one with `value`.
     fn set_header(&self, name: &str, value: &str) -> Result<(), Error> {
-        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));
-        // SAFETY: as above.
-        status(unsafe { sys::header_set(self.message().raw(), np, nl, vp, vl) }).map(drop)
+        self.set_header_bytes(name, value.as_bytes())
     }
 
     /// Adds a field named `name`, keeping existing ones.
     fn append_header(&self, name: &str, value: &str) -> Result<(), Error> {
-        let ((np, nl), (vp, vl)) = (raw(name.as_bytes()), raw(value.as_bytes()));
-        // SAFETY: as above.
-        status(unsafe { sys::header_append(self.message().raw(), np, nl, vp, vl) }).map(drop)
+        host::header_append(self.message(), name.as_bytes(), value.as_bytes()).map(drop)
     }
 
     /// Removes every field named `name`; returns how many there were.
     fn remove_header(&self, name: &str) -> Result<u32, Error> {
-        let (np, nl) = raw(name.as_bytes());
-        // SAFETY: as above.
-        status(unsafe { sys::header_remove(self.message().raw(), np, nl) }).map(|n| n as u32)
+        host::header_remove(self.message(), name.as_bytes()).map(|n| n as u32)
     }
 
     /// All fields as `(name, value)`, in order, names spelled as in the message.
     fn headers(&self) -> Result<Vec<(String, String)>, Error> {
-        let msg = self.message().raw();
-        // SAFETY: as above.
-        let count = status(unsafe { sys::field_count(msg) })? as u32;
+        let msg = self.message();
+        let count = host::field_count(msg)? as u32;
         (0..count)
             .map(|i| {
-                // SAFETY: as above.
-                let name = read_string(|p, c| unsafe { sys::field_name(msg, i, p, c) })?;
-                let value = read_string(|p, c| unsafe { sys::field_value(msg, i, p, c) })?;
+                let name = read_string(|out| host::field_name(msg, i, out))?;
+                let value = read_string(|out| host::field_value(msg, i, out))?;
                 Ok((name, value))
             })
             .collect()
@@ -123,28 +106,22 @@ impl Request {
 
     /// The method, e.g. `GET`.
     pub fn method(&self) -> Result<String, Error> {
-        // SAFETY: as above.
-        read_string(|p, c| unsafe { sys::method_get(self.0.raw(), p, c) })
+        read_string(|out| host::method_get(self.0, out))
     }
 
     /// Replaces the method; [`Error::InvalidArgument`] if `method` is not a valid one.
     pub fn set_method(&self, method: &str) -> Result<(), Error> {
-        let (p, l) = raw(method.as_bytes());
-        // SAFETY: as above.
-        status(unsafe { sys::method_set(self.0.raw(), p, l) }).map(drop)
+        host::method_set(self.0, method.as_bytes()).map(drop)
     }
 
     /// One part of the URL. A request without a host in its URL reports the Host header's.
     pub fn url_part(&self, part: UrlPart) -> Result<String, Error> {
-        // SAFETY: as above.
-        read_string(|p, c| unsafe { sys::url_get(self.0.raw(), part.raw(), p, c) })
+        read_string(|out| host::url_get(self.0, part, out))
     }
 
     /// Sets one part of the URL; an empty port or query removes it.
     pub fn set_url_part(&self, part: UrlPart, value: &str) -> Result<(), Error> {
-        let (p, l) = raw(value.as_bytes());
-        // SAFETY: as above.
-        status(unsafe { sys::url_set(self.0.raw(), part.raw(), p, l) }).map(drop)
+        host::url_set(self.0, part, value.as_bytes()).map(drop)
     }
 
     /// The whole URL.
@@ -196,33 +173,26 @@ impl Response {
 
     /// The status code, e.g. 200.
     pub fn status(&self) -> Result<u16, Error> {
-        // SAFETY: no pointers.
-        status(unsafe { sys::status_get(self.0.raw()) }).map(|s| s as u16)
+        host::status_get(self.0).map(|s| s as u16)
     }
 
     /// Replaces the status code; [`Error::InvalidArgument`] unless it is between 100 and 999.
     pub fn set_status(&self, code: u16) -> Result<(), Error> {
-        // SAFETY: no pointers.
-        status(unsafe { sys::status_set(self.0.raw(), code.into()) }).map(drop)
+        host::status_set(self.0, code.into()).map(drop)
     }
 
     /// The reason phrase, e.g. `OK`.
     pub fn reason(&self) -> Result<String, Error> {
-        // SAFETY: as above.
-        read_string(|p, c| unsafe { sys::reason_get(self.0.raw(), p, c) })
+        read_string(|out| host::reason_get(self.0, out))
     }
 
     /// Replaces the reason phrase.
     pub fn set_reason(&self, reason: &str) -> Result<(), Error> {
-        let (p, l) = raw(reason.as_bytes());
-        // SAFETY: as above.
-        status(unsafe { sys::reason_set(self.0.raw(), p, l) }).map(drop)
+        host::reason_set(self.0, reason.as_bytes()).map(drop)
     }
 }
 
 /// Reads raw bytes of a header value, for values that are not UTF-8.
 pub fn header_bytes(message: Message, name: &str, index: u32) -> Result<Vec<u8>, Error> {
-    let (np, nl) = raw(name.as_bytes());
-    // SAFETY: as above.
-    read_bytes(|p, c| unsafe { sys::header_get(message.raw(), np, nl, index, p, c) })
+    read_bytes(|out| host::header_get(message, name.as_bytes(), index, out))
 }

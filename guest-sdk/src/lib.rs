@@ -34,6 +34,7 @@
 
 mod buffer;
 pub mod env;
+pub mod host;
 pub mod http;
 pub mod sys;
 mod txn;

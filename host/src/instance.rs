@@ -10,12 +10,13 @@ use wasmtime::{bail, format_err, Result};
 use wasmtime::{InstancePre, Store, TypedFunc};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
+use crate::abi::{AbiCtx, CallReport};
 use crate::artifact::Source;
 use crate::engine::deadline_ticks;
 use crate::limits::MemoryCap;
 use crate::services::Services;
 use crate::settings::Settings;
-use crate::state::{CallReport, CallSlot, StoreState};
+use crate::state::StoreState;
 use crate::txn::Transaction;
 
 /// What every instance of a plugin is made from.
@@ -55,13 +56,13 @@ impl Instance {
             StoreState {
                 wasi: wasi_context(&settings.granted_dirs)?,
                 cap: MemoryCap::new(settings.memory_limit),
-                services: blueprint.services.clone(),
-                args: blueprint.args.clone(),
-                source: blueprint.source.clone(),
-                tag: blueprint.tag.clone(),
                 memory: None,
-                call: CallSlot::default(),
-                scratch: Vec::new(),
+                abi: AbiCtx::new(
+                    blueprint.services.clone(),
+                    blueprint.args.clone(),
+                    blueprint.source.clone(),
+                    blueprint.tag.clone(),
+                ),
             },
         );
         store.limiter(|state| &mut state.cap);
@@ -142,11 +143,11 @@ impl Instance {
         self.store.set_epoch_deadline(deadline_ticks);
         let txn_id = txn.id() as i64;
         // SAFETY: cleared below before `txn`'s borrow ends; `&mut self` keeps the store exclusive.
-        unsafe { self.store.data_mut().call.install(txn, hook) };
+        unsafe { self.store.data_mut().abi.call.install(txn, hook) };
         let result = self
             .on_hook
             .call(&mut self.store, (txn_id, hook.raw() as i32));
-        let report = self.store.data_mut().call.clear();
+        let report = self.store.data_mut().abi.call.clear();
         (result, report)
     }
 

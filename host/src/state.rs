@@ -1,107 +1,16 @@
-//! What each instance's `Store` carries: WASI context, memory cap, the proxy's services, and, while a
-//! hook runs, the transaction it runs for.
+//! What each instance's `Store` carries: its WASI context, its memory cap, its linear memory, and
+//! the context the ABI's host functions work in.
 
-use std::ptr::NonNull;
-use std::sync::Arc;
-
-use tswasm_abi::{Error, Hook, HookSet};
 use wasmtime::Memory;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
+use crate::abi::AbiCtx;
 use crate::limits::MemoryCap;
-use crate::services::Services;
-use crate::txn::{AbiResult, Transaction};
 
 pub(crate) struct StoreState {
     pub wasi: WasiP1Ctx,
     pub cap: MemoryCap,
-    pub services: Arc<dyn Services>,
-    pub args: Arc<[String]>,
-    /// The plugin's source (a script), for interpreter guests.
-    pub source: Option<Arc<crate::artifact::Source>>,
-    /// The plugin's name, the tag for its log lines.
-    pub tag: Arc<str>,
     /// The guest's exported memory, known once the instance exists.
     pub memory: Option<Memory>,
-    pub call: CallSlot,
-    /// Reused output buffer for host functions that return bytes: no allocation per call once warm.
-    pub scratch: Vec<u8>,
-}
-
-/// The transaction a hook is running for, reachable from host functions only during that call.
-#[derive(Default)]
-pub(crate) struct CallSlot {
-    current: Option<Current>,
-}
-
-struct Current {
-    /// Valid from [`CallSlot::install`] to [`CallSlot::clear`].
-    txn: NonNull<dyn Transaction + 'static>,
-    hook: Hook,
-    report: CallReport,
-}
-
-/// What the guest told the host during one hook call, besides its reply.
-#[derive(Debug, Default)]
-pub(crate) struct CallReport {
-    /// Hooks registered for this transaction.
-    pub added: HookSet,
-    /// A failure the guest contained and reported with `hook_failed`.
-    pub failure: Option<String>,
-}
-
-// SAFETY: the pointer is installed and cleared around one hook call on one thread, while the store is
-// exclusively borrowed (see `install`); between calls the slot is empty, so moving the store between
-// threads moves no live pointer.
-unsafe impl Send for CallSlot {}
-
-impl CallSlot {
-    /// Makes `txn` the current transaction for the hook about to run.
-    ///
-    /// # Safety
-    /// The caller must call [`CallSlot::clear`] before the borrow of `txn` ends, and must not let the
-    /// store be used by anyone else in between (the instance pool holds its lock across both).
-    pub unsafe fn install(&mut self, txn: &mut dyn Transaction, hook: Hook) {
-        // SAFETY: only the lifetime is erased; the caller's contract bounds the pointer's use.
-        let txn: NonNull<dyn Transaction + 'static> =
-            unsafe { std::mem::transmute(NonNull::from(txn)) };
-        self.current = Some(Current {
-            txn,
-            hook,
-            report: CallReport::default(),
-        });
-    }
-
-    /// Forgets the current transaction and returns what the guest reported during the call.
-    pub fn clear(&mut self) -> CallReport {
-        self.current.take().map(|c| c.report).unwrap_or_default()
-    }
-
-    /// The current transaction; `NotAvailable` outside a hook (e.g. during `tswasm_init`).
-    pub fn txn(&mut self) -> AbiResult<&mut dyn Transaction> {
-        match &mut self.current {
-            // SAFETY: see `Current::txn`; the returned borrow is tied to `&mut self`.
-            Some(current) => Ok(unsafe { current.txn.as_mut() }),
-            None => Err(Error::NotAvailable),
-        }
-    }
-
-    /// The hook being run, if any.
-    pub fn hook(&self) -> Option<Hook> {
-        self.current.as_ref().map(|c| c.hook)
-    }
-
-    /// Records a per-transaction hook registration.
-    pub fn add_hook(&mut self, hook: Hook) -> AbiResult<()> {
-        let current = self.current.as_mut().ok_or(Error::NotAvailable)?;
-        current.report.added.insert(hook);
-        Ok(())
-    }
-
-    /// Records a failure the guest contained (the first one of the call is kept).
-    pub fn report_failure(&mut self, message: String) -> AbiResult<()> {
-        let current = self.current.as_mut().ok_or(Error::NotAvailable)?;
-        current.report.failure.get_or_insert(message);
-        Ok(())
-    }
+    pub abi: AbiCtx,
 }

@@ -71,8 +71,19 @@ macro_rules! abi_enum {
         impl core::fmt::Display for $name {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result { f.write_str(self.name()) }
         }
+
+        impl $crate::AbiValue for $name {
+            type Raw = u32;
+            // Every enum crosses the ABI as a `u32`, the `i32` ones as their two's complement.
+            fn to_abi(self) -> u32 { self.raw() as u32 }
+            fn from_abi(raw: u32) -> Option<Self> { Self::from_raw(raw as $repr) }
+        }
     };
 }
+
+mod imports;
+mod value;
+pub use value::AbiValue;
 
 mod details;
 pub use details::{Milestone, Peer, PluginEvent, RecordType, Timeout, TxnControl, TxnFact};
@@ -331,168 +342,6 @@ impl Error {
             None
         }
     }
-}
-
-/// Calls `$callback! { ... }` with the signature of every host function, in one list.
-///
-/// The host uses it to register its implementations with the linker (a missing one is a compile error),
-/// the guest SDK to declare its imports. Each entry reads `fn name(arg: type, ...) -> type;` with raw wasm
-/// types: `u32` for pointers, lengths and enums, `i32`/`i64` results (negative = [`Error`]).
-#[macro_export]
-macro_rules! for_each_import {
-    ($callback:ident) => {
-        $callback! {
-            module = "tswasm_v1";
-
-            // ---- logging, time, plugin arguments ----
-            /// Writes one log line at a [`LogLevel`] with a tag (empty: the plugin's name). Returns 0, or
-            /// `InvalidArgument` for an unknown level.
-            fn log(level: u32, tag_ptr: u32, tag_len: u32, msg_ptr: u32, msg_len: u32) -> i32;
-            /// 1 if a line at this level and tag would be written, else 0 (to skip building it).
-            fn log_enabled(level: u32, tag_ptr: u32, tag_len: u32) -> i32;
-            /// Wall-clock time in nanoseconds since the Unix epoch.
-            fn time_now_ns() -> i64;
-            /// The number of plugin arguments.
-            fn plugin_arg_count() -> i32;
-            /// Plugin argument `index` (from 0) into the buffer.
-            fn plugin_arg_get(index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The plugin's source (e.g. a Lua script) into the buffer, for interpreter guests;
-            /// `NotFound` when the plugin is a plain module.
-            fn source_get(buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The path the source came from, for messages; `NotFound` without a source.
-            fn source_name_get(buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Reports that the current hook failed in a way the guest contained (a script error):
-            /// the host logs the message with the plugin and hook, counts it, and applies the fail
-            /// policy when the hook returns. `NotAvailable` outside a hook.
-            fn hook_failed(msg_ptr: u32, msg_len: u32) -> i32;
-
-            // ---- the transaction ----
-            /// The proxy's id of the current transaction (as passed to `tswasm_on_hook`).
-            fn txn_id() -> i64;
-            /// Runs [`Hook`] `hook` for this transaction too (it must not have passed yet). Returns 0.
-            fn hook_add(hook: u32) -> i32;
-
-            // ---- headers of a [`Message`] ----
-            /// How many fields named `name` (case-insensitive) the message has.
-            fn header_count(msg: u32, name_ptr: u32, name_len: u32) -> i32;
-            /// The value of the `index`-th field named `name`.
-            fn header_get(msg: u32, name_ptr: u32, name_len: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Replaces all fields named `name` by one with this value.
-            fn header_set(msg: u32, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
-            /// Adds one more field named `name`, after the existing ones.
-            fn header_append(msg: u32, name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
-            /// Removes all fields named `name`; returns how many there were.
-            fn header_remove(msg: u32, name_ptr: u32, name_len: u32) -> i32;
-            /// The number of header fields, for iteration.
-            fn field_count(msg: u32) -> i32;
-            /// The name of field `index` (from 0), as the message spells it.
-            fn field_name(msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The value of field `index` (from 0).
-            fn field_value(msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-
-            // ---- request line, URL, status line ----
-            /// A request's method.
-            fn method_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Sets a request's method.
-            fn method_set(msg: u32, ptr: u32, len: u32) -> i32;
-            /// A [`UrlPart`] of a request's URL.
-            fn url_get(msg: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Sets a [`UrlPart`] of a request's URL; an empty value clears an optional part.
-            fn url_set(msg: u32, part: u32, ptr: u32, len: u32) -> i32;
-            /// A response's status code.
-            fn status_get(msg: u32) -> i32;
-            /// Sets a response's status code (100 to 999).
-            fn status_set(msg: u32, status: u32) -> i32;
-            /// A response's reason phrase.
-            fn reason_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Sets a response's reason phrase.
-            fn reason_set(msg: u32, ptr: u32, len: u32) -> i32;
-            /// The HTTP version of a message as text, e.g. `1.1`.
-            fn version_get(msg: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Sets the HTTP version (`1.0` or `1.1`).
-            fn version_set(msg: u32, ptr: u32, len: u32) -> i32;
-
-            // ---- remap rule, client, cache ----
-            /// A [`UrlPart`] of a [`RemapUrl`]: the matched rule's from or to URL, or the pristine URL.
-            fn remap_url_get(which: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The IP address of a [`Peer`] as text.
-            fn addr_get(peer: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The TCP port of a [`Peer`].
-            fn port_get(peer: u32) -> i32;
-            /// Protocol `index` (from 0) of the client connection's stack, outermost last, e.g.
-            /// `http/1.1`, `tcp`, `ipv4`; `NotFound` past the end.
-            fn protocol_get(index: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// A [`TxnFact`], written to the `i64` at `out_ptr`.
-            fn txn_fact_get(fact: u32, out_ptr: u32) -> i32;
-            /// When a [`Milestone`] happened, in nanoseconds since the Unix epoch (a duration for the
-            /// plugin milestones), written to the `i64` at `out_ptr`; 0 if it has not happened.
-            fn milestone_get(milestone: u32, out_ptr: u32) -> i32;
-            /// Whether a [`TxnControl`] switch is on (1) or off (0).
-            fn txn_control_get(control: u32) -> i32;
-            /// Turns a [`TxnControl`] switch on (non-zero) or off (0) for this transaction.
-            fn txn_control_set(control: u32, on: u32) -> i32;
-            /// Sets a [`Timeout`] of this transaction, in milliseconds.
-            fn timeout_set(timeout: u32, ms: u32) -> i32;
-            /// After the origin answers, follow a redirect to this URL instead of returning the
-            /// response (Traffic Server's `TSHttpTxnRedirectUrlSet`).
-            fn redirect_url_set(ptr: u32, len: u32) -> i32;
-            /// The [`CacheStatus`] of the lookup, from [`Hook::CacheLookupComplete`] on.
-            fn cache_status_get() -> i32;
-            /// Overrides the [`CacheStatus`], at [`Hook::CacheLookupComplete`].
-            fn cache_status_set(status: u32) -> i32;
-            /// The key the cache will use for this transaction.
-            fn cache_key_get(buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Sets the cache key (a URL), before the cache lookup.
-            fn cache_key_set(ptr: u32, len: u32) -> i32;
-
-            // ---- local response ----
-            /// Answers the client with this status and body instead of going to the origin (or instead of
-            /// the origin's response, when called later). Takes effect when the hook returns.
-            fn respond(status: u32, body_ptr: u32, body_len: u32) -> i32;
-            /// Adds a header field to the local response set by `respond`.
-            fn respond_header_add(name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
-            /// Serves a complete raw HTTP/1.x response (status line, headers, body) made by the plugin:
-            /// [`Intercept::Client`] answers the client with it; [`Intercept::Server`] stands in for the
-            /// origin (read-response hooks and caching apply as to an origin's response).
-            /// `NotAvailable` after post-remap (client) or os-dns (server); `InvalidArgument` if the
-            /// bytes are not an HTTP response.
-            fn intercept(kind: u32, ptr: u32, len: u32) -> i32;
-
-            // ---- per-transaction configuration overrides (by Traffic Server record name) ----
-            /// Writes the integer setting to the `i64` at `out_ptr`.
-            fn config_int_get(name_ptr: u32, name_len: u32, out_ptr: u32) -> i32;
-            /// Sets the integer setting for this transaction.
-            fn config_int_set(name_ptr: u32, name_len: u32, value: i64) -> i32;
-            /// Writes the float setting to the `f64` at `out_ptr`.
-            fn config_float_get(name_ptr: u32, name_len: u32, out_ptr: u32) -> i32;
-            /// Sets the float setting for this transaction.
-            fn config_float_set(name_ptr: u32, name_len: u32, value: f64) -> i32;
-            /// The string setting, into the buffer.
-            fn config_string_get(name_ptr: u32, name_len: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// Sets the string setting for this transaction.
-            fn config_string_set(name_ptr: u32, name_len: u32, value_ptr: u32, value_len: u32) -> i32;
-
-            // ---- statistics, shared by all instances of all plugins ----
-            /// Creates (or finds, if it exists) a statistic of a [`StatKind`]; returns its id.
-            fn stat_create(name_ptr: u32, name_len: u32, kind: u32) -> i32;
-            /// The id of an existing statistic.
-            fn stat_find(name_ptr: u32, name_len: u32) -> i32;
-            /// Adds `delta` (may be negative) to a statistic.
-            fn stat_add(id: u32, delta: i64) -> i32;
-            /// Sets a statistic to `value`, typically a [`StatKind::Gauge`].
-            fn stat_set(id: u32, value: i64) -> i32;
-            /// Writes the statistic's value to the `i64` at `out_ptr`.
-            fn stat_get(id: u32, out_ptr: u32) -> i32;
-
-            // ---- the proxy ----
-            /// A [`ProxyInfo`] fact as text; `NotFound` if the proxy has no such thing.
-            fn proxy_info_get(key: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-            /// The proxy's record `name` of a [`RecordType`]: `Int`, `Float` and `Counter` values are
-            /// written as 8 little-endian bytes (`i64`, `f64`, `i64`) and return 8; `String` returns its
-            /// bytes. `NotFound` if there is no such record of that type.
-            fn record_get(kind: u32, name_ptr: u32, name_len: u32, buf_ptr: u32, buf_cap: u32) -> i32;
-        }
-    };
 }
 
 #[cfg(test)]

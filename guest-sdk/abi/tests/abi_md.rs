@@ -3,18 +3,39 @@
 
 use std::collections::BTreeMap;
 
-/// An import as the list declares it: name, argument names, whether it returns an `i64`.
-type Signature = (&'static str, Vec<&'static str>, bool);
+/// An import as the list declares it: name, raw parameter names, whether it returns an `i64`.
+type Signature = (&'static str, Vec<String>, bool);
 
 macro_rules! signatures {
-    (module = $module:literal; $( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty; )*) => {
+    (module = $module:literal; $( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ident),* $(,)?) -> $ret:ident $(<$value:ident>)?; )*) => {
         fn declared() -> Vec<Signature> {
-            vec![$( (stringify!($name), vec![$(stringify!($arg)),*], stringify!($ret) == "i64") ),*]
+            vec![$( (
+                stringify!($name),
+                raw_names(&[$((stringify!($arg), stringify!($ty))),*], stringify!($ret)),
+                stringify!($ret) == "i64",
+            ) ),*]
         }
     };
 }
 
 tswasm_abi::for_each_import!(signatures);
+
+/// The raw parameters a typed list stands for (see `for_each_import!`).
+fn raw_names(args: &[(&str, &str)], result: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (name, ty) in args {
+        match *ty {
+            "Bytes" => names.extend([format!("{name}_ptr"), format!("{name}_len")]),
+            _ => names.push(name.to_string()),
+        }
+    }
+    match result {
+        "Bytes" => names.extend(["buf_ptr".to_string(), "buf_cap".to_string()]),
+        "Value" => names.push("out_ptr".to_string()),
+        _ => {}
+    }
+    names
+}
 
 /// Every `name(args)` (optionally `-> i64`) in backticks in ABI.md's imports section.
 fn documented() -> BTreeMap<String, (Vec<String>, bool)> {

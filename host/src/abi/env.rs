@@ -1,149 +1,99 @@
 //! Host functions that do not need a transaction: logging, time, plugin arguments, statistics.
 
 use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
-use wasmtime::Result;
 
-use super::cx::{code, Cx};
-use crate::txn::ConfigValue;
+use super::AbiCtx;
+use crate::txn::{AbiResult, ConfigValue};
 
-pub fn log(
-    cx: Cx,
-    level: u32,
-    tag_ptr: u32,
-    tag_len: u32,
-    msg_ptr: u32,
-    msg_len: u32,
-) -> Result<i32> {
-    let tag = cx.input(tag_ptr, tag_len)?;
-    let msg = cx.input(msg_ptr, msg_len)?;
-    let Some(level) = LogLevel::from_raw(level) else {
-        return Ok(Error::InvalidArgument.raw());
-    };
-    let tag = String::from_utf8_lossy(&cx.mem[tag]);
-    let tag = if tag.is_empty() {
-        &*cx.state.tag
-    } else {
-        &*tag
-    };
-    cx.state
+pub fn log(cx: &mut AbiCtx, level: LogLevel, tag: &[u8], message: &[u8]) -> AbiResult<()> {
+    let tag = String::from_utf8_lossy(tag);
+    let tag = if tag.is_empty() { &*cx.tag } else { &*tag };
+    cx.services
+        .log(level, tag, &String::from_utf8_lossy(message));
+    Ok(())
+}
+
+pub fn log_enabled(cx: &mut AbiCtx, level: LogLevel, tag: &[u8]) -> AbiResult<bool> {
+    Ok(cx
         .services
-        .log(level, tag, &String::from_utf8_lossy(&cx.mem[msg]));
-    Ok(0)
+        .log_enabled(level, &String::from_utf8_lossy(tag)))
 }
 
-pub fn log_enabled(cx: Cx, level: u32, tag_ptr: u32, tag_len: u32) -> Result<i32> {
-    let tag = cx.input(tag_ptr, tag_len)?;
-    let Some(level) = LogLevel::from_raw(level) else {
-        return Ok(Error::InvalidArgument.raw());
-    };
-    let tag = String::from_utf8_lossy(&cx.mem[tag]);
-    Ok(cx.state.services.log_enabled(level, &tag) as i32)
-}
-
-pub fn time_now_ns(_cx: Cx) -> Result<i64> {
+pub fn time_now_ns(_cx: &mut AbiCtx) -> AbiResult<i64> {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     Ok(i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX))
 }
 
-pub fn plugin_arg_count(cx: Cx) -> Result<i32> {
-    Ok(i32::try_from(cx.state.args.len()).unwrap_or(i32::MAX))
+pub fn plugin_arg_count(cx: &mut AbiCtx) -> AbiResult<usize> {
+    Ok(cx.args.len())
 }
 
-pub fn plugin_arg_get(cx: Cx, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    let args = cx.state.args.clone();
-    let arg = args
-        .get(index as usize)
-        .map(|a| a.as_bytes())
-        .ok_or(Error::NotFound);
-    cx.output_bytes(buf_ptr, buf_cap, arg)
+pub fn plugin_arg_get(cx: &mut AbiCtx, index: u32, out: &mut Vec<u8>) -> AbiResult<()> {
+    let arg = cx.args.get(index as usize).ok_or(Error::NotFound)?;
+    out.extend_from_slice(arg.as_bytes());
+    Ok(())
 }
 
-pub fn source_get(cx: Cx, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    let source = cx.state.source.clone();
-    let bytes = source.as_deref().map(|s| &*s.text).ok_or(Error::NotFound);
-    cx.output_bytes(buf_ptr, buf_cap, bytes)
+pub fn source_get(cx: &mut AbiCtx, out: &mut Vec<u8>) -> AbiResult<()> {
+    let source = cx.source.as_deref().ok_or(Error::NotFound)?;
+    out.extend_from_slice(&source.text);
+    Ok(())
 }
 
-pub fn source_name_get(cx: Cx, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    let source = cx.state.source.clone();
-    let name = source
-        .as_deref()
-        .map(|s| s.name.as_bytes())
-        .ok_or(Error::NotFound);
-    cx.output_bytes(buf_ptr, buf_cap, name)
+pub fn source_name_get(cx: &mut AbiCtx, out: &mut Vec<u8>) -> AbiResult<()> {
+    let source = cx.source.as_deref().ok_or(Error::NotFound)?;
+    out.extend_from_slice(source.name.as_bytes());
+    Ok(())
 }
 
-pub fn hook_failed(cx: Cx, msg_ptr: u32, msg_len: u32) -> Result<i32> {
-    let msg = cx.input(msg_ptr, msg_len)?;
-    let message = String::from_utf8_lossy(&cx.mem[msg]).into_owned();
-    Ok(code(cx.state.call.report_failure(message).map(|()| 0)))
+pub fn hook_failed(cx: &mut AbiCtx, message: &[u8]) -> AbiResult<()> {
+    let message = String::from_utf8_lossy(message).into_owned();
+    cx.call.report_failure(message)
 }
 
-pub fn proxy_info_get(cx: Cx, key: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    let value = ProxyInfo::from_raw(key)
-        .ok_or(Error::InvalidArgument)
-        .and_then(|key| cx.state.services.proxy_info(key).ok_or(Error::NotFound));
-    cx.output_bytes(
-        buf_ptr,
-        buf_cap,
-        value.as_deref().map(str::as_bytes).map_err(|e| *e),
-    )
+pub fn proxy_info_get(cx: &mut AbiCtx, key: ProxyInfo, out: &mut Vec<u8>) -> AbiResult<()> {
+    let value = cx.services.proxy_info(key).ok_or(Error::NotFound)?;
+    out.extend_from_slice(value.as_bytes());
+    Ok(())
 }
 
 pub fn record_get(
-    cx: Cx,
-    kind: u32,
-    name_ptr: u32,
-    name_len: u32,
-    buf_ptr: u32,
-    buf_cap: u32,
-) -> Result<i32> {
-    let name = cx.input_str(name_ptr, name_len)?;
-    let value = name.and_then(|name| {
-        let kind = RecordType::from_raw(kind).ok_or(Error::InvalidArgument)?;
-        cx.state.services.record(kind, name)
-    });
-    let bytes = value.map(|value| match value {
-        ConfigValue::Int(v) => v.to_le_bytes().to_vec(),
-        ConfigValue::Float(v) => v.to_le_bytes().to_vec(),
-        ConfigValue::String(v) => v,
-    });
-    cx.output_bytes(buf_ptr, buf_cap, bytes.as_deref().map_err(|e| *e))
+    cx: &mut AbiCtx,
+    kind: RecordType,
+    name: &[u8],
+    out: &mut Vec<u8>,
+) -> AbiResult<()> {
+    match cx.services.record(kind, text(name)?)? {
+        ConfigValue::Int(v) => out.extend_from_slice(&v.to_le_bytes()),
+        ConfigValue::Float(v) => out.extend_from_slice(&v.to_le_bytes()),
+        ConfigValue::String(v) => out.extend_from_slice(&v),
+    }
+    Ok(())
 }
 
-pub fn stat_create(cx: Cx, name_ptr: u32, name_len: u32, kind: u32) -> Result<i32> {
-    let name = cx.input_str(name_ptr, name_len)?;
-    let result = name.and_then(|name| {
-        let kind = StatKind::from_raw(kind).ok_or(Error::InvalidArgument)?;
-        cx.state.services.stat_create(name, kind)
-    });
-    Ok(code(result.map(id_code)))
+pub fn stat_create(cx: &mut AbiCtx, name: &[u8], kind: StatKind) -> AbiResult<u32> {
+    cx.services.stat_create(text(name)?, kind)
 }
 
-pub fn stat_find(cx: Cx, name_ptr: u32, name_len: u32) -> Result<i32> {
-    let name = cx.input_str(name_ptr, name_len)?;
-    Ok(code(
-        name.and_then(|name| cx.state.services.stat_find(name))
-            .map(id_code),
-    ))
+pub fn stat_find(cx: &mut AbiCtx, name: &[u8]) -> AbiResult<u32> {
+    cx.services.stat_find(text(name)?)
 }
 
-pub fn stat_add(cx: Cx, id: u32, delta: i64) -> Result<i32> {
-    Ok(code(cx.state.services.stat_add(id, delta).map(|()| 0)))
+pub fn stat_add(cx: &mut AbiCtx, id: u32, delta: i64) -> AbiResult<()> {
+    cx.services.stat_add(id, delta)
 }
 
-pub fn stat_set(cx: Cx, id: u32, value: i64) -> Result<i32> {
-    Ok(code(cx.state.services.stat_set(id, value).map(|()| 0)))
+pub fn stat_set(cx: &mut AbiCtx, id: u32, value: i64) -> AbiResult<()> {
+    cx.services.stat_set(id, value)
 }
 
-pub fn stat_get(cx: Cx, id: u32, out_ptr: u32) -> Result<i32> {
-    let value = cx.state.services.stat_get(id);
-    cx.output_value(out_ptr, value.map(i64::to_le_bytes))
+pub fn stat_get(cx: &mut AbiCtx, id: u32) -> AbiResult<i64> {
+    cx.services.stat_get(id)
 }
 
-/// Statistic ids are small; one that does not fit an `i32` would read as an error code.
-fn id_code(id: u32) -> i32 {
-    i32::try_from(id).unwrap_or(Error::InvalidArgument.raw())
+/// Names of statistics and records are text.
+fn text(name: &[u8]) -> AbiResult<&str> {
+    std::str::from_utf8(name).map_err(|_| Error::InvalidArgument)
 }

@@ -2,183 +2,108 @@
 //! URL, status line.
 
 use tswasm_abi::{Error, Message, UrlPart};
-use wasmtime::Result;
 
-use super::cx::Cx;
-use super::url;
+use super::{url, AbiCtx};
 use crate::http::{is_method, is_reason, valid_field, Url, Version};
 use crate::txn::{AbiResult, Transaction};
 
-fn message(raw: u32) -> AbiResult<Message> {
-    Message::from_raw(raw).ok_or(Error::InvalidArgument)
-}
-
-fn url_part(raw: u32) -> AbiResult<UrlPart> {
-    UrlPart::from_raw(raw).ok_or(Error::InvalidArgument)
-}
-
-fn count(n: usize) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-pub fn header_count(cx: Cx, msg: u32, name_ptr: u32, name_len: u32) -> Result<i32> {
-    let name = cx.input(name_ptr, name_len)?;
-    cx.call(|txn, mem| txn.header_count(message(msg)?, &mem[name]).map(count))
+pub fn header_count(cx: &mut AbiCtx, msg: Message, name: &[u8]) -> AbiResult<usize> {
+    cx.txn()?.header_count(msg, name)
 }
 
 pub fn header_get(
-    cx: Cx,
-    msg: u32,
-    name_ptr: u32,
-    name_len: u32,
+    cx: &mut AbiCtx,
+    msg: Message,
+    name: &[u8],
     index: u32,
-    buf_ptr: u32,
-    buf_cap: u32,
-) -> Result<i32> {
-    let name = cx.input(name_ptr, name_len)?;
-    cx.output(buf_ptr, buf_cap, |txn, mem, out| {
-        txn.header_get(message(msg)?, &mem[name], index as usize, out)
-    })
+    out: &mut Vec<u8>,
+) -> AbiResult<()> {
+    cx.txn()?.header_get(msg, name, index as usize, out)
 }
 
-pub fn header_set(
-    cx: Cx,
-    msg: u32,
-    name_ptr: u32,
-    name_len: u32,
-    value_ptr: u32,
-    value_len: u32,
-) -> Result<i32> {
-    let (name, value) = (
-        cx.input(name_ptr, name_len)?,
-        cx.input(value_ptr, value_len)?,
-    );
-    cx.call(|txn, mem| {
-        let msg = message(msg)?;
-        let (name, value) = field(&mem[name], &mem[value])?;
-        txn.header_set(msg, name, value).map(|()| 0)
-    })
+pub fn header_set(cx: &mut AbiCtx, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    let (name, value) = field(name, value)?;
+    txn.header_set(msg, name, value)
 }
 
-pub fn header_append(
-    cx: Cx,
-    msg: u32,
-    name_ptr: u32,
-    name_len: u32,
-    value_ptr: u32,
-    value_len: u32,
-) -> Result<i32> {
-    let (name, value) = (
-        cx.input(name_ptr, name_len)?,
-        cx.input(value_ptr, value_len)?,
-    );
-    cx.call(|txn, mem| {
-        let msg = message(msg)?;
-        let (name, value) = field(&mem[name], &mem[value])?;
-        txn.header_append(msg, name, value).map(|()| 0)
-    })
+pub fn header_append(cx: &mut AbiCtx, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    let (name, value) = field(name, value)?;
+    txn.header_append(msg, name, value)
 }
 
-pub fn header_remove(cx: Cx, msg: u32, name_ptr: u32, name_len: u32) -> Result<i32> {
-    let name = cx.input(name_ptr, name_len)?;
-    cx.call(|txn, mem| txn.header_remove(message(msg)?, &mem[name]).map(count))
+pub fn header_remove(cx: &mut AbiCtx, msg: Message, name: &[u8]) -> AbiResult<usize> {
+    cx.txn()?.header_remove(msg, name)
 }
 
-pub fn field_count(cx: Cx, msg: u32) -> Result<i32> {
-    cx.call(|txn, _| txn.field_count(message(msg)?).map(count))
+pub fn field_count(cx: &mut AbiCtx, msg: Message) -> AbiResult<usize> {
+    cx.txn()?.field_count(msg)
 }
 
-pub fn field_name(cx: Cx, msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| {
-        txn.field_name(message(msg)?, index as usize, out)
-    })
+pub fn field_name(cx: &mut AbiCtx, msg: Message, index: u32, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.field_name(msg, index as usize, out)
 }
 
-pub fn field_value(cx: Cx, msg: u32, index: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| {
-        txn.field_value(message(msg)?, index as usize, out)
-    })
+pub fn field_value(cx: &mut AbiCtx, msg: Message, index: u32, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.field_value(msg, index as usize, out)
 }
 
-pub fn method_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| {
-        txn.method_get(message(msg)?, out)
-    })
+pub fn method_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.method_get(msg, out)
 }
 
-pub fn method_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
-    let method = cx.input(ptr, len)?;
-    cx.call(|txn, mem| {
-        let msg = message(msg)?;
-        let method = &mem[method];
-        if !is_method(method) {
-            return Err(Error::InvalidArgument);
-        }
-        txn.method_set(msg, method).map(|()| 0)
-    })
+pub fn method_set(cx: &mut AbiCtx, msg: Message, method: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    if !is_method(method) {
+        return Err(Error::InvalidArgument);
+    }
+    txn.method_set(msg, method)
 }
 
-pub fn url_get(cx: Cx, msg: u32, part: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| {
-        let (msg, part) = (message(msg)?, url_part(part)?);
-        if part == UrlPart::Path {
-            return txn.url_path(msg, out);
-        }
-        url::write_part(&effective_url(txn, msg)?, part, out);
-        Ok(())
-    })
+pub fn url_get(cx: &mut AbiCtx, msg: Message, part: UrlPart, out: &mut Vec<u8>) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    if part == UrlPart::Path {
+        return txn.url_path(msg, out);
+    }
+    url::write_part(&effective_url(txn, msg)?, part, out);
+    Ok(())
 }
 
-pub fn url_set(cx: Cx, msg: u32, part: u32, ptr: u32, len: u32) -> Result<i32> {
-    let value = cx.input(ptr, len)?;
-    cx.call(|txn, mem| {
-        let msg = message(msg)?;
-        let edit = url::edit(url_part(part)?, &mem[value])?;
-        txn.url_set(msg, edit).map(|()| 0)
-    })
+pub fn url_set(cx: &mut AbiCtx, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    txn.url_set(msg, url::edit(part, value)?)
 }
 
-pub fn status_get(cx: Cx, msg: u32) -> Result<i32> {
-    cx.call(|txn, _| txn.status_get(message(msg)?).map(i32::from))
+pub fn status_get(cx: &mut AbiCtx, msg: Message) -> AbiResult<u16> {
+    cx.txn()?.status_get(msg)
 }
 
-pub fn status_set(cx: Cx, msg: u32, status: u32) -> Result<i32> {
-    cx.call(|txn, _| {
-        let status = valid_status(status)?;
-        txn.status_set(message(msg)?, status).map(|()| 0)
-    })
+pub fn status_set(cx: &mut AbiCtx, msg: Message, status: u32) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    txn.status_set(msg, valid_status(status)?)
 }
 
-pub fn reason_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| {
-        txn.reason_get(message(msg)?, out)
-    })
+pub fn reason_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.reason_get(msg, out)
 }
 
-pub fn reason_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
-    let reason = cx.input(ptr, len)?;
-    cx.call(|txn, mem| {
-        let (msg, reason) = (message(msg)?, &mem[reason]);
-        if !is_reason(reason) {
-            return Err(Error::InvalidArgument);
-        }
-        txn.reason_set(msg, reason).map(|()| 0)
-    })
+pub fn reason_set(cx: &mut AbiCtx, msg: Message, reason: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    if !is_reason(reason) {
+        return Err(Error::InvalidArgument);
+    }
+    txn.reason_set(msg, reason)
 }
 
-pub fn version_get(cx: Cx, msg: u32, buf_ptr: u32, buf_cap: u32) -> Result<i32> {
-    cx.output(buf_ptr, buf_cap, |txn, _, out| {
-        txn.version_get(message(msg)?, out)
-    })
+pub fn version_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.version_get(msg, out)
 }
 
-pub fn version_set(cx: Cx, msg: u32, ptr: u32, len: u32) -> Result<i32> {
-    let version = cx.input(ptr, len)?;
-    cx.call(|txn, mem| {
-        let msg = message(msg)?;
-        let version = Version::from_number(&mem[version]).ok_or(Error::InvalidArgument)?;
-        txn.version_set(msg, version).map(|()| 0)
-    })
+pub fn version_set(cx: &mut AbiCtx, msg: Message, version: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    let version = Version::from_number(version).ok_or(Error::InvalidArgument)?;
+    txn.version_set(msg, version)
 }
 
 /// A header field a guest may add: a token name, a value that cannot break the message.

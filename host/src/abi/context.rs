@@ -1,0 +1,52 @@
+//! What the ABI's host functions work with, apart from the guest's memory: the proxy's services,
+//! the plugin's arguments and source, and the hook call under way.
+
+use std::sync::Arc;
+
+use tswasm_abi::Hook;
+
+use super::call::CallSlot;
+use crate::artifact::Source;
+use crate::services::Services;
+use crate::txn::{AbiResult, Transaction};
+
+pub(crate) struct AbiCtx {
+    pub services: Arc<dyn Services>,
+    pub args: Arc<[String]>,
+    /// The plugin's source (a script), for interpreter guests.
+    pub source: Option<Arc<Source>>,
+    /// The plugin's name, the tag for its log lines.
+    pub tag: Arc<str>,
+    pub call: CallSlot,
+    /// Reused output buffer for host functions that return bytes: no allocation per call once warm.
+    pub scratch: Vec<u8>,
+}
+
+impl AbiCtx {
+    /// A context outside any hook call.
+    pub fn new(
+        services: Arc<dyn Services>,
+        args: Arc<[String]>,
+        source: Option<Arc<Source>>,
+        tag: Arc<str>,
+    ) -> AbiCtx {
+        AbiCtx {
+            services,
+            args,
+            source,
+            tag,
+            call: CallSlot::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The current transaction; `NotAvailable` outside a hook (e.g. during `tswasm_init`).
+    pub fn txn(&mut self) -> AbiResult<&mut dyn Transaction> {
+        self.call.txn()
+    }
+
+    /// The hook being run, if any.
+    pub fn hook(&self) -> Option<Hook> {
+        self.call.hook()
+    }
+}

@@ -11,13 +11,13 @@
 //! between an entry point and its closures, but not between two `do_global_*` functions.
 
 use std::alloc::Layout;
-use std::collections::HashMap;
 use std::ffi::c_void;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use mlua::ffi::lua_State;
 use mlua::{Function, Lua, Table, Value};
-use tswasm_guest_sdk::{env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn};
+use tswasm_guest_sdk::{
+    env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn, TxnHandle,
+};
 
 use crate::api;
 use crate::dispatch::{Context, ContextId, Dispatcher, Keep, Name, Target};
@@ -93,24 +93,12 @@ pub struct Script {
     hooks: HookSet,
     /// Whether the script has `do_os_response`, which needs to know that `do_remap` ran.
     os_response: bool,
-    txns: Txns,
 }
 
-type Txns = HashMap<u64, TxnState, BuildHasherDefault<IdHasher>>;
-
-/// The state kept for `txn`, made on first use. The guest hears txn-close only for transactions
-/// that asked for it (`CLOSE_EVERY_TXN` is off), so making one asks for it.
-fn remember<'a>(txns: &'a mut Txns, txn: &Txn) -> &'a mut TxnState {
-    txns.entry(txn.id()).or_insert_with(|| {
-        // Only fails outside a hook, where there is no transaction to remember either.
-        let _ = txn.add_hook(Hook::TxnClose);
-        TxnState::default()
-    })
-}
-
-/// What a transaction needs remembered between hooks; most need nothing.
+/// What a transaction needs remembered between hooks; most need nothing. The SDK keeps it (and
+/// asks for the transaction's txn-close when a hook makes it).
 #[derive(Default)]
-struct TxnState {
+pub struct TxnContexts {
     /// `do_remap`'s context, once the remap hook ran: read-response then means `do_os_response`.
     remap: Option<ContextId>,
     /// The contexts the prelude keeps for the transaction, where its closures are: `do_remap`'s
@@ -124,25 +112,6 @@ struct Called {
     ret: Option<f64>,
     /// Whether the prelude keeps the call's context.
     kept: bool,
-}
-
-/// Transaction ids are the proxy's counters, which no client chooses: a multiplication spreads
-/// them over the table, where SipHash would guard against keys picked to collide.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(self.0 ^ u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 impl Script {
@@ -231,7 +200,6 @@ impl Script {
             names,
             hooks,
             os_response,
-            txns: HashMap::default(),
         })
     }
 
@@ -243,9 +211,9 @@ impl Script {
     /// Runs a hook for a transaction: the global entry point if the script has one, then the
     /// closures `ts.hook` registered for this transaction. Non-zero return values fail the
     /// transaction; a Lua error is reported to the host and the transaction carries on.
-    pub fn run(&mut self, txn: &Txn, hook: Hook) -> Action {
+    pub fn run(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Action {
         let mut action = Action::Continue;
-        let remap = self.txns.get(&txn.id()).and_then(|s| s.remap);
+        let remap = txn.kept().and_then(|s| s.remap);
         match (hook, remap) {
             (Hook::ReadResponse, Some(id)) => {
                 // tslua ignores do_os_response's return value (TSRemapOSResponse has none). Tables
@@ -253,7 +221,7 @@ impl Script {
                 let target = Target::Entry(Context::Kept(id));
                 let called = self.call(target, &self.names.os_response, Keep::Always);
                 if called.is_some_and(|c| c.kept) {
-                    let kept = &mut remember(&mut self.txns, txn).kept;
+                    let kept = &mut txn.state().kept;
                     if !kept.contains(&id) {
                         kept.insert(0, id);
                     }
@@ -268,7 +236,7 @@ impl Script {
                             action = Action::Error;
                         }
                         if called.kept {
-                            remember(&mut self.txns, txn).kept.push(id);
+                            txn.state().kept.push(id);
                         }
                     }
                 }
@@ -277,7 +245,7 @@ impl Script {
         let Some(name) = Names::find(&self.names.txn, hook) else {
             return action;
         };
-        let Some(state) = self.txns.get(&txn.id()) else {
+        let Some(state) = txn.kept() else {
             return action;
         };
         for id in &state.kept {
@@ -292,7 +260,7 @@ impl Script {
     /// The remap entry point: `do_remap`'s return value is a `TS_LUA_REMAP_*` code.
     /// `TS_LUA_REMAP_ERROR` does not fail the transaction: Traffic Server 9.2 ignores a remap
     /// plugin's error status and carries on (checked with tslua.so), so scripts see it as no-remap.
-    pub fn remap(&mut self, txn: &Txn) -> RemapStatus {
+    pub fn remap(&mut self, txn: &mut Txn<TxnContexts>) -> RemapStatus {
         let id = self.dispatcher.new_context();
         let target = Target::Entry(Context::Fresh(id));
         let Some(called) = self.call(target, &self.names.remap, Keep::Always) else {
@@ -300,7 +268,7 @@ impl Script {
         };
         // Kept for do_os_response and the closures, which share do_remap's ts.ctx.
         if called.kept || self.os_response {
-            let state = remember(&mut self.txns, txn);
+            let state = txn.state();
             state.remap = Some(id);
             if called.kept {
                 state.kept.insert(0, id);
@@ -333,11 +301,11 @@ impl Script {
         env::error(&format!("{}: {name}: {failure}", self.name));
     }
 
-    /// Drops a closed transaction's contexts.
-    pub fn forget(&mut self, txn: &Txn) {
-        if let Some(state) = self.txns.remove(&txn.id()) {
-            for id in state.kept {
-                self.dispatcher.forget(id);
+    /// Drops a closed transaction's contexts (the SDK then drops its state).
+    pub fn forget(&mut self, txn: &Txn<TxnContexts>) {
+        if let Some(state) = txn.kept() {
+            for id in &state.kept {
+                self.dispatcher.forget(*id);
             }
         }
     }
@@ -360,7 +328,7 @@ impl Script {
             None => {}
             Some(Ok((kind, response))) => {
                 let served = Intercept::from_raw(kind as u32)
-                    .zip(Txn::current())
+                    .zip(TxnHandle::current())
                     .map(|(kind, txn)| txn.intercept(kind, &response));
                 if let Some(Err(e)) = served {
                     env::hook_failed(&format!(

@@ -22,6 +22,11 @@ pub trait Fields {
         read_string(|out| host::header_get(self.message(), name.as_bytes(), index, out))
     }
 
+    /// The `index`-th value of `name` as bytes, for values that are not UTF-8.
+    fn header_bytes(&self, name: &str, index: u32) -> Result<Vec<u8>, Error> {
+        read_bytes(|out| host::header_get(self.message(), name.as_bytes(), index, out))
+    }
+
     /// Every value of `name`, in order.
     fn header_all(&self, name: &str) -> Vec<String> {
         (0..self.header_count(name))
@@ -192,7 +197,10 @@ impl Response {
     }
 }
 
-/// Reads raw bytes of a header value, for values that are not UTF-8.
-pub fn header_bytes(message: Message, name: &str, index: u32) -> Result<Vec<u8>, Error> {
-    read_bytes(|out| host::header_get(message, name.as_bytes(), index, out))
+/// Any message, named by its ABI id, has header fields: the one handle for code that works on
+/// whichever message it is given.
+impl Fields for Message {
+    fn message(&self) -> Message {
+        *self
+    }
 }

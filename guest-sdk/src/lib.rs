@@ -10,13 +10,14 @@
 //! struct NoSniff;
 //!
 //! impl Plugin for NoSniff {
+//!     type TxnState = ();
 //!     const HOOKS: &'static [Hook] = &[Hook::SendResponse];
 //!
 //!     fn new() -> Result<Self, String> {
 //!         Ok(NoSniff)
 //!     }
 //!
-//!     fn on_send_response(&mut self, txn: &Txn) -> Action {
+//!     fn on_send_response(&mut self, txn: &mut Txn) -> Action {
 //!         let _ = txn.client_response().set_header("X-Content-Type-Options", "nosniff");
 //!         Action::Continue
 //!     }
@@ -26,10 +27,9 @@
 //! ```
 //!
 //! Each instance of a plugin holds one value of the type, created by [`Plugin::new`] when the instance
-//! starts and kept for its life; one instance serves many transactions, interleaved, so keep
-//! per-transaction state keyed by [`Txn::id`] and drop it in [`Plugin::on_txn_close`], which runs
-//! for every transaction the instance saw (a plugin that keeps none can say so:
-//! [`Plugin::CLOSE_EVERY_TXN`]).
+//! starts and kept for its life; one instance serves many transactions, interleaved. What a plugin
+//! keeps for one transaction is its [`Plugin::TxnState`], which the SDK keeps apart per transaction:
+//! [`Txn::state`] makes it on first use, and the SDK drops it when the transaction closes.
 #![warn(missing_docs)]
 
 mod buffer;
@@ -38,6 +38,7 @@ pub mod host;
 pub mod http;
 pub mod sys;
 mod txn;
+mod txn_state;
 
 pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
@@ -45,19 +46,24 @@ pub use tswasm_abi::{
     PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, StatKind, Timeout, TxnControl,
     TxnFact, UrlPart, ABI_VERSION,
 };
-pub use txn::Txn;
+pub use txn::TxnHandle;
+pub use txn_state::Txn;
 
 /// A proxy plugin. Override the hooks you list in [`Plugin::HOOKS`]; the others are never called.
 #[allow(unused_variables)]
 pub trait Plugin: Sized + 'static {
+    /// What the plugin keeps for one transaction between its hooks (`()` for nothing): made with
+    /// `Default` the first time a hook calls [`Txn::state`], dropped after [`Plugin::on_txn_close`].
+    type TxnState: Default + 'static;
+
     /// The hooks to run on every transaction. A plugin attached to a remap rule lists
     /// [`Hook::Remap`]; its hooks after remap then run for the transactions that matched the rule.
     const HOOKS: &'static [Hook] = &[];
 
     /// Whether [`Plugin::on_txn_close`] runs for every transaction the instance saw (the default).
-    /// A plugin that keeps nothing per transaction sets this to `false` and saves a call into the
-    /// plugin per transaction: txn-close then runs only if listed in [`Plugin::HOOKS`] or added for
-    /// the transaction with [`Txn::add_hook`] (which a plugin does when it starts keeping state).
+    /// Set it to `false` to save a call into the plugin per transaction: txn-close then runs only
+    /// where it is needed, for transactions with a [`Plugin::TxnState`], or if listed in
+    /// [`Plugin::HOOKS`] or added with [`TxnHandle::add_hook`].
     const CLOSE_EVERY_TXN: bool = true;
 
     /// The hooks to run on every transaction, asked once per instance after [`Plugin::new`]. The
@@ -74,52 +80,52 @@ pub trait Plugin: Sized + 'static {
     fn new() -> Result<Self, String>;
 
     /// The transaction began ([`Hook::TxnStart`]); its client request cannot be read yet.
-    fn on_txn_start(&mut self, txn: &Txn) -> Action {
+    fn on_txn_start(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
     /// The client request has been read ([`Hook::ReadRequest`]).
-    fn on_read_request(&mut self, txn: &Txn) -> Action {
+    fn on_read_request(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
     /// Before the remap rules apply ([`Hook::PreRemap`]).
-    fn on_pre_remap(&mut self, txn: &Txn) -> Action {
+    fn on_pre_remap(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
     /// The remap rule this plugin is attached to matched. Say whether you rewrote the URL.
-    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+    fn on_remap(&mut self, txn: &mut Txn<Self::TxnState>) -> RemapStatus {
         RemapStatus::NoRemap
     }
     /// After remap, before the cache lookup ([`Hook::PostRemap`]): the last chance to set the cache key.
-    fn on_post_remap(&mut self, txn: &Txn) -> Action {
+    fn on_post_remap(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
-    /// The cache lookup finished ([`Hook::CacheLookupComplete`]); [`Txn::set_cache_status`] can
+    /// The cache lookup finished ([`Hook::CacheLookupComplete`]); [`TxnHandle::set_cache_status`] can
     /// override its outcome.
-    fn on_cache_lookup_complete(&mut self, txn: &Txn) -> Action {
+    fn on_cache_lookup_complete(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
-    /// A cache hit ([`Hook::ReadCache`]): [`Txn::cached_response`] can be read.
-    fn on_read_cache(&mut self, txn: &Txn) -> Action {
+    /// A cache hit ([`Hook::ReadCache`]): [`TxnHandle::cached_response`] can be read.
+    fn on_read_cache(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
     /// A cache miss, before the origin is contacted ([`Hook::OsDns`]).
-    fn on_os_dns(&mut self, txn: &Txn) -> Action {
+    fn on_os_dns(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
-    /// [`Txn::server_request`] is about to go to the origin ([`Hook::SendRequest`]).
-    fn on_send_request(&mut self, txn: &Txn) -> Action {
+    /// [`TxnHandle::server_request`] is about to go to the origin ([`Hook::SendRequest`]).
+    fn on_send_request(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
-    /// The origin answered; [`Txn::server_response`] can be read and changed ([`Hook::ReadResponse`]).
-    fn on_read_response(&mut self, txn: &Txn) -> Action {
+    /// The origin answered; [`TxnHandle::server_response`] can be read and changed ([`Hook::ReadResponse`]).
+    fn on_read_response(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
-    /// [`Txn::client_response`] is about to go to the client ([`Hook::SendResponse`]).
-    fn on_send_response(&mut self, txn: &Txn) -> Action {
+    /// [`TxnHandle::client_response`] is about to go to the client ([`Hook::SendResponse`]).
+    fn on_send_response(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
         Action::Continue
     }
-    /// The transaction ended; drop anything kept for it.
-    fn on_txn_close(&mut self, txn: &Txn) {}
+    /// The transaction ended; its [`Plugin::TxnState`] is dropped after this returns.
+    fn on_txn_close(&mut self, txn: &mut Txn<Self::TxnState>) {}
 
     /// The plugin is being unloaded or reloaded ([`PluginEvent`]), outside any transaction: release
     /// what must not outlive this instance.
@@ -132,8 +138,9 @@ macro_rules! register {
     ($plugin:ty) => {
         const _: () = {
             ::std::thread_local! {
-                static PLUGIN: ::core::cell::RefCell<::core::option::Option<$plugin>> =
-                    const { ::core::cell::RefCell::new(::core::option::Option::None) };
+                static PLUGIN: ::core::cell::RefCell<
+                    ::core::option::Option<$crate::__private::Registered<$plugin>>,
+                > = const { ::core::cell::RefCell::new(::core::option::Option::None) };
             }
 
             #[no_mangle]
@@ -174,30 +181,42 @@ macro_rules! register {
 pub mod __private {
     use core::cell::RefCell;
 
+    use crate::txn_state::States;
     use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, PluginEvent, RemapStatus, Txn};
 
-    pub fn on_event<P: Plugin>(cell: &RefCell<Option<P>>, event: i32) -> i32 {
+    /// A started plugin and the state it keeps for each transaction.
+    pub struct Registered<P: Plugin> {
+        plugin: P,
+        states: States<P::TxnState>,
+    }
+
+    type Cell<P> = RefCell<Option<Registered<P>>>;
+
+    pub fn on_event<P: Plugin>(cell: &Cell<P>, event: i32) -> i32 {
         let mut guard = cell.borrow_mut();
         match (guard.as_mut(), PluginEvent::from_raw(event as u32)) {
-            (Some(plugin), Some(event)) => {
-                plugin.on_event(event);
+            (Some(registered), Some(event)) => {
+                registered.plugin.on_event(event);
                 0
             }
             _ => 1,
         }
     }
 
-    pub fn hooks<P: Plugin>(cell: &RefCell<Option<P>>) -> i32 {
+    pub fn hooks<P: Plugin>(cell: &Cell<P>) -> i32 {
         cell.borrow()
             .as_ref()
-            .map_or(HookSet::EMPTY, |p| p.hooks())
+            .map_or(HookSet::EMPTY, |r| r.plugin.hooks())
             .0 as i32
     }
 
-    pub fn init<P: Plugin>(cell: &RefCell<Option<P>>) -> i32 {
+    pub fn init<P: Plugin>(cell: &Cell<P>) -> i32 {
         match P::new() {
             Ok(plugin) => {
-                *cell.borrow_mut() = Some(plugin);
+                *cell.borrow_mut() = Some(Registered {
+                    plugin,
+                    states: States::default(),
+                });
                 0
             }
             Err(message) => {
@@ -207,27 +226,29 @@ pub mod __private {
         }
     }
 
-    pub fn on_hook<P: Plugin>(cell: &RefCell<Option<P>>, txn: i64, hook: i32) -> i32 {
+    pub fn on_hook<P: Plugin>(cell: &Cell<P>, txn: i64, hook: i32) -> i32 {
         let mut guard = cell.borrow_mut();
-        let Some(plugin) = guard.as_mut() else {
+        let Some(Registered { plugin, states }) = guard.as_mut() else {
             // The host only calls hooks after a successful init; anything else is a host bug.
             return Action::Error.raw();
         };
-        let txn = Txn::new(txn as u64);
+        let mut txn = Txn::new(txn as u64, states);
+        let txn = &mut txn;
         let action = match Hook::from_raw(hook as u32) {
-            Some(Hook::TxnStart) => plugin.on_txn_start(&txn),
-            Some(Hook::ReadRequest) => plugin.on_read_request(&txn),
-            Some(Hook::PreRemap) => plugin.on_pre_remap(&txn),
-            Some(Hook::Remap) => return plugin.on_remap(&txn).raw(),
-            Some(Hook::PostRemap) => plugin.on_post_remap(&txn),
-            Some(Hook::CacheLookupComplete) => plugin.on_cache_lookup_complete(&txn),
-            Some(Hook::ReadCache) => plugin.on_read_cache(&txn),
-            Some(Hook::OsDns) => plugin.on_os_dns(&txn),
-            Some(Hook::SendRequest) => plugin.on_send_request(&txn),
-            Some(Hook::ReadResponse) => plugin.on_read_response(&txn),
-            Some(Hook::SendResponse) => plugin.on_send_response(&txn),
+            Some(Hook::TxnStart) => plugin.on_txn_start(txn),
+            Some(Hook::ReadRequest) => plugin.on_read_request(txn),
+            Some(Hook::PreRemap) => plugin.on_pre_remap(txn),
+            Some(Hook::Remap) => return plugin.on_remap(txn).raw(),
+            Some(Hook::PostRemap) => plugin.on_post_remap(txn),
+            Some(Hook::CacheLookupComplete) => plugin.on_cache_lookup_complete(txn),
+            Some(Hook::ReadCache) => plugin.on_read_cache(txn),
+            Some(Hook::OsDns) => plugin.on_os_dns(txn),
+            Some(Hook::SendRequest) => plugin.on_send_request(txn),
+            Some(Hook::ReadResponse) => plugin.on_read_response(txn),
+            Some(Hook::SendResponse) => plugin.on_send_response(txn),
             Some(Hook::TxnClose) => {
-                plugin.on_txn_close(&txn);
+                plugin.on_txn_close(txn);
+                txn.forget();
                 Action::Continue
             }
             None => return RemapStatus::Error.raw(),

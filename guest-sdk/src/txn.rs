@@ -1,4 +1,4 @@
-//! [`Txn`]: the transaction a hook runs for.
+//! [`TxnHandle`]: the transaction a hook runs for, and everything a plugin can ask of it.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -9,24 +9,25 @@ use crate::{
     TxnFact, UrlPart,
 };
 
-/// The current transaction. Only valid inside the hook it was passed to.
-#[derive(Debug)]
-pub struct Txn {
+/// The current transaction: what a hook's [`crate::Txn`] dereferences to, and what code that is not
+/// handed one (callbacks registered with an embedded interpreter) gets from
+/// [`TxnHandle::current`]. Only valid inside the hook it was made for.
+#[derive(Clone, Copy, Debug)]
+pub struct TxnHandle {
     id: u64,
 }
 
-impl Txn {
-    pub(crate) fn new(id: u64) -> Txn {
-        Txn { id }
+impl TxnHandle {
+    pub(crate) fn new(id: u64) -> TxnHandle {
+        TxnHandle { id }
     }
 
-    /// The transaction the current hook runs for, for code that cannot be handed the `&Txn` (e.g.
-    /// callbacks registered with an embedded interpreter). `None` outside a hook.
-    pub fn current() -> Option<Txn> {
-        host::txn_id().ok().map(|id| Txn { id: id as u64 })
+    /// The transaction the current hook runs for; `None` outside a hook.
+    pub fn current() -> Option<TxnHandle> {
+        host::txn_id().ok().map(|id| TxnHandle { id: id as u64 })
     }
 
-    /// The proxy's id for this transaction; use it to key per-transaction state.
+    /// The proxy's id for this transaction.
     pub fn id(&self) -> u64 {
         self.id
     }
@@ -147,7 +148,7 @@ impl Txn {
         host::respond(code.into(), body).map(drop)
     }
 
-    /// Adds a header to the response set by [`Txn::respond`].
+    /// Adds a header to the response set by [`TxnHandle::respond`].
     pub fn respond_header(&self, name: &str, value: &str) -> Result<(), Error> {
         host::respond_header_add(name.as_bytes(), value.as_bytes()).map(drop)
     }
@@ -173,7 +174,7 @@ impl Txn {
         host::config_float_get(name.as_bytes())
     }
 
-    /// Overrides a float setting for this transaction only; errors as for [`Txn::set_config_int`].
+    /// Overrides a float setting for this transaction only; errors as for [`TxnHandle::set_config_int`].
     pub fn set_config_float(&self, name: &str, value: f64) -> Result<(), Error> {
         host::config_float_set(name.as_bytes(), value).map(drop)
     }
@@ -183,7 +184,7 @@ impl Txn {
         read_string(|out| host::config_string_get(name.as_bytes(), out))
     }
 
-    /// Overrides a string setting for this transaction only; errors as for [`Txn::set_config_int`].
+    /// Overrides a string setting for this transaction only; errors as for [`TxnHandle::set_config_int`].
     pub fn set_config_string(&self, name: &str, value: &str) -> Result<(), Error> {
         host::config_string_set(name.as_bytes(), value.as_bytes()).map(drop)
     }

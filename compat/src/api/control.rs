@@ -3,7 +3,7 @@
 //! all where tslua returns none.
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result, Table};
-use tswasm_guest_sdk::{env, Milestone, Timeout, Txn, TxnControl, TxnFact};
+use tswasm_guest_sdk::{env, Milestone, Timeout, TxnControl, TxnFact, TxnHandle};
 
 use super::http::txn;
 
@@ -157,7 +157,7 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
     http.set(
         "redirect_url_set",
         lua.create_function(|_, url: mlua::LuaString| {
-            let txn: Txn = txn()?;
+            let txn: TxnHandle = txn()?;
             let _ = txn.set_redirect_url(&url.to_str()?);
             Ok(())
         })?,

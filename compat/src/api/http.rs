@@ -4,7 +4,7 @@ use std::ffi::c_int;
 
 use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table};
-use tswasm_guest_sdk::{CacheStatus, RemapUrl, Txn, UrlPart};
+use tswasm_guest_sdk::{CacheStatus, RemapUrl, TxnHandle, UrlPart};
 
 use super::config_records::CONFIG_RECORDS;
 use super::unsupported;
@@ -29,8 +29,8 @@ fn record(key: usize) -> Result<&'static str> {
 
 const NO_TXN: &str = "ts.http functions need a transaction (call them in a hook)";
 
-pub(super) fn txn() -> Result<Txn> {
-    Txn::current().ok_or_else(|| mlua::Error::runtime(NO_TXN))
+pub(super) fn txn() -> Result<TxnHandle> {
+    TxnHandle::current().ok_or_else(|| mlua::Error::runtime(NO_TXN))
 }
 
 /// `get_cache_lookup_status()`: a `TS_LUA_CACHE_LOOKUP_*` code, nil before the lookup.
@@ -38,7 +38,7 @@ unsafe extern "C-unwind" fn get_cache_lookup_status(state: *mut lua_State) -> c_
     // SAFETY: Lua calls this with its state.
     unsafe {
         raw::run(state, |_| {
-            let txn = Txn::current().ok_or(NO_TXN)?;
+            let txn = TxnHandle::current().ok_or(NO_TXN)?;
             Ok(txn
                 .cache_status()
                 .map_or(Ret::Nil, |s| Ret::Int(s.raw().into())))

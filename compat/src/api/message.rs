@@ -11,17 +11,9 @@ use std::ffi::c_int;
 use crate::raw::{self, Arg, Args, Ret};
 use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table, Value};
-use tswasm_guest_sdk::{Fields, Message, Peer, RemapUrl, Request, Response, Txn, TxnFact, UrlPart};
-
-/// Header access to any message, named by its ABI id.
-#[derive(Clone, Copy)]
-struct Msg(Message);
-
-impl Fields for Msg {
-    fn message(&self) -> Message {
-        self.0
-    }
-}
+use tswasm_guest_sdk::{
+    Fields, Message, Peer, RemapUrl, Request, Response, TxnFact, TxnHandle, UrlPart,
+};
 
 /// A header value as tslua takes it: strings byte for byte, numbers formatted by Lua.
 fn bytes(lua: &Lua, value: &Value) -> Result<Option<Vec<u8>>> {
@@ -49,9 +41,9 @@ fn text(lua: &Lua, value: &Value) -> Result<Option<String>> {
 /// Every field of that name, byte for byte, joined with "," (repeated fields are one comma-separated
 /// value, as tslua reads them).
 fn joined(msg: Message, name: &str) -> Option<Vec<u8>> {
-    let count = Msg(msg).header_count(name);
+    let count = msg.header_count(name);
     let values: Vec<Vec<u8>> = (0..count)
-        .filter_map(|i| tswasm_guest_sdk::http::header_bytes(msg, name, i).ok())
+        .filter_map(|i| msg.header_bytes(name, i).ok())
         .collect();
     (!values.is_empty()).then(|| values.join(&b","[..]))
 }
@@ -96,7 +88,7 @@ unsafe extern "C-unwind" fn header_set(state: *mut lua_State) -> c_int {
     // SAFETY: Lua calls this with its state.
     unsafe {
         raw::run(state, |args| {
-            let fields = Msg(upvalue_message(args)?);
+            let fields = upvalue_message(args)?;
             let Some(name) = args.text(2, "a header name")? else {
                 return Err("a header name must be a string, got nil".into());
             };
@@ -125,7 +117,7 @@ fn header_list_table(lua: &Lua, msg: Message) -> Result<Table> {
     meta.set(
         "__index",
         lua.create_function(move |lua, (_, name): (Value, String)| {
-            let values = Msg(msg).header_all(&name);
+            let values = msg.header_all(&name);
             if values.is_empty() {
                 return Ok(Value::Nil);
             }
@@ -155,12 +147,12 @@ fn get_headers(lua: &Lua, fields: &dyn Fields) -> Result<Value> {
 fn common(lua: &Lua, table: &Table, msg: Message) -> Result<()> {
     table.set(
         "get_version",
-        lua.create_function(move |_, ()| Ok(Msg(msg).version().ok()))?,
+        lua.create_function(move |_, ()| Ok(msg.version().ok()))?,
     )?;
     table.set(
         "set_version",
         lua.create_function(move |_, version: String| {
-            let _ = Msg(msg).set_version(&version);
+            let _ = msg.set_version(&version);
             Ok(())
         })?,
     )?;
@@ -172,7 +164,7 @@ fn common(lua: &Lua, table: &Table, msg: Message) -> Result<()> {
     table.set("header_table", header_list_table(lua, msg)?)?;
     table.set(
         "get_headers",
-        lua.create_function(move |lua, ()| get_headers(lua, &Msg(msg)))?,
+        lua.create_function(move |lua, ()| get_headers(lua, &msg))?,
     )?;
     Ok(())
 }
@@ -221,7 +213,8 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
     t.set(
         "get_pristine_url",
         lua.create_function(|_, ()| {
-            Ok(Txn::current().and_then(|txn| txn.remap_url(RemapUrl::Pristine, UrlPart::Url).ok()))
+            Ok(TxnHandle::current()
+                .and_then(|txn| txn.remap_url(RemapUrl::Pristine, UrlPart::Url).ok()))
         })?,
     )?;
     if msg == Message::ClientRequest {
@@ -329,20 +322,25 @@ fn client_addr(lua: &Lua) -> Result<Table> {
     t.set(
         "get_addr",
         lua.create_function(|_, ()| {
-            Ok(match Txn::current().map(|txn| txn.peer(Peer::Client)) {
-                Some(Ok(addr)) => (
-                    Some(addr.ip().to_string()),
-                    Some(addr.port()),
-                    Some(family(&addr)),
-                ),
-                _ => (None, None, None),
-            })
+            Ok(
+                match TxnHandle::current().map(|txn| txn.peer(Peer::Client)) {
+                    Some(Ok(addr)) => (
+                        Some(addr.ip().to_string()),
+                        Some(addr.port()),
+                        Some(family(&addr)),
+                    ),
+                    _ => (None, None, None),
+                },
+            )
         })?,
     )?;
     t.set(
         "get_incoming_port",
         lua.create_function(|_, ()| {
-            Ok(Txn::current().and_then(|txn| txn.peer(Peer::Incoming).ok().map(|a| a.port())))
+            Ok(
+                TxnHandle::current()
+                    .and_then(|txn| txn.peer(Peer::Incoming).ok().map(|a| a.port())),
+            )
         })?,
     )?;
     Ok(t)
@@ -352,7 +350,7 @@ fn client_addr(lua: &Lua) -> Result<Table> {
 /// address: `::`, port 0, family 10.
 fn server_addr(lua: &Lua) -> Result<Table> {
     let addr = || {
-        Txn::current()
+        TxnHandle::current()
             .and_then(|txn| txn.peer(Peer::Server).ok())
             .unwrap_or_else(|| SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)))
     };
@@ -390,7 +388,7 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
             t.set(
                 name,
                 lua.create_function(move |_, ()| {
-                    Ok(Txn::current().and_then(|txn| txn.fact(fact).ok()))
+                    Ok(TxnHandle::current().and_then(|txn| txn.fact(fact).ok()))
                 })?,
             )?;
         }
@@ -403,7 +401,7 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
             "set_error_resp",
             lua.create_function(|_, (status, body): (u16, Option<mlua::LuaString>)| {
                 let body = body.map(|b| b.as_bytes().to_vec()).unwrap_or_default();
-                if let Some(txn) = Txn::current() {
+                if let Some(txn) = TxnHandle::current() {
                     if txn.respond(status, &body).is_err() {
                         let _ = txn.client_response().set_status(status);
                     }

@@ -8,7 +8,7 @@ mod misc;
 mod remap;
 
 use mlua::{Function, Lua, Result, Table, Value};
-use tswasm_guest_sdk::{Hook, Txn};
+use tswasm_guest_sdk::{Hook, TxnHandle};
 
 use crate::script::{SCRIPT_ENV, TXN_FUNCTIONS};
 
@@ -122,7 +122,7 @@ fn add_hook(lua: &Lua, (id, f, env): (i32, Value, Option<Table>)) -> Result<()> 
         Some(env) => {
             env.raw_set(name, f)?;
             if hook != Hook::TxnClose {
-                if let Some(txn) = Txn::current() {
+                if let Some(txn) = TxnHandle::current() {
                     let _ = txn.add_hook(hook);
                 }
             }

@@ -1,14 +1,14 @@
 //! `ts.remap`: the parts of the matched remap rule's from and to URLs.
 
 use mlua::{Lua, Result, Table};
-use tswasm_guest_sdk::{RemapUrl, Txn, UrlPart};
+use tswasm_guest_sdk::{RemapUrl, TxnHandle, UrlPart};
 
 pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     let remap = lua.create_table()?;
     for (which, side) in [(RemapUrl::From, "from"), (RemapUrl::To, "to")] {
         let get = move |part: UrlPart| {
             lua.create_function(move |_, ()| {
-                Ok(Txn::current().and_then(|t| t.remap_url(which, part).ok()))
+                Ok(TxnHandle::current().and_then(|t| t.remap_url(which, part).ok()))
             })
         };
         remap.set(format!("get_{side}_url_host"), get(UrlPart::Host)?)?;
@@ -17,7 +17,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         remap.set(
             format!("get_{side}_url_port"),
             lua.create_function(move |_, ()| {
-                Ok(Txn::current()
+                Ok(TxnHandle::current()
                     .and_then(|t| t.remap_url(which, UrlPart::Port).ok())
                     .and_then(|p| p.parse::<u16>().ok()))
             })?,
@@ -26,7 +26,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         remap.set(
             format!("get_{side}_uri"),
             lua.create_function(move |_, ()| {
-                Ok(Txn::current()
+                Ok(TxnHandle::current()
                     .and_then(|t| t.remap_url(which, UrlPart::Path).ok())
                     .map(|p| format!("/{p}")))
             })?,

@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use tswasm_guest_sdk::env::Stat;
-use tswasm_guest_sdk::{env, register, Action, Hook, Peer, Plugin, StatKind, Txn};
+use tswasm_guest_sdk::{env, register, Action, Hook, Peer, Plugin, StatKind, Txn, TxnHandle};
 
 pub struct AccessControl {
     denied_paths: Vec<String>,
@@ -18,6 +18,7 @@ pub struct AccessControl {
 }
 
 impl Plugin for AccessControl {
+    type TxnState = ();
     const HOOKS: &'static [Hook] = &[Hook::ReadRequest];
 
     fn new() -> Result<Self, String> {
@@ -42,7 +43,7 @@ impl Plugin for AccessControl {
         Ok(plugin)
     }
 
-    fn on_read_request(&mut self, txn: &Txn) -> Action {
+    fn on_read_request(&mut self, txn: &mut Txn) -> Action {
         let request = txn.client_request();
         let method = request.method().unwrap_or_default();
         let path = format!("/{}", request.path().unwrap_or_default());
@@ -70,7 +71,7 @@ impl Plugin for AccessControl {
 }
 
 impl AccessControl {
-    fn client_allowed(&self, txn: &Txn) -> bool {
+    fn client_allowed(&self, txn: &TxnHandle) -> bool {
         let Ok(ip) = txn.peer(Peer::Client).map(|a| a.ip()) else {
             return false;
         };

@@ -5,13 +5,14 @@
 //!
 //! Arguments: more parameter names (or `prefix*`) to leave out of the key.
 
-use tswasm_guest_sdk::{env, register, Hook, Plugin, RemapStatus, Txn, UrlPart};
+use tswasm_guest_sdk::{env, register, Hook, Plugin, RemapStatus, Txn, TxnHandle, UrlPart};
 
 pub struct CacheKey {
     ignored: Vec<String>,
 }
 
 impl Plugin for CacheKey {
+    type TxnState = ();
     const HOOKS: &'static [Hook] = &[Hook::Remap];
 
     fn new() -> Result<Self, String> {
@@ -23,7 +24,7 @@ impl Plugin for CacheKey {
         Ok(CacheKey { ignored })
     }
 
-    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+    fn on_remap(&mut self, txn: &mut Txn) -> RemapStatus {
         if let Err(e) = self.set_key(txn) {
             env::error(&format!("cannot set the cache key: {e}"));
         }
@@ -33,7 +34,7 @@ impl Plugin for CacheKey {
 
 impl CacheKey {
     /// `host/path?sorted&kept&params`, from the mapped request URL.
-    fn set_key(&self, txn: &Txn) -> Result<(), tswasm_guest_sdk::Error> {
+    fn set_key(&self, txn: &TxnHandle) -> Result<(), tswasm_guest_sdk::Error> {
         let request = txn.client_request();
         let mut params: Vec<&str> = Vec::new();
         let query = request.query()?;

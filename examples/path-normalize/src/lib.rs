@@ -12,6 +12,7 @@ pub struct PathNormalize {
 }
 
 impl Plugin for PathNormalize {
+    type TxnState = ();
     const HOOKS: &'static [Hook] = &[Hook::ReadRequest];
 
     fn new() -> Result<Self, String> {
@@ -25,7 +26,7 @@ impl Plugin for PathNormalize {
         Ok(PathNormalize { redirect })
     }
 
-    fn on_read_request(&mut self, txn: &Txn) -> Action {
+    fn on_read_request(&mut self, txn: &mut Txn) -> Action {
         let request = txn.client_request();
         let Ok(path) = request.path() else {
             return Action::Continue;

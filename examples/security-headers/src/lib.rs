@@ -22,6 +22,7 @@ pub struct SecurityHeaders {
 }
 
 impl Plugin for SecurityHeaders {
+    type TxnState = ();
     const HOOKS: &'static [Hook] = &[Hook::SendResponse];
 
     fn new() -> Result<Self, String> {
@@ -40,7 +41,7 @@ impl Plugin for SecurityHeaders {
         Ok(SecurityHeaders { headers })
     }
 
-    fn on_send_response(&mut self, txn: &Txn) -> Action {
+    fn on_send_response(&mut self, txn: &mut Txn) -> Action {
         let response = txn.client_response();
         for (name, value) in &self.headers {
             if let Err(e) = response.set_header(name, value) {

@@ -17,6 +17,7 @@ pub struct Workload {
 }
 
 impl Plugin for Workload {
+    type TxnState = ();
     // Nothing is kept per transaction, as in header_rewrite: no txn-close call.
     const CLOSE_EVERY_TXN: bool = false;
 
@@ -39,14 +40,14 @@ impl Plugin for Workload {
         }
     }
 
-    fn on_read_request(&mut self, txn: &Txn) -> Action {
+    fn on_read_request(&mut self, txn: &mut Txn) -> Action {
         let request = txn.client_request();
         let _ = request.remove_header("X-Debug");
         let _ = request.set_header("X-Bench", "global");
         Action::Continue
     }
 
-    fn on_send_response(&mut self, txn: &Txn) -> Action {
+    fn on_send_response(&mut self, txn: &mut Txn) -> Action {
         let response = txn.client_response();
         let cache = match txn.cache_status() {
             Ok(CacheStatus::HitFresh) => "hit",
@@ -58,7 +59,7 @@ impl Plugin for Workload {
         Action::Continue
     }
 
-    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+    fn on_remap(&mut self, txn: &mut Txn) -> RemapStatus {
         let request = txn.client_request();
         let Ok(path) = request.path() else {
             return RemapStatus::NoRemap;

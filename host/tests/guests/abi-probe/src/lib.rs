@@ -2,8 +2,6 @@
 //! on the request side go onto the client request (so they reach the origin), the rest onto the
 //! client response. The host's tests compare them with what the request fixture says.
 
-use std::collections::HashMap;
-
 use tswasm_guest_sdk::env::{self, Record, Stat};
 use tswasm_guest_sdk::{
     register, Action, CacheStatus, Error, Fields, Hook, LogLevel, Milestone, Peer, Plugin,
@@ -13,8 +11,6 @@ use tswasm_guest_sdk::{
 
 #[derive(Default)]
 pub struct Probe {
-    /// Findings per transaction, reported at send-response.
-    pending: HashMap<u64, Vec<(String, String)>>,
     requests: Option<Stat>,
     open: Option<Stat>,
 }
@@ -26,16 +22,15 @@ fn show<T: ToString>(result: Result<T, Error>) -> String {
     }
 }
 
-impl Probe {
-    fn note(&mut self, txn: &Txn, name: &str, value: String) {
-        self.pending
-            .entry(txn.id())
-            .or_default()
-            .push((name.to_string(), value));
-    }
+/// Findings of a transaction's earlier hooks, reported at send-response.
+type Pending = Vec<(String, String)>;
+
+fn note(txn: &mut Txn<Pending>, name: &str, value: String) {
+    txn.state().push((name.to_string(), value));
 }
 
 impl Plugin for Probe {
+    type TxnState = Pending;
     const HOOKS: &'static [Hook] = &[
         Hook::TxnStart,
         Hook::ReadRequest,
@@ -47,7 +42,6 @@ impl Plugin for Probe {
 
     fn new() -> Result<Self, String> {
         Ok(Probe {
-            pending: HashMap::new(),
             requests: Some(
                 Stat::create("probe.requests", StatKind::Counter).map_err(|e| e.to_string())?,
             ),
@@ -55,16 +49,16 @@ impl Plugin for Probe {
         })
     }
 
-    fn on_txn_start(&mut self, txn: &Txn) -> Action {
+    fn on_txn_start(&mut self, txn: &mut Txn<Pending>) -> Action {
         let early = show(txn.client_request().method());
-        self.note(txn, "X-Probe-Txn-Start-Method", early);
+        note(txn, "X-Probe-Txn-Start-Method", early);
         if let Some(open) = self.open {
             let _ = open.increment(1);
         }
         Action::Continue
     }
 
-    fn on_read_request(&mut self, txn: &Txn) -> Action {
+    fn on_read_request(&mut self, txn: &mut Txn<Pending>) -> Action {
         let req = txn.client_request();
         let mut out: Vec<(&str, String)> = vec![
             ("X-Probe-Method", show(req.method())),
@@ -300,10 +294,10 @@ impl Plugin for Probe {
         Action::Continue
     }
 
-    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+    fn on_remap(&mut self, txn: &mut Txn<Pending>) -> RemapStatus {
         let from = show(txn.remap_url(RemapUrl::From, UrlPart::Url));
         let to = show(txn.remap_url(RemapUrl::To, UrlPart::Url));
-        self.note(txn, "X-Probe-Remap", format!("{from} -> {to}"));
+        note(txn, "X-Probe-Remap", format!("{from} -> {to}"));
         if env::args().iter().any(|a| a == "remap-did") {
             let _ = txn.client_request().set_host("did.example");
             return RemapStatus::DidRemap;
@@ -311,17 +305,17 @@ impl Plugin for Probe {
         RemapStatus::NoRemap
     }
 
-    fn on_send_request(&mut self, txn: &Txn) -> Action {
+    fn on_send_request(&mut self, txn: &mut Txn<Pending>) -> Action {
         let req = txn.server_request();
         let _ = req.set_header("X-Probe-Send-Request", &show(req.host()));
         Action::Continue
     }
 
-    fn on_cache_lookup_complete(&mut self, txn: &Txn) -> Action {
+    fn on_cache_lookup_complete(&mut self, txn: &mut Txn<Pending>) -> Action {
         let seen = show(txn.cache_status().map(|s| s.name()));
         let set = show(txn.set_cache_status(CacheStatus::Miss).map(|()| "ok"));
-        self.note(txn, "X-Probe-Cache-Status", format!("{seen}, set: {set}"));
-        self.note(
+        note(txn, "X-Probe-Cache-Status", format!("{seen}, set: {set}"));
+        note(
             txn,
             "X-Probe-Late-Cache-Key",
             show(txn.set_cache_key("late").map(|()| "ok")),
@@ -329,22 +323,22 @@ impl Plugin for Probe {
         Action::Continue
     }
 
-    fn on_read_response(&mut self, txn: &Txn) -> Action {
+    fn on_read_response(&mut self, txn: &mut Txn<Pending>) -> Action {
         let resp = txn.server_response();
         let seen = format!("{} {}", show(resp.status()), show(resp.reason()));
-        self.note(txn, "X-Probe-Origin-Status", seen);
+        note(txn, "X-Probe-Origin-Status", seen);
         let cache = format!(
             "{},{}",
             show(txn.fact(TxnFact::Cacheable)),
             show(txn.fact(TxnFact::MaxAge))
         );
-        self.note(txn, "X-Probe-Cacheable", cache);
-        self.note(txn, "X-Probe-Server", show(txn.peer(Peer::Server)));
+        note(txn, "X-Probe-Cacheable", cache);
+        note(txn, "X-Probe-Server", show(txn.peer(Peer::Server)));
         if resp.header("X-Probe-Set-Status").is_some() {
             let _ = resp.set_status(203);
             let _ = resp.set_reason("Probed");
         }
-        self.note(
+        note(
             txn,
             "X-Probe-Bad-Status",
             show(resp.set_status(42).map(|()| "set")),
@@ -352,7 +346,7 @@ impl Plugin for Probe {
         Action::Continue
     }
 
-    fn on_send_response(&mut self, txn: &Txn) -> Action {
+    fn on_send_response(&mut self, txn: &mut Txn<Pending>) -> Action {
         let resp = txn.client_response();
         let cached = show(txn.cached_response().set_header("X", "y").map(|()| "set"));
         let _ = resp.set_header("X-Probe-Cached-Write", &cached);
@@ -360,14 +354,13 @@ impl Plugin for Probe {
         if let Some(stat) = self.requests {
             let _ = resp.set_header("X-Probe-Stat", &show(stat.get()));
         }
-        for (name, value) in self.pending.get(&txn.id()).cloned().unwrap_or_default() {
+        for (name, value) in txn.kept().cloned().unwrap_or_default() {
             let _ = resp.append_header(&name, &value);
         }
         Action::Continue
     }
 
-    fn on_txn_close(&mut self, txn: &Txn) {
-        self.pending.remove(&txn.id());
+    fn on_txn_close(&mut self, _txn: &mut Txn<Pending>) {
         if let Some(open) = self.open {
             let _ = open.increment(-1);
         }

@@ -7,7 +7,9 @@
 //! Every request also gets `X-Faults-Instance-Calls: N`, this instance's hook count, so tests can see
 //! an instance being rebuilt.
 
-use tswasm_guest_sdk::{env, register, sys, Action, Fields, Hook, Plugin, RemapStatus, Txn};
+use tswasm_guest_sdk::{
+    env, register, sys, Action, Fields, Hook, Plugin, RemapStatus, Txn, TxnHandle,
+};
 
 pub struct Faults {
     mode: String,
@@ -16,6 +18,7 @@ pub struct Faults {
 }
 
 impl Plugin for Faults {
+    type TxnState = ();
     const HOOKS: &'static [Hook] = &[Hook::ReadRequest, Hook::Remap];
 
     fn new() -> Result<Self, String> {
@@ -33,12 +36,12 @@ impl Plugin for Faults {
         })
     }
 
-    fn on_read_request(&mut self, txn: &Txn) -> Action {
+    fn on_read_request(&mut self, txn: &mut Txn) -> Action {
         self.misbehave(txn)
     }
 
     /// Attached to a remap rule, the fault happens at remap instead.
-    fn on_remap(&mut self, txn: &Txn) -> RemapStatus {
+    fn on_remap(&mut self, txn: &mut Txn) -> RemapStatus {
         match self.misbehave(txn) {
             Action::Continue => RemapStatus::NoRemap,
             Action::Error => RemapStatus::Error,
@@ -47,7 +50,7 @@ impl Plugin for Faults {
 }
 
 impl Faults {
-    fn misbehave(&mut self, txn: &Txn) -> Action {
+    fn misbehave(&mut self, txn: &TxnHandle) -> Action {
         self.calls += 1;
         let request = txn.client_request();
         let _ = request.set_header("X-Faults-Instance-Calls", &self.calls.to_string());

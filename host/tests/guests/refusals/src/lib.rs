@@ -3,18 +3,16 @@
 //! response. The same guest runs on the in-memory proxy and in Traffic Server, and the tests
 //! compare the answers: both proxies must refuse the same things the same way.
 
-use std::collections::HashMap;
-
 use tswasm_guest_sdk::{
     register, Action, CacheStatus, Error, Fields, Hook, Intercept, Plugin, Txn, UrlPart,
 };
 
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 
-#[derive(Default)]
-pub struct Refusals {
-    answers: HashMap<u64, Vec<(&'static str, String)>>,
-}
+pub struct Refusals;
+
+/// Each case and the answer to it, reported at send-response.
+type Answers = Vec<(&'static str, String)>;
 
 fn answer(result: Result<impl Sized, Error>) -> String {
     match result {
@@ -23,27 +21,21 @@ fn answer(result: Result<impl Sized, Error>) -> String {
     }
 }
 
-impl Refusals {
-    fn ask(&mut self, txn: &Txn, cases: Vec<(&'static str, String)>) {
-        self.answers.entry(txn.id()).or_default().extend(cases);
-    }
-}
-
 impl Plugin for Refusals {
+    type TxnState = Answers;
     const HOOKS: &'static [Hook] = &[
         Hook::ReadRequest,
         Hook::PostRemap,
         Hook::CacheLookupComplete,
         Hook::ReadResponse,
         Hook::SendResponse,
-        Hook::TxnClose,
     ];
 
     fn new() -> Result<Self, String> {
-        Ok(Refusals::default())
+        Ok(Refusals)
     }
 
-    fn on_read_request(&mut self, txn: &Txn) -> Action {
+    fn on_read_request(&mut self, txn: &mut Txn<Answers>) -> Action {
         let req = txn.client_request();
         let cases = vec![
             ("header-name-space", answer(req.set_header("Bad Name", "v"))),
@@ -103,20 +95,20 @@ impl Plugin for Refusals {
                 answer(txn.set_config_string("proxy.config.http.response_server_str", "a\0b")),
             ),
         ];
-        self.ask(txn, cases);
+        txn.state().extend(cases);
         Action::Continue
     }
 
-    fn on_post_remap(&mut self, txn: &Txn) -> Action {
+    fn on_post_remap(&mut self, txn: &mut Txn<Answers>) -> Action {
         let cases = vec![(
             "respond-redirect-after-remap",
             answer(txn.respond(302, b"")),
         )];
-        self.ask(txn, cases);
+        txn.state().extend(cases);
         Action::Continue
     }
 
-    fn on_cache_lookup_complete(&mut self, txn: &Txn) -> Action {
+    fn on_cache_lookup_complete(&mut self, txn: &mut Txn<Answers>) -> Action {
         let cases = vec![
             ("cache-key-late", answer(txn.set_cache_key("http://h/late"))),
             (
@@ -124,11 +116,11 @@ impl Plugin for Refusals {
                 answer(txn.intercept(Intercept::Client, RESPONSE)),
             ),
         ];
-        self.ask(txn, cases);
+        txn.state().extend(cases);
         Action::Continue
     }
 
-    fn on_read_response(&mut self, txn: &Txn) -> Action {
+    fn on_read_response(&mut self, txn: &mut Txn<Answers>) -> Action {
         let resp = txn.server_response();
         let cases = vec![
             ("reason-crlf", answer(resp.set_reason("OK\r\nX-B: 1"))),
@@ -144,25 +136,21 @@ impl Plugin for Refusals {
                 answer(txn.intercept(Intercept::Server, RESPONSE)),
             ),
         ];
-        self.ask(txn, cases);
+        txn.state().extend(cases);
         Action::Continue
     }
 
-    fn on_send_response(&mut self, txn: &Txn) -> Action {
+    fn on_send_response(&mut self, txn: &mut Txn<Answers>) -> Action {
         let mut cases = vec![(
             "respond-at-send-response",
             answer(txn.respond(500, b"late")),
         )];
-        cases.extend(self.answers.remove(&txn.id()).unwrap_or_default());
+        cases.extend(std::mem::take(txn.state()));
         let resp = txn.client_response();
         for (case, answer) in cases {
             let _ = resp.set_header(&format!("X-Refused-{case}"), &answer);
         }
         Action::Continue
-    }
-
-    fn on_txn_close(&mut self, txn: &Txn) {
-        self.answers.remove(&txn.id());
     }
 }
 

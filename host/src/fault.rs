@@ -8,7 +8,7 @@ use wasmtime::{Trap, WasmBacktrace};
 /// The body of the 500 a failed transaction gets when no plugin set a response of its own.
 pub const ERROR_BODY: &[u8] = b"tswasm: a plugin failed this request\n";
 
-/// Why a hook call faulted; each kind is counted separately in [`crate::PluginStats`].
+/// Why a hook call faulted; each kind has its own [`crate::Counter`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
     /// The hook ran past its CPU deadline and was interrupted.

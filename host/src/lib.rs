@@ -16,6 +16,7 @@
 mod abi;
 pub mod artifact;
 mod bundle;
+pub mod counters;
 pub mod engine;
 pub mod fault;
 pub mod http;
@@ -31,6 +32,7 @@ pub mod simulator;
 mod state;
 pub mod txn;
 
+pub use counters::Counter;
 pub use engine::{Deadlines, Engine, PoolLimits};
 pub use instance::live_instances;
 pub use plugin::{Binding, HookCall, Plugin, PluginStats, Reply};

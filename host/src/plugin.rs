@@ -8,7 +8,6 @@
 //! the fail policy's answer, every other transaction carries on.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,6 +19,7 @@ use wasmtime::{bail, Result};
 use wasmtime::{ExternType, Module};
 
 use crate::artifact::{self, Origin};
+use crate::counters::{Counter, Counts};
 use crate::engine::{deadline_ticks, Engine};
 use crate::fault::{Fault, FaultKind};
 use crate::instance::{Blueprint, Instance};
@@ -44,7 +44,7 @@ pub struct Plugin {
     close_on_request: bool,
     deadline_ticks: u64,
     slots: Vec<Mutex<Option<Instance>>>,
-    stats: Counters,
+    counts: Counts,
     load: LoadReport,
 }
 
@@ -131,9 +131,6 @@ pub struct PluginStats {
     pub script_errors: u64,
 }
 
-#[derive(Default)]
-struct Counters([AtomicU64; 8]);
-
 impl Plugin {
     /// Loads the module at `path` (compiling `.wasm` through the cache, mapping `.cwasm`), links it, and
     /// creates `settings.states` instances. Every error names the file.
@@ -186,7 +183,7 @@ impl Plugin {
             deadline_ticks: deadline_ticks(blueprint.settings.deadline),
             blueprint,
             slots,
-            stats: Counters::default(),
+            counts: Counts::default(),
             load: LoadReport {
                 origin: loaded.origin,
                 file_size: loaded.file_size,
@@ -223,16 +220,16 @@ impl Plugin {
 
     /// The counters so far. They are read one at a time, so a call in flight may show in some only.
     pub fn stats(&self) -> PluginStats {
-        let c = |i: usize| self.stats.0[i].load(Ordering::Relaxed);
+        let c = |counter| self.counts.get(counter);
         PluginStats {
-            hook_calls: c(0),
-            hook_errors: c(1),
-            deadline_hits: c(2),
-            memory_cap_hits: c(3),
-            traps: c(4),
-            bad_replies: c(5),
-            instance_rebuilds: c(6),
-            script_errors: c(7),
+            hook_calls: c(Counter::HookCalls),
+            hook_errors: c(Counter::HookErrors),
+            deadline_hits: c(Counter::DeadlineHits),
+            memory_cap_hits: c(Counter::MemoryCapHits),
+            traps: c(Counter::Traps),
+            bad_replies: c(Counter::BadReplies),
+            instance_rebuilds: c(Counter::InstanceRebuilds),
+            script_errors: c(Counter::ScriptErrors),
         }
     }
 
@@ -263,7 +260,7 @@ impl Plugin {
     /// Runs `hook` for `txn` on its bound instance. Never fails: a fault is logged, counted, the
     /// instance rebuilt, and the fail policy decides the reply.
     pub fn call(&self, binding: &mut Binding, hook: Hook, txn: &mut dyn Transaction) -> HookCall {
-        self.count(0);
+        self.count(Counter::HookCalls);
         let mut slot = self.slots[binding.slot].lock().unwrap_or_else(|poisoned| {
             // A host panic mid-call left this instance in an unknown state: rebuild it.
             let mut guard = poisoned.into_inner();
@@ -327,7 +324,7 @@ impl Plugin {
             }
             Some(reply) => {
                 if reply.fails_transaction() {
-                    self.count(1);
+                    self.count(Counter::HookErrors);
                 }
                 HookCall { reply, fault: None }
             }
@@ -376,7 +373,7 @@ impl Plugin {
     }
 
     fn rebuild(&self, slot: usize) -> Result<Instance, Fault> {
-        self.count(6);
+        self.count(Counter::InstanceRebuilds);
         Instance::new(&self.blueprint).map_err(|error| {
             let fault = Fault {
                 kind: FaultKind::Trap,
@@ -392,13 +389,7 @@ impl Plugin {
     }
 
     fn report(&self, hook: Hook, fault: &Fault, what_next: &str) {
-        self.count(match fault.kind {
-            FaultKind::Deadline => 2,
-            FaultKind::MemoryCap => 3,
-            FaultKind::Trap => 4,
-            FaultKind::BadReply => 5,
-            FaultKind::Script => 7,
-        });
+        self.count(Counter::for_fault(fault.kind));
         let policy = match self.blueprint.settings.fail_policy {
             FailPolicy::Open => "transaction continues (fail open)",
             FailPolicy::Closed => "transaction fails (fail closed)",
@@ -428,8 +419,9 @@ impl Plugin {
         self.blueprint.services.log(level, LOG_TAG, message);
     }
 
-    fn count(&self, index: usize) {
-        self.stats.0[index].fetch_add(1, Ordering::Relaxed);
+    fn count(&self, counter: Counter) {
+        self.counts.add(counter);
+        self.blueprint.services.count(counter);
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::{Mutex, RwLock};
 
 use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
 
+use crate::counters::Counter;
 use crate::txn::{AbiResult, ConfigValue};
 
 /// Services shared by every plugin and instance of a proxy process; called from any thread.
@@ -34,6 +35,9 @@ pub trait Services: Send + Sync {
     /// The proxy's record `name` (a setting, or a statistic, plugins' included) of type `kind`;
     /// `NotFound` if there is none of that name and type.
     fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue>;
+    /// The runtime counted one more of `counter` for some plugin (every plugin also keeps its own
+    /// counts): where a proxy's own statistics attach. Called on the hook path.
+    fn count(&self, _counter: Counter) {}
 }
 
 /// Logs to stderr and keeps statistics in memory.

@@ -236,8 +236,6 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
             // with, so its state stays even when the guest keeps nothing.
             if hook == Hook::TxnClose || global.line.enable_reload || state.needed_after_hook() {
                 state.list(txn);
-            } else {
-                state.end_unlisted();
             }
             next
         });

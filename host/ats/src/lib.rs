@@ -9,6 +9,7 @@
 //! - [`txn`] and [`message`]: the ABI's transaction interface over `TSHttpTxn`; [`intercept`]:
 //!   serving a response the plugin made; [`config_strings`]: configuration values kept for good;
 //! - [`services`]: logging, statistics and records through Traffic Server; [`log`]: log lines;
+//!   [`stats`]: the runtime's own statistics, `plugin.tswasm.*`;
 //! - [`runtime`]: the engine and statistics every tswasm plugin of the process shares;
 //! - [`ffi`]: the C API, generated from `ts/ts.h`; [`ts`] and [`hooks`]: small helpers over it.
 
@@ -24,6 +25,7 @@ pub mod reload;
 pub mod remap;
 pub mod runtime;
 pub mod services;
+pub mod stats;
 pub mod ts;
 pub mod txn;
 pub mod txn_state;

@@ -183,11 +183,8 @@ pub unsafe extern "C" fn do_remap(
             };
             // The rule's plugin runs nothing more for this transaction unless a hook after remap
             // was added, which keeps the state (and the plugin version) to the end.
-            match state.needed_after_hook() {
-                true => {
-                    state.list(txn);
-                }
-                false => state.end_unlisted(),
+            if state.needed_after_hook() {
+                state.list(txn);
             }
             status
         }

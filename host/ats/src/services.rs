@@ -9,16 +9,19 @@ use std::sync::RwLock;
 use tswasm::abi_types::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
 use tswasm::services::Services;
 use tswasm::txn::{AbiResult, ConfigValue};
+use tswasm::Counter;
 
 use crate::ffi::*;
+use crate::stats::RuntimeStats;
 use crate::ts::{cstring, text, ts_free};
 
 /// Guests see only the statistics guests created. `TSStatFindName` would also hand out ids of
 /// Traffic Server's own records, which index other statistics blocks (or past the end of the
 /// plugins' one): incrementing those corrupts memory or aborts the process.
-#[derive(Default)]
 pub struct AtsServices {
-    stats: RwLock<GuestStats>,
+    guest_stats: RwLock<GuestStats>,
+    /// The runtime's own, `plugin.tswasm.*`.
+    pub stats: RuntimeStats,
 }
 
 #[derive(Default)]
@@ -28,9 +31,18 @@ struct GuestStats {
 }
 
 impl AtsServices {
+    /// Services with the runtime's statistics created (in a plugin's initialisation, where
+    /// Traffic Server allows it).
+    pub fn create() -> AtsServices {
+        AtsServices {
+            guest_stats: RwLock::default(),
+            stats: RuntimeStats::create(),
+        }
+    }
+
     fn checked_stat(&self, id: u32) -> AbiResult<c_int> {
         let id = c_int::try_from(id).map_err(|_| Error::NotFound)?;
-        let stats = self.stats.read().unwrap_or_else(|e| e.into_inner());
+        let stats = self.guest_stats.read().unwrap_or_else(|e| e.into_inner());
         stats.ids.contains(&id).then_some(id).ok_or(Error::NotFound)
     }
 }
@@ -44,11 +56,15 @@ impl Services for AtsServices {
         level != LogLevel::Debug || crate::log::debug_enabled(tag)
     }
 
+    fn count(&self, counter: Counter) {
+        self.stats.count(counter);
+    }
+
     fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32> {
         if name.is_empty() {
             return Err(Error::InvalidArgument);
         }
-        let mut stats = self.stats.write().unwrap_or_else(|e| e.into_inner());
+        let mut stats = self.guest_stats.write().unwrap_or_else(|e| e.into_inner());
         if let Some(id) = stats.by_name.get(name) {
             return u32::try_from(*id).map_err(|_| Error::InvalidArgument);
         }
@@ -79,7 +95,7 @@ impl Services for AtsServices {
     }
 
     fn stat_find(&self, name: &str) -> AbiResult<u32> {
-        let stats = self.stats.read().unwrap_or_else(|e| e.into_inner());
+        let stats = self.guest_stats.read().unwrap_or_else(|e| e.into_inner());
         let id = stats.by_name.get(name).ok_or(Error::NotFound)?;
         u32::try_from(*id).map_err(|_| Error::NotFound)
     }

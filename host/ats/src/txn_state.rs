@@ -41,9 +41,6 @@ pub struct TxnState<'p> {
     listed: bool,
     /// The global plugin whose state this is (`None`: a remap rule's).
     owner: Option<&'static GlobalPlugin>,
-    /// Hook calls not counted in `plugin.tswasm.hook_calls` yet: they are, once, when the state
-    /// ends (at txn-close if listed).
-    uncounted_calls: i64,
     /// The process's runtime: the transaction lists this state may join, the statistics.
     runtime: &'static Runtime,
     /// The next state on the same transaction.
@@ -83,7 +80,6 @@ impl<'p> TxnState<'p> {
             cont: None,
             listed: false,
             owner,
-            uncounted_calls: 0,
             runtime,
             next: std::ptr::null_mut(),
         })
@@ -119,7 +115,6 @@ impl<'p> TxnState<'p> {
             cont: self.cont,
             listed: self.listed,
             owner: self.owner,
-            uncounted_calls: self.uncounted_calls,
             runtime: self.runtime,
             next: self.next,
         }
@@ -133,11 +128,6 @@ impl<'p> TxnState<'p> {
         !self.wanted.is_empty()
             || self.extras.outlive_the_hook()
             || self.binding.as_ref().is_some_and(|b| self.plugin.keeps(b))
-    }
-
-    /// Ends a state that was never listed: counts its hook calls.
-    pub fn end_unlisted(self) {
-        self.runtime.count_hook_calls(self.uncounted_calls);
     }
 
     /// The state `owner` has on `txn`, if it has one.
@@ -214,8 +204,6 @@ impl<'p> TxnState<'p> {
         let call: HookCall = self.plugin.call(binding, hook, &mut view);
         let responded = view.commit_response();
         drop(view);
-        self.uncounted_calls += 1;
-        self.runtime.count_outcome(&call);
         // Hooks the guest added for this transaction, unless the global continuation delivers them.
         let added = binding.added_hooks();
         for hook in added.iter() {
@@ -280,14 +268,8 @@ impl<'p> TxnState<'p> {
         });
         if let Some(binding) = state.binding.take() {
             let mut view = AtsTxn::new(txn, Hook::TxnClose, &mut state.extras);
-            let call = state.plugin.close(binding, &mut view);
-            drop(view);
-            if let Some(call) = call {
-                state.uncounted_calls += 1;
-                state.runtime.count_outcome(&call);
-            }
+            let _ = state.plugin.close(binding, &mut view);
         }
-        state.runtime.count_hook_calls(state.uncounted_calls);
         if let Some(cont) = state.cont {
             // SAFETY: our continuation; the transaction is closing, so none of its hooks is due.
             unsafe { TSContDestroy(cont) };

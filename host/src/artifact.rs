@@ -15,6 +15,7 @@ use wasmtime::error::Context;
 use wasmtime::{bail, Result};
 use wasmtime::{Module, Precompiled};
 
+pub use crate::bundle::Source;
 use crate::shared_code::{digest, Digest, SharedCode};
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";
@@ -37,15 +38,6 @@ pub enum Origin {
     /// Another plugin of the same engine had loaded the same code: its compiled module is used,
     /// nothing is compiled, mapped or copied (see [`crate::shared_code`]).
     Shared,
-}
-
-/// A plugin's source, for plugins that are an interpreter guest plus a script (`.lua`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Source {
-    /// Where the script came from (its absolute path), for messages.
-    pub name: String,
-    /// The script itself.
-    pub text: Vec<u8>,
 }
 
 /// A module ready to link, with how it got ready.

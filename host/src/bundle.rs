@@ -4,10 +4,17 @@
 //! Layout: `[wasmtime artifact][source text][source name][name length: u32 LE][text length: u64 LE]
 //! [MAGIC]`. Plain `.cwasm` files end without the magic and load unchanged.
 
-use crate::artifact::Source;
-
 const MAGIC: &[u8; 8] = b"TSWSRC01";
 const FOOTER: usize = 4 + 8 + MAGIC.len();
+
+/// A plugin's source, for plugins that are an interpreter guest plus a script (`.lua`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// Where the script came from (its absolute path), for messages.
+    pub name: String,
+    /// The script itself.
+    pub text: Vec<u8>,
+}
 
 /// Appends `source` to a precompiled module.
 pub fn join(mut artifact: Vec<u8>, source: &Source) -> Vec<u8> {

@@ -56,7 +56,6 @@ impl Instance {
             StoreState {
                 wasi: wasi_context(&settings.granted_dirs)?,
                 cap: MemoryCap::new(settings.memory_limit),
-                memory: None,
                 abi: AbiCtx::new(
                     blueprint.services.clone(),
                     blueprint.args.clone(),
@@ -75,7 +74,7 @@ impl Instance {
         let memory = instance
             .get_memory(&mut store, "memory")
             .ok_or_else(|| format_err!("the module exports no linear memory named `memory`"))?;
-        store.data_mut().memory = Some(memory);
+        store.data_mut().abi.memory = Some(memory);
 
         // A reactor's `_initialize` runs its static constructors (and libc's) before anything else.
         if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {

@@ -1,7 +1,6 @@
-//! What each instance's `Store` carries: its WASI context, its memory cap, its linear memory, and
-//! the context the ABI's host functions work in.
+//! What each instance's `Store` carries: its WASI context, its memory cap, and the context the
+//! ABI's host functions work in.
 
-use wasmtime::Memory;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::abi::AbiCtx;
@@ -10,7 +9,5 @@ use crate::limits::MemoryCap;
 pub(crate) struct StoreState {
     pub wasi: WasiP1Ctx,
     pub cap: MemoryCap,
-    /// The guest's exported memory, known once the instance exists.
-    pub memory: Option<Memory>,
     pub abi: AbiCtx,
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use tswasm_abi::Hook;
+use wasmtime::Memory;
 
 use super::call::CallSlot;
 use crate::artifact::Source;
@@ -11,6 +12,8 @@ use crate::services::Services;
 use crate::txn::{AbiResult, Transaction};
 
 pub(crate) struct AbiCtx {
+    /// The guest's exported memory, known once the instance exists.
+    pub memory: Option<Memory>,
     pub services: Arc<dyn Services>,
     pub args: Arc<[String]>,
     /// The plugin's source (a script), for interpreter guests.
@@ -31,6 +34,7 @@ impl AbiCtx {
         tag: Arc<str>,
     ) -> AbiCtx {
         AbiCtx {
+            memory: None,
             services,
             args,
             source,

@@ -6,18 +6,21 @@ use std::ops::Range;
 
 use wasmtime::{bail, Caller, Result};
 
-use crate::state::StoreState;
+use super::AbiCtx;
 use crate::txn::{AbiResult, Error};
 
-/// The guest's memory and the store's state, borrowed together for one host call.
-pub(super) fn split<'a>(
-    caller: &'a mut Caller<'_, StoreState>,
+/// The guest's memory and the ABI's context (found in the store's data by `project`), borrowed
+/// together for one host call.
+pub(super) fn split<'a, T>(
+    caller: &'a mut Caller<'_, T>,
+    project: impl Fn(&mut T) -> &mut AbiCtx,
     function: &'static str,
-) -> Result<(&'a mut [u8], &'a mut StoreState)> {
-    let Some(memory) = caller.data().memory else {
+) -> Result<(&'a mut [u8], &'a mut AbiCtx)> {
+    let Some(memory) = project(caller.data_mut()).memory else {
         bail!("{function}: called before the guest's memory was known (from a start function?)");
     };
-    Ok(memory.data_and_store_mut(caller))
+    let (mem, data) = memory.data_and_store_mut(caller);
+    Ok((mem, project(data)))
 }
 
 /// Checks that `len` bytes at `ptr` lie inside guest memory, and returns the range.

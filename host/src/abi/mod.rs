@@ -16,7 +16,6 @@ use tswasm_abi::AbiValue;
 use wasmtime::Result;
 use wasmtime::{Caller, Linker};
 
-use crate::state::StoreState;
 pub(crate) use call::CallReport;
 pub(crate) use context::AbiCtx;
 use guest_memory::{IntoCode, LeBytes};
@@ -63,59 +62,59 @@ macro_rules! take {
 /// Registers one import's trampoline; called by `tswasm_abi::__raw_params!` with the raw
 /// parameters the typed arguments stand for.
 macro_rules! trampoline {
-    ({$linker:ident $module:literal $name:ident i32} [$($raw:tt)*] [$($call:tt)*]
+    ({$linker:ident $project:ident $module:literal $name:ident i32} [$($raw:tt)*] [$($call:tt)*]
         [$(($arg:ident $kind:ident $($r:ident)*))*]) => {
         $linker.func_wrap($module, stringify!($name),
-            |mut caller: Caller<'_, StoreState>, $($raw)*| -> Result<i32> {
+            move |mut caller: Caller<'_, T>, $($raw)*| -> Result<i32> {
                 let function = stringify!($name);
                 #[allow(unused_variables)] // imports without `Bytes` arguments
-                let (mem, state) = guest_memory::split(&mut caller, function)?;
+                let (mem, abi) = guest_memory::split(&mut caller, $project, function)?;
                 $( let $arg = check!(mem, function, $kind $($r)*); )*
                 $( let $arg = take!(mem, $arg, $kind, invalid()); )*
-                Ok(functions::$name(&mut state.abi, $($arg),*).into_code())
+                Ok(functions::$name(abi, $($arg),*).into_code())
             })?;
     };
-    ({$linker:ident $module:literal $name:ident i64} [$($raw:tt)*] [$($call:tt)*]
+    ({$linker:ident $project:ident $module:literal $name:ident i64} [$($raw:tt)*] [$($call:tt)*]
         [$(($arg:ident $kind:ident $($r:ident)*))*]) => {
         $linker.func_wrap($module, stringify!($name),
-            |mut caller: Caller<'_, StoreState>, $($raw)*| -> Result<i64> {
+            move |mut caller: Caller<'_, T>, $($raw)*| -> Result<i64> {
                 let function = stringify!($name);
                 #[allow(unused_variables)] // imports without `Bytes` arguments
-                let (mem, state) = guest_memory::split(&mut caller, function)?;
+                let (mem, abi) = guest_memory::split(&mut caller, $project, function)?;
                 $( let $arg = check!(mem, function, $kind $($r)*); )*
                 $( let $arg = take!(mem, $arg, $kind, invalid().into()); )*
-                Ok(functions::$name(&mut state.abi, $($arg),*).unwrap_or_else(|e| e.raw().into()))
+                Ok(functions::$name(abi, $($arg),*).unwrap_or_else(|e| e.raw().into()))
             })?;
     };
-    ({$linker:ident $module:literal $name:ident Bytes} [$($raw:tt)*] [$($call:tt)*]
+    ({$linker:ident $project:ident $module:literal $name:ident Bytes} [$($raw:tt)*] [$($call:tt)*]
         [$(($arg:ident $kind:ident $($r:ident)*))*]) => {
         $linker.func_wrap($module, stringify!($name),
-            |mut caller: Caller<'_, StoreState>, $($raw)* buf_ptr: u32, buf_cap: u32| -> Result<i32> {
+            move |mut caller: Caller<'_, T>, $($raw)* buf_ptr: u32, buf_cap: u32| -> Result<i32> {
                 let function = stringify!($name);
                 #[allow(unused_variables)] // imports without `Bytes` arguments
-                let (mem, state) = guest_memory::split(&mut caller, function)?;
+                let (mem, abi) = guest_memory::split(&mut caller, $project, function)?;
                 $( let $arg = check!(mem, function, $kind $($r)*); )*
                 let buf = guest_memory::range(mem, buf_ptr, buf_cap, function)?;
                 $( let $arg = take!(mem, $arg, $kind, invalid()); )*
-                let mut out = std::mem::take(&mut state.abi.scratch);
+                let mut out = std::mem::take(&mut abi.scratch);
                 out.clear();
-                let result = functions::$name(&mut state.abi, $($arg,)* &mut out);
+                let result = functions::$name(abi, $($arg,)* &mut out);
                 let len = guest_memory::copy_out(mem, buf, result.map(|()| &out[..]));
-                state.abi.scratch = out;
+                abi.scratch = out;
                 Ok(len)
             })?;
     };
-    ({$linker:ident $module:literal $name:ident Value} [$($raw:tt)*] [$($call:tt)*]
+    ({$linker:ident $project:ident $module:literal $name:ident Value} [$($raw:tt)*] [$($call:tt)*]
         [$(($arg:ident $kind:ident $($r:ident)*))*]) => {
         $linker.func_wrap($module, stringify!($name),
-            |mut caller: Caller<'_, StoreState>, $($raw)* out_ptr: u32| -> Result<i32> {
+            move |mut caller: Caller<'_, T>, $($raw)* out_ptr: u32| -> Result<i32> {
                 let function = stringify!($name);
                 #[allow(unused_variables)] // imports without `Bytes` arguments
-                let (mem, state) = guest_memory::split(&mut caller, function)?;
+                let (mem, abi) = guest_memory::split(&mut caller, $project, function)?;
                 $( let $arg = check!(mem, function, $kind $($r)*); )*
                 let out = guest_memory::range(mem, out_ptr, 8, function)?;
                 $( let $arg = take!(mem, $arg, $kind, invalid()); )*
-                let value = functions::$name(&mut state.abi, $($arg),*);
+                let value = functions::$name(abi, $($arg),*);
                 Ok(guest_memory::write_value(mem, out, value.map(LeBytes::le_bytes)))
             })?;
     };
@@ -123,9 +122,13 @@ macro_rules! trampoline {
 
 macro_rules! link_imports {
     (module = $module:literal; $( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ident),* $(,)?) -> $ret:ident $(<$value:ident>)?; )*) => {
-        /// Registers every ABI v1 host function under [`tswasm_abi::IMPORT_MODULE`].
-        pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> Result<()> {
-            $( tswasm_abi::__raw_params! { trampoline {linker $module $name $ret} [] [] [] $($arg: $ty),* } )*
+        /// Registers every ABI v1 host function under [`tswasm_abi::IMPORT_MODULE`], working on
+        /// the [`AbiCtx`] that `project` finds in the store's data.
+        pub(crate) fn add_to_linker<T: 'static>(
+            linker: &mut Linker<T>,
+            project: impl Fn(&mut T) -> &mut AbiCtx + Copy + Send + Sync + 'static,
+        ) -> Result<()> {
+            $( tswasm_abi::__raw_params! { trampoline {linker project $module $name $ret} [] [] [] $($arg: $ty),* } )*
             Ok(())
         }
     };

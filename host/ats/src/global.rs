@@ -4,31 +4,28 @@
 //! something of the transaction or the plugin may be reloaded; otherwise each hook binds afresh.
 
 use std::borrow::Cow;
-use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::ffi::{c_int, c_void};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
-use tswasm::abi_types::{Hook, HookSet};
+use tswasm::abi_types::{Hook, HookSet, PluginEvent};
 use tswasm::{Plugin, PluginLine};
 
 use crate::ffi::*;
+use crate::guard::guarded;
 use crate::hooks::{hook_id, hook_of};
-use crate::runtime::runtime;
-use crate::ts::text;
-use crate::txn_state::{event_for, TxnState};
+use crate::runtime::{recount, runtime};
+use crate::ts::config_dir;
+use crate::txn_state::{event_for, Owner, TxnState};
 
 /// One plugin.config line. Lives for the life of the process, as the line does.
-pub struct GlobalPlugin {
-    pub line: PluginLine,
+struct GlobalPlugin {
+    line: PluginLine,
     versions: Versions,
     cont: Cont,
     /// The hooks some version declared (a reload may add more): the global continuation hands
     /// the others straight back to Traffic Server.
     declared: AtomicU32,
-    /// A reload is running.
-    pub reloading: AtomicBool,
-    /// Another reload was asked for while one ran: the running one loads the file again.
-    pub reload_again: AtomicBool,
 }
 
 /// The plugin versions a line runs. Only a reloadable line needs the lock: the others run one
@@ -45,8 +42,13 @@ unsafe impl Send for Cont {}
 unsafe impl Sync for Cont {}
 
 impl GlobalPlugin {
+    /// What the transactions' states know of this plugin: which one it is.
+    fn owner(&'static self) -> Owner {
+        Owner::new(self as *const GlobalPlugin as usize)
+    }
+
     /// The version new transactions start on: borrowed unless the line may be reloaded.
-    pub fn current(&self) -> Cow<'_, Arc<Plugin>> {
+    fn current(&self) -> Cow<'_, Arc<Plugin>> {
         match &self.versions {
             Versions::Fixed(plugin) => Cow::Borrowed(plugin),
             Versions::Reloadable(current) => {
@@ -57,7 +59,7 @@ impl GlobalPlugin {
 
     /// Makes `plugin` the version new transactions start on; returns the old version, or `None`
     /// (and changes nothing) on a line loaded without `--enable-reload`.
-    pub fn replace(&self, plugin: Arc<Plugin>) -> Option<Arc<Plugin>> {
+    fn replace(&self, plugin: Arc<Plugin>) -> Option<Arc<Plugin>> {
         let Versions::Reloadable(current) = &self.versions else {
             return None;
         };
@@ -85,48 +87,9 @@ fn hooks_to_add(declared: HookSet, enable_reload: bool) -> HookSet {
     }
 }
 
-/// Loads a plugin from a configuration line; errors name the file and say why.
-pub fn load_plugin(line: &PluginLine) -> Result<Plugin, String> {
-    let runtime = runtime()?;
-    let plugin = Plugin::load(
-        &runtime.engine,
-        &line.path,
-        line.settings.clone(),
-        runtime.services.clone(),
-    )
-    .map_err(|e| format!("{e:#}"));
-    runtime.count_instances();
-    plugin
-}
-
-/// Publishes the live instance count, after something that may have freed instances.
-pub fn recount() {
-    if let Ok(runtime) = runtime() {
-        runtime.count_instances();
-    }
-}
-
-/// The words after the library on a configuration line.
-///
-/// # Safety
-/// `argv` must hold `argc` valid C strings.
-pub unsafe fn words(argc: c_int, argv: *const *const c_char, skip: usize) -> Vec<String> {
-    (skip..usize::try_from(argc).unwrap_or(0))
-        .filter_map(|i| unsafe { text(*argv.add(i)) })
-        .collect()
-}
-
-/// The proxy's configuration directory, against which relative plugin files are found.
-pub fn config_dir() -> std::path::PathBuf {
-    // SAFETY: a static string.
-    unsafe { text(TSConfigDirGet()) }
-        .unwrap_or_else(|| "/etc/trafficserver".into())
-        .into()
-}
-
-fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
-    // plugin.config loads first: this copy of the library becomes the one remap copies use.
-    crate::primary::api();
+/// plugin.config's line, from the words after the library: loads the plugin and adds the global
+/// continuation for its hooks. Errors name the file and say why.
+pub fn init(words: &[String]) -> Result<(), String> {
     let info = TSPluginRegistrationInfo {
         plugin_name: c"tswasm".as_ptr(),
         vendor_name: c"tswasm".as_ptr(),
@@ -136,10 +99,9 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
     if unsafe { TSPluginRegister(&info) } != TS_SUCCESS {
         return Err("plugin registration failed".into());
     }
-    // SAFETY: Traffic Server passes argc valid strings; argv[0] is the library.
-    let words = unsafe { words(argc, argv, 1) };
-    let line = PluginLine::parse(&words, &config_dir()).map_err(|e| format!("{e:#}"))?;
-    let plugin = load_plugin(&line)?;
+    let line = PluginLine::parse(words, &config_dir()).map_err(|e| format!("{e:#}"))?;
+    let plugin = runtime()?.load(&line)?;
+    crate::txn_state::prepare()?;
 
     let declared = plugin.declared_hooks();
     let enable_reload = line.enable_reload;
@@ -155,8 +117,6 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
         versions,
         cont,
         declared: AtomicU32::new(declared.0),
-        reloading: AtomicBool::new(false),
-        reload_again: AtomicBool::new(false),
     }));
     // SAFETY: the continuation's data is the leaked plugin, which lives for the process.
     unsafe {
@@ -172,22 +132,41 @@ fn init(argc: c_int, argv: *const *const c_char) -> Result<(), String> {
         }
     }
     if enable_reload {
-        crate::reload::watch(global);
+        crate::reload::watch(move || global.reload());
     }
     Ok(())
 }
 
-/// Traffic Server's entry point for plugin.config. A plugin that cannot load is reported and left
-/// out; the proxy starts without it.
-/// # Safety
-/// Called by Traffic Server only, with the arguments its plugin API documents.
-#[no_mangle]
-pub unsafe extern "C" fn TSPluginInit(argc: c_int, argv: *const *const c_char) {
-    let result = std::panic::catch_unwind(|| init(argc, argv));
-    match result {
-        Ok(Ok(())) => {}
-        Ok(Err(message)) => crate::log::error(&format!("plugin.config: {message}")),
-        Err(_) => crate::log::error("plugin.config: loading panicked"),
+impl GlobalPlugin {
+    /// Loads the file again: a version that fails to load is reported (naming the file and the
+    /// reason) and the loaded one keeps serving; transactions finish on the version they started
+    /// with.
+    fn reload(&self) {
+        let path = self.line.path.display();
+        let loaded = runtime().and_then(|runtime| runtime.load(&self.line));
+        match loaded {
+            Ok(plugin) => {
+                let Some(old) = self.replace(Arc::new(plugin)) else {
+                    return crate::log::error(&format!(
+                        "{path} was loaded without --enable-reload"
+                    ));
+                };
+                // tslua's `__reload__`, in the old version's states, as their transactions leave.
+                old.notify(PluginEvent::Reload);
+                crate::log::debug(|| {
+                    format!(
+                        "the replaced version of {path} is still held {} more times",
+                        Arc::strong_count(&old) - 1
+                    )
+                });
+                drop(old);
+                recount();
+                crate::log::note(&format!("reloaded {path}"));
+            }
+            Err(reason) => crate::log::error(&format!(
+                "reloading {path} failed; the loaded version keeps serving: {reason}"
+            )),
+        }
     }
 }
 
@@ -198,11 +177,11 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
     // state is only touched by its own (serialised) events.
     unsafe {
         let global: &'static GlobalPlugin = &*TSContDataGet(cont).cast::<GlobalPlugin>();
-        let next = crate::guarded("global hook", TS_EVENT_HTTP_CONTINUE, || {
+        let next = guarded("global hook", TS_EVENT_HTTP_CONTINUE, || {
             let Some(hook) = hook_of(event).filter(|hook| global.declares(*hook)) else {
                 return TS_EVENT_HTTP_CONTINUE;
             };
-            let state = TxnState::find(txn, global);
+            let state = TxnState::find(txn, global.owner());
             if !state.is_null() {
                 return match hook {
                     // The transaction's state list closes it, after the global hooks.
@@ -219,7 +198,7 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
             if !declared.contains(hook) {
                 return TS_EVENT_HTTP_CONTINUE;
             }
-            let mut state = match TxnState::bind(txn, plugin, declared, Some(global)) {
+            let mut state = match TxnState::bind(txn, plugin, declared, Some(global.owner())) {
                 Ok(state) => state,
                 Err(message) => {
                     crate::log::error(&format!("global hook: {message}"));
@@ -242,4 +221,19 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
         TSHttpTxnReenable(txn, next);
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reloadable_plugin_takes_every_hook_at_start_up() {
+        let declared = HookSet::EMPTY
+            .with(Hook::ReadRequest)
+            .with(Hook::SendResponse);
+        assert_eq!(hooks_to_add(declared, false), declared);
+        let all = hooks_to_add(declared, true);
+        assert!(Hook::ALL.iter().all(|hook| all.contains(*hook)));
+    }
 }

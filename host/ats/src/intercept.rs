@@ -45,7 +45,7 @@ pub unsafe fn arrange(txn: TSHttpTxn, kind: Intercept, response: Vec<u8>) {
 
 unsafe extern "C" fn serve_event(cont: TSCont, event: TSEvent, edata: *mut c_void) -> c_int {
     // SAFETY: the state `arrange` made; events for this continuation are serialised.
-    crate::guarded("intercept", (), || unsafe {
+    crate::guard::guarded("intercept", (), || unsafe {
         let state = &mut *TSContDataGet(cont).cast::<Serve>();
         match event {
             TS_EVENT_NET_ACCEPT => {

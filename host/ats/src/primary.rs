@@ -30,18 +30,13 @@ pub struct Api {
         unsafe extern "C" fn(*mut c_void, TSHttpTxn, *mut TSRemapRequestInfo) -> TSRemapStatus,
 }
 
-const VERSION: u32 = 1;
+/// The layout version of [`Api`].
+pub const VERSION: u32 = 1;
 const NAME: &std::ffi::CStr = c"tswasm.primary.v1";
 
-static OWN: Api = Api {
-    version: VERSION,
-    new_instance: crate::remap::new_instance,
-    delete_instance: crate::remap::delete_instance,
-    do_remap: crate::remap::do_remap,
-};
-
-/// The entry points every copy uses: the primary's.
-pub fn api() -> &'static Api {
+/// The entry points every copy uses: the primary's. The first copy to ask becomes the primary
+/// with `own`, this copy's entry points.
+pub fn api(own: &'static Api) -> &'static Api {
     static CHOSEN: OnceLock<&'static Api> = OnceLock::new();
     CHOSEN.get_or_init(|| {
         let mut index: c_int = -1;
@@ -68,16 +63,16 @@ pub fn api() -> &'static Api {
                 &mut index,
             ) == TS_SUCCESS
             {
-                keep_loaded();
+                keep_loaded(own);
                 crate::log::debug(|| "this copy of the library is the primary".into());
                 TSUserArgSet(
                     std::ptr::null_mut(),
                     index,
-                    (&OWN as *const Api).cast_mut().cast(),
+                    (own as *const Api).cast_mut().cast(),
                 );
             }
         }
-        &OWN
+        own
     })
 }
 
@@ -98,17 +93,18 @@ const RTLD_NOW: c_int = 2;
 const RTLD_NOLOAD: c_int = 4;
 const RTLD_NODELETE: c_int = 0x1000;
 
-/// Marks this copy of the library never to be unloaded: other copies call into it.
-fn keep_loaded() {
+/// Marks this copy of the library (the one `own` is in) never to be unloaded: other copies call
+/// into it.
+fn keep_loaded(own: &'static Api) {
     let mut info = DlInfo {
         fname: std::ptr::null(),
         fbase: std::ptr::null_mut(),
         sname: std::ptr::null(),
         saddr: std::ptr::null_mut(),
     };
-    // SAFETY: `OWN` is in this library; dlopen with NOLOAD only takes another reference to it.
+    // SAFETY: `own` is in this library; dlopen with NOLOAD only takes another reference to it.
     unsafe {
-        if dladdr((&OWN as *const Api).cast(), &mut info) != 0 && !info.fname.is_null() {
+        if dladdr((own as *const Api).cast(), &mut info) != 0 && !info.fname.is_null() {
             dlopen(info.fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
         }
     }

@@ -10,7 +10,9 @@ use tswasm::abi_types::{Hook, HookSet, PluginEvent, RemapStatus};
 use tswasm::{Plugin, PluginLine, Reply};
 
 use crate::ffi::*;
-use crate::global::{config_dir, load_plugin, words};
+use crate::guard::guarded;
+use crate::runtime::{recount, runtime};
+use crate::ts::{config_dir, words};
 use crate::txn_state::TxnState;
 
 struct RemapInstance {
@@ -34,50 +36,6 @@ fn write_error(errbuf: *mut c_char, size: c_int, message: &str) {
     }
 }
 
-/// # Safety
-/// Called by Traffic Server only, with the arguments its plugin API documents.
-#[no_mangle]
-pub unsafe extern "C" fn TSRemapInit(
-    _api: *mut TSRemapInterface,
-    errbuf: *mut c_char,
-    size: c_int,
-) -> TSReturnCode {
-    // Only the primary copy builds the runtime (when its first plugin loads).
-    let _ = (errbuf, size, crate::primary::api());
-    TS_SUCCESS
-}
-
-/// # Safety
-/// Called by Traffic Server only, with the arguments its plugin API documents.
-#[no_mangle]
-pub unsafe extern "C" fn TSRemapNewInstance(
-    argc: c_int,
-    argv: *mut *mut c_char,
-    ih: *mut *mut c_void,
-    errbuf: *mut c_char,
-    size: c_int,
-) -> TSReturnCode {
-    unsafe { (crate::primary::api().new_instance)(argc, argv, ih, errbuf, size) }
-}
-
-/// # Safety
-/// Called by Traffic Server only, with the arguments its plugin API documents.
-#[no_mangle]
-pub unsafe extern "C" fn TSRemapDeleteInstance(ih: *mut c_void) {
-    unsafe { (crate::primary::api().delete_instance)(ih) }
-}
-
-/// # Safety
-/// Called by Traffic Server only, with the arguments its plugin API documents.
-#[no_mangle]
-pub unsafe extern "C" fn TSRemapDoRemap(
-    ih: *mut c_void,
-    txn: TSHttpTxn,
-    rri: *mut TSRemapRequestInfo,
-) -> TSRemapStatus {
-    unsafe { (crate::primary::api().do_remap)(ih, txn, rri) }
-}
-
 /// One remap rule's plugin: argv[0] and argv[1] are the rule's from and to URLs, then the pparams.
 ///
 /// # Safety
@@ -89,26 +47,24 @@ pub unsafe extern "C" fn new_instance(
     errbuf: *mut c_char,
     size: c_int,
 ) -> TSReturnCode {
+    // SAFETY: Traffic Server passes argc valid strings.
+    let words = unsafe { words(argc, argv.cast_const().cast(), 2) };
     let load = || -> Result<RemapInstance, String> {
-        // SAFETY: Traffic Server passes argc valid strings.
-        let words = unsafe { words(argc, argv.cast_const().cast(), 2) };
         let line = PluginLine::parse(&words, &config_dir()).map_err(|e| format!("{e:#}"))?;
+        let plugin = runtime()?.load(&line)?;
+        crate::txn_state::prepare()?;
         Ok(RemapInstance {
-            plugin: Arc::new(load_plugin(&line)?),
+            plugin: Arc::new(plugin),
         })
     };
-    match std::panic::catch_unwind(load) {
-        Ok(Ok(instance)) => {
+    match guarded("remap.config", Err("loading panicked".into()), load) {
+        Ok(instance) => {
             // SAFETY: Traffic Server hands the pointer back to DoRemap and DeleteInstance.
             unsafe { *ih = Box::into_raw(Box::new(instance)).cast() };
             TS_SUCCESS
         }
-        Ok(Err(message)) => {
+        Err(message) => {
             write_error(errbuf, size, &message);
-            TS_ERROR
-        }
-        Err(_) => {
-            write_error(errbuf, size, "loading panicked");
             TS_ERROR
         }
     }
@@ -120,7 +76,7 @@ pub unsafe extern "C" fn new_instance(
 /// # Safety
 /// `ih` is null or an instance `new_instance` made, not used afterwards.
 pub unsafe extern "C" fn delete_instance(ih: *mut c_void) {
-    crate::guarded("deleting a remap instance", (), || {
+    guarded("deleting a remap instance", (), || {
         if ih.is_null() {
             return;
         }
@@ -134,7 +90,7 @@ pub unsafe extern "C" fn delete_instance(ih: *mut c_void) {
             )
         });
         drop(instance);
-        crate::global::recount();
+        recount();
     })
 }
 
@@ -147,7 +103,7 @@ pub unsafe extern "C" fn do_remap(
     txn: TSHttpTxn,
     _rri: *mut TSRemapRequestInfo,
 ) -> TSRemapStatus {
-    crate::guarded("remap", TSREMAP_NO_REMAP, || {
+    guarded("remap", TSREMAP_NO_REMAP, || {
         // SAFETY: the instance NewInstance made, alive while its rule is; the transaction is live.
         unsafe {
             let instance = &*ih.cast::<RemapInstance>();
@@ -160,15 +116,7 @@ pub unsafe extern "C" fn do_remap(
                     return TSREMAP_NO_REMAP;
                 }
             };
-            let after_remap = HookSet(
-                instance
-                    .plugin
-                    .declared_hooks()
-                    .iter()
-                    .filter(|h| h.raw() > Hook::Remap.raw())
-                    .fold(0, |bits, h| bits | (1 << h.raw())),
-            );
-            state.deliver(txn, after_remap);
+            state.deliver(txn, after_remap(instance.plugin.declared_hooks()));
             let status = match state.call(txn, Hook::Remap) {
                 Reply::Remap(RemapStatus::NoRemap) => TSREMAP_NO_REMAP,
                 Reply::Remap(RemapStatus::DidRemap) => TSREMAP_DID_REMAP,
@@ -189,4 +137,32 @@ pub unsafe extern "C" fn do_remap(
             status
         }
     })
+}
+
+/// The declared hooks a rule's plugin runs for a transaction the rule matched: those after remap.
+fn after_remap(declared: HookSet) -> HookSet {
+    declared
+        .iter()
+        .filter(|hook| hook.raw() > Hook::Remap.raw())
+        .fold(HookSet::EMPTY, HookSet::with)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_runs_the_declared_hooks_after_remap() {
+        let declared = HookSet::EMPTY
+            .with(Hook::ReadRequest)
+            .with(Hook::Remap)
+            .with(Hook::PostRemap)
+            .with(Hook::TxnClose);
+        let after = after_remap(declared);
+        assert_eq!(
+            after.iter().collect::<Vec<_>>(),
+            [Hook::PostRemap, Hook::TxnClose]
+        );
+        assert!(after_remap(HookSet::EMPTY.with(Hook::Remap)).is_empty());
+    }
 }

@@ -1,13 +1,12 @@
 //! What every tswasm plugin in the process shares: one engine (one instance pool, one epoch
-//! thread), the Traffic Server services (and with them the `plugin.tswasm.*` statistics), and the
-//! transactions' state lists.
+//! thread) and the Traffic Server services (and with them the `plugin.tswasm.*` statistics); and
+//! loading a plugin into them.
 
 use std::sync::{Arc, OnceLock};
 
-use tswasm::{Engine, PoolLimits};
+use tswasm::{Engine, Plugin, PluginLine, PoolLimits};
 
 use crate::services::AtsServices;
-use crate::txn_states::TxnStates;
 
 /// Instances alive at once across all tswasm plugins of the process, unless `TSWASM_MAX_INSTANCES`
 /// says otherwise: room for several plugins of tslua's largest state count, and for reloads (old and
@@ -17,7 +16,6 @@ const DEFAULT_MAX_INSTANCES: u32 = 1024;
 pub struct Runtime {
     pub engine: Engine,
     pub services: Arc<AtsServices>,
-    pub txn_states: TxnStates,
 }
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
@@ -31,14 +29,12 @@ pub fn runtime() -> Result<&'static Runtime, String> {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(DEFAULT_MAX_INSTANCES);
             let engine = Engine::new(PoolLimits { max_instances }).map_err(|e| format!("{e:#}"))?;
-            let txn_states = TxnStates::create()?;
             crate::log::note(&format!(
                 "runtime ready: room for {max_instances} instances across all tswasm plugins"
             ));
             Ok(Runtime {
                 engine,
                 services: Arc::new(AtsServices::create()),
-                txn_states,
             })
         })
         .as_ref()
@@ -46,10 +42,30 @@ pub fn runtime() -> Result<&'static Runtime, String> {
 }
 
 impl Runtime {
+    /// Loads a plugin from a configuration line; errors name the file and say why.
+    pub fn load(&self, line: &PluginLine) -> Result<Plugin, String> {
+        let plugin = Plugin::load(
+            &self.engine,
+            &line.path,
+            line.settings.clone(),
+            self.services.clone(),
+        )
+        .map_err(|e| format!("{e:#}"));
+        self.count_instances();
+        plugin
+    }
+
     /// Publishes how many guest instances are alive (after loads, unloads and transactions).
     pub fn count_instances(&self) {
         self.services
             .stats
             .set_live_instances(tswasm::live_instances());
+    }
+}
+
+/// Publishes the live instance count, after something that may have freed instances.
+pub fn recount() {
+    if let Ok(runtime) = runtime() {
+        runtime.count_instances();
     }
 }

@@ -115,3 +115,21 @@ pub unsafe fn socket_addr(addr: *const sockaddr) -> Option<SocketAddr> {
         _ => None,
     }
 }
+
+/// The words after the library on a configuration line (`skip` of them left out).
+///
+/// # Safety
+/// `argv` must hold `argc` valid C strings.
+pub unsafe fn words(argc: c_int, argv: *const *const c_char, skip: usize) -> Vec<String> {
+    (skip..usize::try_from(argc).unwrap_or(0))
+        .filter_map(|i| unsafe { text(*argv.add(i)) })
+        .collect()
+}
+
+/// The proxy's configuration directory, against which relative plugin files are found.
+pub fn config_dir() -> std::path::PathBuf {
+    // SAFETY: a static string.
+    unsafe { text(TSConfigDirGet()) }
+        .unwrap_or_else(|| "/etc/trafficserver".into())
+        .into()
+}

@@ -13,44 +13,10 @@ use tswasm::http::{Response, Url, UrlEdit, Version};
 use tswasm::txn::{AbiResult, Transaction};
 
 use crate::config_strings::KEPT;
+use crate::extras::TxnExtras;
 use crate::ffi::*;
 use crate::message::Message as Msg;
 use crate::ts::{bytes, socket_addr, take_string, text, ts_copy, Loc, NULL_MLOC};
-
-/// What a transaction keeps between hooks for one plugin, beyond Traffic Server's own state.
-#[derive(Default)]
-pub struct TxnExtras {
-    /// Traffic Server's id of the transaction, which the guest gets with every hook.
-    pub txn_id: u64,
-    /// Headers for the local response a hook asked for, added at send-response.
-    pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
-    /// A hook asked for a local response.
-    pub responded: bool,
-    /// The local response's status and body, handed to Traffic Server when the hook returns (with
-    /// the `Content-Type` the hook added, which Traffic Server sets itself after send-response).
-    pub pending_response: Option<(u16, Vec<u8>)>,
-    /// A response the plugin made, to be served when the hook returns.
-    pub pending_intercept: Option<(Intercept, Vec<u8>)>,
-    /// An intercept was arranged: Traffic Server takes only one per transaction.
-    pub intercepted: bool,
-    /// The cache key a plugin set (Traffic Server cannot read it back before the lookup).
-    pub cache_key: Option<Vec<u8>>,
-    /// String configuration overrides the process no longer keeps (see [`crate::config_strings`]):
-    /// Traffic Server keeps the pointer, so the bytes must live as long as the transaction.
-    pub config_strings: Vec<CString>,
-}
-
-impl TxnExtras {
-    /// Whether something here must outlive the hook that put it (a pending response or intercept
-    /// is handed over when its hook ends).
-    pub fn outlive_the_hook(&self) -> bool {
-        !self.respond_headers.is_empty()
-            || self.responded
-            || self.intercepted
-            || self.cache_key.is_some()
-            || !self.config_strings.is_empty()
-    }
-}
 
 pub struct AtsTxn<'a> {
     pub txn: TSHttpTxn,

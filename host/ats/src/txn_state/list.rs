@@ -1,15 +1,16 @@
 //! Every tswasm state on one transaction: a list that one transaction user argument holds, and one
 //! continuation, shared by all transactions, that closes the states at txn-close in the order they
-//! started. Why not a continuation per state, as before: that took seven more Traffic Server calls
-//! per plugin and transaction (create, set data, add the hook, set the user argument; get data,
-//! clear the argument, destroy), and one more re-enable, as many calls as a header_rewrite rule
-//! makes for all its work.
+//! started. A continuation per state would take seven more Traffic Server calls per plugin and
+//! transaction (create, set data, add the hook, set the user argument; get data, clear the
+//! argument, destroy) and one more re-enable: as many calls as a header_rewrite rule makes for all
+//! its work.
 
 use std::ffi::{c_int, c_void};
+use std::sync::OnceLock;
 
+use super::{Listed, TxnState};
 use crate::ffi::*;
-use crate::runtime::runtime;
-use crate::txn_state::{Listed, TxnState};
+use crate::guard::guarded;
 
 pub struct TxnStates {
     slot: c_int,
@@ -21,9 +22,26 @@ pub struct TxnStates {
 unsafe impl Send for TxnStates {}
 unsafe impl Sync for TxnStates {}
 
+static STATES: OnceLock<Result<TxnStates, String>> = OnceLock::new();
+
+/// Makes the process's lists ready (once: later calls return the first outcome); in a plugin's
+/// initialisation, where Traffic Server allows reserving a transaction argument.
+pub fn prepare() -> Result<(), String> {
+    STATES
+        .get_or_init(TxnStates::create)
+        .as_ref()
+        .map(drop)
+        .map_err(Clone::clone)
+}
+
+/// The process's lists, once [`prepare`]d.
+pub(super) fn states() -> Option<&'static TxnStates> {
+    STATES.get().and_then(|states| states.as_ref().ok())
+}
+
 impl TxnStates {
-    /// Reserves the user argument and makes the closing continuation; once per process.
-    pub fn create() -> Result<TxnStates, String> {
+    /// Reserves the user argument and makes the closing continuation.
+    fn create() -> Result<TxnStates, String> {
         let mut slot: c_int = -1;
         // SAFETY: static strings and an out pointer.
         let reserved = unsafe {
@@ -100,13 +118,13 @@ impl TxnStates {
 /// The closing continuation: each state of the transaction, in the order they started.
 unsafe extern "C" fn close_all(_cont: TSCont, _event: TSEvent, edata: *mut c_void) -> c_int {
     let txn: TSHttpTxn = edata.cast();
-    if let Ok(runtime) = runtime() {
+    if let Some(states) = states() {
         // SAFETY: the list's states are live and, taken off the transaction, ours alone.
         unsafe {
-            let mut state = runtime.txn_states.take(txn);
+            let mut state = states.take(txn);
             while !state.is_null() {
                 let next = (*state).next;
-                crate::guarded("closing a transaction", (), || TxnState::close(state, txn));
+                guarded("closing a transaction", (), || TxnState::close(state, txn));
                 state = next;
             }
         }

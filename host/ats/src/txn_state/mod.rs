@@ -2,7 +2,7 @@
 //! with, its instance binding, and, if the guest needs hooks of this transaction only, a
 //! continuation of its own for them. Created at each hook of the plugin until the transaction
 //! holds something (the guest keeps state, a hook was added, a local response...); from then on
-//! on the transaction's list and freed at txn-close (see [`crate::txn_states`]). A transaction
+//! on the transaction's list and freed at txn-close (see [`list`]). A transaction
 //! that never holds anything costs no list, no txn-close hook and no continuation.
 
 use std::borrow::Cow;
@@ -13,11 +13,28 @@ use tswasm::abi_types::{Action, Hook, HookSet, Message};
 use tswasm::txn::Transaction;
 use tswasm::{Binding, HookCall, Plugin, Reply};
 
+use crate::extras::TxnExtras;
 use crate::ffi::*;
-use crate::global::GlobalPlugin;
+use crate::guard::guarded;
 use crate::hooks::{hook_id, hook_of};
-use crate::runtime::{runtime, Runtime};
-use crate::txn::{AtsTxn, TxnExtras};
+use crate::txn::AtsTxn;
+
+mod list;
+pub use list::prepare;
+use list::TxnStates;
+
+/// Which entry point a state belongs to, to find it again on the transaction (a global plugin
+/// line's; a remap rule's state is found through its rule instead). Opaque: the state knows
+/// nothing of what made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner(usize);
+
+impl Owner {
+    /// The owner `id` names; ids must be unique among live owners (an address does).
+    pub fn new(id: usize) -> Owner {
+        Owner(id)
+    }
+}
 
 /// `'p`: how long the plugin version is borrowed for, while the state lives for one hook; a listed
 /// state holds its version (see [`Listed`]).
@@ -40,9 +57,9 @@ pub struct TxnState<'p> {
     /// On the transaction's list, at its final address.
     listed: bool,
     /// The global plugin whose state this is (`None`: a remap rule's).
-    owner: Option<&'static GlobalPlugin>,
-    /// The process's runtime: the transaction lists this state may join, the statistics.
-    runtime: &'static Runtime,
+    owner: Option<Owner>,
+    /// The process's transaction lists, which this state may join.
+    states: &'static TxnStates,
     /// The next state on the same transaction.
     pub(crate) next: *mut Listed,
 }
@@ -60,9 +77,9 @@ impl<'p> TxnState<'p> {
         txn: TSHttpTxn,
         plugin: Cow<'p, Arc<Plugin>>,
         global_hooks: HookSet,
-        owner: Option<&'static GlobalPlugin>,
+        owner: Option<Owner>,
     ) -> Result<TxnState<'p>, String> {
-        let runtime = runtime()?;
+        let states = list::states().ok_or("tswasm's transaction lists are not ready")?;
         // SAFETY: a live transaction.
         let txn_id = unsafe { TSHttpTxnIdGet(txn) };
         let binding = plugin.bind(txn_id);
@@ -80,7 +97,7 @@ impl<'p> TxnState<'p> {
             cont: None,
             listed: false,
             owner,
-            runtime,
+            states,
             next: std::ptr::null_mut(),
         })
     }
@@ -91,7 +108,7 @@ impl<'p> TxnState<'p> {
     /// `txn` must be the live transaction the state was bound for; the returned pointer is owned
     /// by the transaction's list until txn-close.
     pub unsafe fn list(self, txn: TSHttpTxn) -> *mut Listed {
-        let states = &self.runtime.txn_states;
+        let states = self.states;
         let state = Box::into_raw(Box::new(self.holding_its_version()));
         // SAFETY: a live transaction and a state nothing else refers to yet, at its final address.
         unsafe {
@@ -115,7 +132,7 @@ impl<'p> TxnState<'p> {
             cont: self.cont,
             listed: self.listed,
             owner: self.owner,
-            runtime: self.runtime,
+            states: self.states,
             next: self.next,
         }
     }
@@ -134,15 +151,15 @@ impl<'p> TxnState<'p> {
     ///
     /// # Safety
     /// `txn` must be a live transaction.
-    pub unsafe fn find(txn: TSHttpTxn, owner: &GlobalPlugin) -> *mut Listed {
-        let Ok(runtime) = runtime() else {
+    pub unsafe fn find(txn: TSHttpTxn, owner: Owner) -> *mut Listed {
+        let Some(states) = list::states() else {
             return std::ptr::null_mut();
         };
         // SAFETY: the list holds live states only, which this transaction's (serialised) events
         // alone touch.
         unsafe {
-            let mut state = runtime.txn_states.first(txn);
-            while !state.is_null() && !(*state).owner.is_some_and(|o| std::ptr::eq(o, owner)) {
+            let mut state = states.first(txn);
+            while !state.is_null() && (*state).owner != Some(owner) {
                 state = (*state).next;
             }
             state
@@ -277,7 +294,7 @@ impl<'p> TxnState<'p> {
         // The last transaction on a replaced version frees its instances.
         if Arc::strong_count(&*state.plugin) == 1 {
             drop(state);
-            crate::global::recount();
+            crate::runtime::recount();
         }
     }
 }
@@ -297,7 +314,7 @@ unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void)
     // serialises a transaction's events, so no other reference to it exists during this call.
     unsafe {
         let state = &mut *TSContDataGet(cont).cast::<Listed>();
-        let next = crate::guarded("transaction hook", TS_EVENT_HTTP_CONTINUE, || {
+        let next = guarded("transaction hook", TS_EVENT_HTTP_CONTINUE, || {
             let Some(hook) = hook_of(event) else {
                 return TS_EVENT_HTTP_CONTINUE;
             };

@@ -11,7 +11,7 @@ mod dispatch;
 mod raw;
 mod script;
 
-use tswasm_guest_sdk::{register, Action, Hook, HookSet, Plugin, PluginEvent, RemapStatus, Txn};
+use tswasm_guest_sdk::{register, Action, Hook, HookSet, Plugin, PluginEvent, Reply, Txn};
 
 use script::{Script, TxnContexts};
 
@@ -21,7 +21,7 @@ struct LuaGuest {
 
 impl Plugin for LuaGuest {
     type TxnState = TxnContexts;
-    // Most scripts keep nothing per transaction; [`Script`] asks for txn-close when it does.
+    // Most scripts keep nothing per transaction; the SDK asks for txn-close where a script does.
     const CLOSE_EVERY_TXN: bool = false;
 
     fn new() -> Result<Self, String> {
@@ -32,43 +32,18 @@ impl Plugin for LuaGuest {
         self.script.hooks()
     }
 
-    fn on_txn_start(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::TxnStart)
+    fn on_hook(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Reply {
+        match hook {
+            Hook::Remap => Reply::Remap(self.script.remap(txn)),
+            Hook::TxnClose => {
+                self.script.run(txn, Hook::TxnClose);
+                self.script.forget(txn);
+                Reply::Action(Action::Continue)
+            }
+            _ => Reply::Action(self.script.run(txn, hook)),
+        }
     }
-    fn on_read_request(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::ReadRequest)
-    }
-    fn on_pre_remap(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::PreRemap)
-    }
-    fn on_remap(&mut self, txn: &mut Txn<TxnContexts>) -> RemapStatus {
-        self.script.remap(txn)
-    }
-    fn on_post_remap(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::PostRemap)
-    }
-    fn on_cache_lookup_complete(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::CacheLookupComplete)
-    }
-    fn on_read_cache(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::ReadCache)
-    }
-    fn on_os_dns(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::OsDns)
-    }
-    fn on_send_request(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::SendRequest)
-    }
-    fn on_read_response(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::ReadResponse)
-    }
-    fn on_send_response(&mut self, txn: &mut Txn<TxnContexts>) -> Action {
-        self.script.run(txn, Hook::SendResponse)
-    }
-    fn on_txn_close(&mut self, txn: &mut Txn<TxnContexts>) {
-        self.script.run(txn, Hook::TxnClose);
-        self.script.forget(txn);
-    }
+
     fn on_event(&mut self, event: PluginEvent) {
         self.script.on_event(event);
     }

@@ -49,6 +49,15 @@ pub use tswasm_abi::{
 pub use txn::TxnHandle;
 pub use txn_state::Txn;
 
+/// What a hook tells the proxy: an [`Action`], or for [`Hook::Remap`] a [`RemapStatus`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The reply of every hook but remap.
+    Action(Action),
+    /// The reply of the remap hook.
+    Remap(RemapStatus),
+}
+
 /// A proxy plugin. Override the hooks you list in [`Plugin::HOOKS`]; the others are never called.
 #[allow(unused_variables)]
 pub trait Plugin: Sized + 'static {
@@ -78,6 +87,29 @@ pub trait Plugin: Sized + 'static {
     /// Creates the plugin's state when an instance starts; read [`env::args`] here. An error is
     /// logged and stops the plugin from loading.
     fn new() -> Result<Self, String>;
+
+    /// Runs one hook of a transaction. The default calls the hook's own method below
+    /// (`on_read_request`, [`Plugin::on_remap`], ...); a plugin that treats every hook alike (an
+    /// interpreter running a script's functions) overrides this one instead.
+    fn on_hook(&mut self, txn: &mut Txn<Self::TxnState>, hook: Hook) -> Reply {
+        Reply::Action(match hook {
+            Hook::TxnStart => self.on_txn_start(txn),
+            Hook::ReadRequest => self.on_read_request(txn),
+            Hook::PreRemap => self.on_pre_remap(txn),
+            Hook::Remap => return Reply::Remap(self.on_remap(txn)),
+            Hook::PostRemap => self.on_post_remap(txn),
+            Hook::CacheLookupComplete => self.on_cache_lookup_complete(txn),
+            Hook::ReadCache => self.on_read_cache(txn),
+            Hook::OsDns => self.on_os_dns(txn),
+            Hook::SendRequest => self.on_send_request(txn),
+            Hook::ReadResponse => self.on_read_response(txn),
+            Hook::SendResponse => self.on_send_response(txn),
+            Hook::TxnClose => {
+                self.on_txn_close(txn);
+                Action::Continue
+            }
+        })
+    }
 
     /// The transaction began ([`Hook::TxnStart`]); its client request cannot be read yet.
     fn on_txn_start(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
@@ -182,7 +214,9 @@ pub mod __private {
     use core::cell::RefCell;
 
     use crate::txn_state::States;
-    use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, PluginEvent, RemapStatus, Txn};
+    use crate::{
+        env, Action, Hook, HookSet, LogLevel, Plugin, PluginEvent, RemapStatus, Reply, Txn,
+    };
 
     /// A started plugin and the state it keeps for each transaction.
     pub struct Registered<P: Plugin> {
@@ -232,27 +266,17 @@ pub mod __private {
             // The host only calls hooks after a successful init; anything else is a host bug.
             return Action::Error.raw();
         };
-        let mut txn = Txn::new(txn as u64, states);
-        let txn = &mut txn;
-        let action = match Hook::from_raw(hook as u32) {
-            Some(Hook::TxnStart) => plugin.on_txn_start(txn),
-            Some(Hook::ReadRequest) => plugin.on_read_request(txn),
-            Some(Hook::PreRemap) => plugin.on_pre_remap(txn),
-            Some(Hook::Remap) => return plugin.on_remap(txn).raw(),
-            Some(Hook::PostRemap) => plugin.on_post_remap(txn),
-            Some(Hook::CacheLookupComplete) => plugin.on_cache_lookup_complete(txn),
-            Some(Hook::ReadCache) => plugin.on_read_cache(txn),
-            Some(Hook::OsDns) => plugin.on_os_dns(txn),
-            Some(Hook::SendRequest) => plugin.on_send_request(txn),
-            Some(Hook::ReadResponse) => plugin.on_read_response(txn),
-            Some(Hook::SendResponse) => plugin.on_send_response(txn),
-            Some(Hook::TxnClose) => {
-                plugin.on_txn_close(txn);
-                txn.forget();
-                Action::Continue
-            }
-            None => return RemapStatus::Error.raw(),
+        let Some(hook) = Hook::from_raw(hook as u32) else {
+            return RemapStatus::Error.raw();
         };
-        action.raw()
+        let mut txn = Txn::new(txn as u64, states);
+        let reply = plugin.on_hook(&mut txn, hook);
+        if hook == Hook::TxnClose {
+            txn.forget();
+        }
+        match reply {
+            Reply::Action(action) => action.raw(),
+            Reply::Remap(status) => status.raw(),
+        }
     }
 }

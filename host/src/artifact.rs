@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::error::Context;
-use wasmtime::{bail, Result};
+use crate::error::Context;
+use crate::error::{bail, Result};
 use wasmtime::{Module, Precompiled};
 
 pub use crate::bundle::Source;
@@ -172,7 +172,7 @@ pub fn precompile(engine: &wasmtime::Engine, path: &Path) -> Result<Vec<u8>> {
 
 /// The modules of a file made by [`precompile`]: the module, and the bundled script if any.
 pub fn split_precompiled(bytes: &[u8]) -> Result<(&[u8], Option<Source>)> {
-    crate::bundle::split(bytes).map_err(|e| wasmtime::format_err!("{e}"))
+    crate::bundle::split(bytes)
 }
 
 enum Kind {

@@ -4,6 +4,8 @@
 //! Layout: `[wasmtime artifact][source text][source name][name length: u32 LE][text length: u64 LE]
 //! [MAGIC]`. Plain `.cwasm` files end without the magic and load unchanged.
 
+use crate::error::{format_err, Result};
+
 const MAGIC: &[u8; 8] = b"TSWSRC01";
 const FOOTER: usize = 4 + 8 + MAGIC.len();
 
@@ -28,7 +30,7 @@ pub fn join(mut artifact: Vec<u8>, source: &Source) -> Vec<u8> {
 
 /// Splits a file into the precompiled module and its source, if it carries one. A footer whose
 /// lengths do not fit the file is an error (a truncated bundle), not a plain artifact.
-pub fn split(bytes: &[u8]) -> Result<(&[u8], Option<Source>), String> {
+pub fn split(bytes: &[u8]) -> Result<(&[u8], Option<Source>)> {
     if bytes.len() < FOOTER || !bytes.ends_with(MAGIC) {
         return Ok((bytes, None));
     }
@@ -37,13 +39,13 @@ pub fn split(bytes: &[u8]) -> Result<(&[u8], Option<Source>), String> {
     let text_len = u64::from_le_bytes(footer[4..12].try_into().expect("8 bytes"));
     let body = bytes.len() - FOOTER;
     let text_len =
-        usize::try_from(text_len).map_err(|_| "source length out of range".to_string())?;
+        usize::try_from(text_len).map_err(|_| format_err!("source length out of range"))?;
     let module_len = body
         .checked_sub(name_len)
         .and_then(|n| n.checked_sub(text_len))
-        .ok_or_else(|| "the embedded source is cut off (truncated file?)".to_string())?;
+        .ok_or_else(|| format_err!("the embedded source is cut off (truncated file?)"))?;
     let name = std::str::from_utf8(&bytes[module_len + text_len..body])
-        .map_err(|_| "the embedded source name is not UTF-8".to_string())?;
+        .map_err(|_| format_err!("the embedded source name is not UTF-8"))?;
     let source = Source {
         name: name.to_owned(),
         text: bytes[module_len..module_len + text_len].to_vec(),

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wasmtime::error::Context;
-use wasmtime::Result;
+use crate::error::Context;
+use crate::error::Result;
 use wasmtime::{
     Config, InstanceAllocationStrategy, Linker, PoolingAllocationConfig, WasmBacktraceDetails,
 };

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::error::Context;
+use crate::error::{bail, format_err, Result};
 use tswasm_abi::{export, Hook, HookSet, PluginEvent, ABI_VERSION};
-use wasmtime::error::Context;
-use wasmtime::{bail, format_err, Result};
 use wasmtime::{InstancePre, Store, TypedFunc};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 

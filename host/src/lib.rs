@@ -18,6 +18,7 @@ pub mod artifact;
 mod bundle;
 pub mod counters;
 pub mod engine;
+pub mod error;
 pub mod fault;
 pub mod http;
 mod instance;
@@ -34,6 +35,7 @@ pub mod txn;
 
 pub use counters::Counter;
 pub use engine::{Deadlines, Engine, PoolLimits};
+pub use error::{Error, Result};
 pub use instance::live_instances;
 pub use plugin::{Binding, HookCall, Plugin, PluginStats, Reply};
 pub use plugin_line::PluginLine;

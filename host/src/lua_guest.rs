@@ -1,6 +1,6 @@
 //! The Lua guest (compat/): tslua scripts run in it. Embedded at build time by `build.rs`.
 
-use wasmtime::{bail, Result};
+use crate::error::{bail, Result};
 
 const WASM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tswasm-lua.wasm"));
 

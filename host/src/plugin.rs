@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::error::Context;
+use crate::error::{bail, Result};
 use tswasm_abi::{
     export, Action, Hook, HookSet, LogLevel, PluginEvent, RemapStatus, IMPORT_MODULE,
 };
-use wasmtime::error::Context;
-use wasmtime::{bail, Result};
 use wasmtime::{ExternType, Module};
 
 use crate::artifact::{self, Origin};

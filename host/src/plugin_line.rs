@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use wasmtime::error::Context;
-use wasmtime::{bail, Result};
+use crate::error::Context;
+use crate::error::{bail, Result};
 
 use crate::settings::Settings;
 

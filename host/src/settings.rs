@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use wasmtime::error::Context;
-use wasmtime::{bail, format_err, Result};
+use crate::error::Context;
+use crate::error::{bail, format_err, Result};
 
 /// What happens to a transaction when its plugin faults (deadline, memory cap, trap).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

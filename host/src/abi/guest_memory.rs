@@ -4,7 +4,9 @@
 
 use std::ops::Range;
 
-use wasmtime::{bail, Caller, Result};
+use wasmtime::Caller;
+
+use crate::error::{bail, Result};
 
 use super::AbiCtx;
 use crate::txn::{AbiResult, Error};

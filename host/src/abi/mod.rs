@@ -12,8 +12,8 @@ mod http;
 mod txn;
 mod url;
 
+use crate::error::Result;
 use tswasm_abi::AbiValue;
-use wasmtime::Result;
 use wasmtime::{Caller, Linker};
 
 pub(crate) use call::CallReport;

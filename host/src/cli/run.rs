@@ -16,7 +16,7 @@ use tswasm::simulator::{
 use tswasm::txn::Transaction;
 use tswasm::{Engine, Plugin, PoolLimits, Reply, Settings};
 use wasmtime::error::Context;
-use wasmtime::{bail, Result};
+use wasmtime::{bail, format_err, Result};
 
 use super::Args;
 
@@ -54,7 +54,7 @@ pub fn main(args: &[String]) -> Result<()> {
         .value("remap")
         .map(RemapRule::parse)
         .transpose()
-        .map_err(|e| wasmtime::format_err!("--remap: {e}"))?;
+        .map_err(|e| format_err!("--remap: {e}"))?;
     let client: SocketAddr = args
         .value("client")
         .unwrap_or("127.0.0.1:50000")
@@ -142,9 +142,9 @@ pub fn main(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn read<T>(file: &str, parse: fn(&[u8]) -> Result<T, String>) -> Result<T> {
+fn read<T>(file: &str, parse: fn(&[u8]) -> Result<T>) -> Result<T> {
     let bytes = std::fs::read(file).with_context(|| format!("{file}: cannot read"))?;
-    parse(&bytes).map_err(|e| wasmtime::format_err!("{file}: {e}"))
+    parse(&bytes).map_err(|e| format_err!("{file}: {e}"))
 }
 
 fn default_origin_response() -> Response {

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use super::fields::{is_method, valid_field, Headers};
 use super::url::Url;
+use crate::error::{bail, format_err, Result};
 
 /// The HTTP versions a message can have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,21 +74,21 @@ pub struct Response {
 
 impl Request {
     /// Parses a raw HTTP/1.x request. Errors say which line is wrong.
-    pub fn parse(raw: &[u8]) -> Result<Request, String> {
+    pub fn parse(raw: &[u8]) -> Result<Request> {
         let (head, body) = split_head(raw)?;
         let mut lines = head.iter();
-        let first = lines.next().ok_or("line 1: empty request")?;
+        let first = lines
+            .next()
+            .ok_or_else(|| format_err!("line 1: empty request"))?;
         let parts: Vec<&str> = first.split(' ').collect();
         let [method, target, version] = parts[..] else {
-            return Err(format!(
-                "line 1: expected `METHOD TARGET HTTP/1.x`, got `{first}`"
-            ));
+            bail!("line 1: expected `METHOD TARGET HTTP/1.x`, got `{first}`");
         };
         if !is_method(method.as_bytes()) {
-            return Err(format!("line 1: `{method}` is not an HTTP method"));
+            bail!("line 1: `{method}` is not an HTTP method");
         }
-        check_version(version).map_err(|e| format!("line 1: {e}"))?;
-        let url = Url::parse(target).map_err(|e| format!("line 1: {e}"))?;
+        check_version(version).map_err(|e| format_err!("line 1: {e}"))?;
+        let url = Url::parse(target).map_err(|e| format_err!("line 1: {e}"))?;
         Ok(Request {
             method: method.to_owned(),
             url,
@@ -116,18 +117,20 @@ impl Request {
 
 impl Response {
     /// Parses a raw HTTP/1.x response.
-    pub fn parse(raw: &[u8]) -> Result<Response, String> {
+    pub fn parse(raw: &[u8]) -> Result<Response> {
         let (head, body) = split_head(raw)?;
         let mut lines = head.iter();
-        let first = lines.next().ok_or("line 1: empty response")?;
+        let first = lines
+            .next()
+            .ok_or_else(|| format_err!("line 1: empty response"))?;
         let mut parts = first.splitn(3, ' ');
         let (version, status) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        check_version(version).map_err(|e| format!("line 1: {e}"))?;
+        check_version(version).map_err(|e| format_err!("line 1: {e}"))?;
         let status = status
             .parse::<u16>()
             .ok()
             .filter(|s| (100..=999).contains(s))
-            .ok_or_else(|| format!("line 1: `{status}` is not a status code"))?;
+            .ok_or_else(|| format_err!("line 1: `{status}` is not a status code"))?;
         Ok(Response {
             version: version.to_owned(),
             status,
@@ -165,7 +168,7 @@ impl Response {
 }
 
 /// Splits at the first empty line; accepts CRLF or bare LF line ends.
-fn split_head(raw: &[u8]) -> Result<(Vec<String>, &[u8]), String> {
+fn split_head(raw: &[u8]) -> Result<(Vec<String>, &[u8])> {
     let (head, body) = match find(raw, b"\r\n\r\n") {
         Some(i) => (&raw[..i], &raw[i + 4..]),
         None => match find(raw, b"\n\n") {
@@ -174,7 +177,7 @@ fn split_head(raw: &[u8]) -> Result<(Vec<String>, &[u8]), String> {
         },
     };
     let head = std::str::from_utf8(head)
-        .map_err(|_| "the header section is not valid UTF-8".to_string())?;
+        .map_err(|_| format_err!("the header section is not valid UTF-8"))?;
     let lines = head
         .lines()
         .map(|l| l.trim_end_matches('\r').to_owned())
@@ -186,31 +189,25 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-fn check_version(version: &str) -> Result<(), String> {
+fn check_version(version: &str) -> Result<()> {
     match version
         .strip_prefix("HTTP/")
         .and_then(|n| Version::from_number(n.as_bytes()))
     {
         Some(_) => Ok(()),
-        None => Err(format!("`{version}` is not HTTP/1.0 or HTTP/1.1")),
+        None => bail!("`{version}` is not HTTP/1.0 or HTTP/1.1"),
     }
 }
 
-fn parse_fields<'a>(lines: impl Iterator<Item = &'a String>) -> Result<Headers, String> {
+fn parse_fields<'a>(lines: impl Iterator<Item = &'a String>) -> Result<Headers> {
     let mut headers = Headers::default();
     for (i, line) in lines.enumerate() {
         let Some((name, value)) = line.split_once(':') else {
-            return Err(format!(
-                "line {}: expected `Name: value`, got `{line}`",
-                i + 2
-            ));
+            bail!("line {}: expected `Name: value`, got `{line}`", i + 2);
         };
         let value = value.trim();
         if !valid_field(name.as_bytes(), value.as_bytes()) {
-            return Err(format!(
-                "line {}: invalid header field name `{name}`",
-                i + 2
-            ));
+            bail!("line {}: invalid header field name `{name}`", i + 2);
         }
         headers.append(name.as_bytes(), value.as_bytes());
     }
@@ -265,15 +262,19 @@ mod tests {
     fn bad_messages_name_the_line() {
         assert!(Request::parse(b"GET /\r\n\r\n")
             .unwrap_err()
+            .to_string()
             .contains("line 1"));
         assert!(Request::parse(b"GET / HTTP/2\r\n\r\n")
             .unwrap_err()
+            .to_string()
             .contains("HTTP/2"));
         assert!(Request::parse(b"GET / HTTP/1.1\r\nno colon\r\n\r\n")
             .unwrap_err()
+            .to_string()
             .contains("line 2"));
         assert!(Response::parse(b"HTTP/1.1 abc OK\r\n\r\n")
             .unwrap_err()
+            .to_string()
             .contains("status code"));
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::error::{bail, format_err, Result};
+
 /// A URL split into its parts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Url {
@@ -19,9 +21,9 @@ pub struct Url {
 
 impl Url {
     /// Parses an absolute URL (`http://host:port/path?query`) or an origin-form target (`/path?query`).
-    pub fn parse(text: &str) -> Result<Url, String> {
+    pub fn parse(text: &str) -> Result<Url> {
         if !text.bytes().all(is_url_byte) {
-            return Err(format!("`{text}` has spaces or control characters"));
+            bail!("`{text}` has spaces or control characters");
         }
         let (scheme, rest) = match text.split_once("://") {
             Some((scheme, rest))
@@ -32,13 +34,9 @@ impl Url {
             {
                 (scheme.to_ascii_lowercase(), rest)
             }
-            Some(_) => return Err(format!("`{text}` has an invalid scheme")),
+            Some(_) => bail!("`{text}` has an invalid scheme"),
             None if text.starts_with('/') => (String::new(), text),
-            None => {
-                return Err(format!(
-                    "`{text}` is neither an absolute URL nor a path starting with `/`"
-                ))
-            }
+            None => bail!("`{text}` is neither an absolute URL nor a path starting with `/`"),
         };
         let (authority, target) = if scheme.is_empty() {
             ("", rest)
@@ -148,21 +146,17 @@ impl fmt::Display for Url {
 }
 
 /// Splits `host[:port]` (with `[v6]` literals).
-pub fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String> {
+pub fn split_host_port(authority: &str) -> Result<(String, Option<u16>)> {
     let (host, port) = if authority.starts_with('[') {
         match authority.find(']') {
             Some(end) => match &authority[end + 1..] {
                 "" => (&authority[..=end], None),
                 rest => match rest.strip_prefix(':') {
                     Some(port) => (&authority[..=end], Some(port)),
-                    None => {
-                        return Err(format!(
-                            "`{authority}`: unexpected `{rest}` after the address"
-                        ))
-                    }
+                    None => bail!("`{authority}`: unexpected `{rest}` after the address"),
                 },
             },
-            None => return Err(format!("`{authority}`: unterminated IPv6 literal")),
+            None => bail!("`{authority}`: unterminated IPv6 literal"),
         }
     } else {
         match authority.rsplit_once(':') {
@@ -173,7 +167,7 @@ pub fn split_host_port(authority: &str) -> Result<(String, Option<u16>), String>
     let port = match port {
         Some(p) => Some(
             p.parse::<u16>()
-                .map_err(|_| format!("`{authority}`: invalid port `{p}`"))?,
+                .map_err(|_| format_err!("`{authority}`: invalid port `{p}`"))?,
         ),
         None => None,
     };

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact};
 
 use super::details::{self, Details};
+use crate::error::{bail, format_err, Result};
 use crate::http::{Headers, Request, Response, Url, UrlEdit, Version};
 use crate::services::RECORD_DEFAULTS;
 use crate::txn::{
@@ -23,15 +24,15 @@ pub struct RemapRule {
 
 impl RemapRule {
     /// Parses `"FROM_URL TO_URL"`.
-    pub fn parse(text: &str) -> Result<RemapRule, String> {
+    pub fn parse(text: &str) -> Result<RemapRule> {
         let parts: Vec<&str> = text.split_whitespace().collect();
         let [from, to] = parts[..] else {
-            return Err(format!("remap rule `{text}`: expected `FROM_URL TO_URL`"));
+            bail!("remap rule `{text}`: expected `FROM_URL TO_URL`");
         };
         let absolute = |s: &str| match Url::parse(s) {
             Ok(url) if !url.host.is_empty() => Ok(url),
-            Ok(_) => Err(format!("remap rule: `{s}` must be an absolute URL")),
-            Err(e) => Err(format!("remap rule: {e}")),
+            Ok(_) => Err(format_err!("remap rule: `{s}` must be an absolute URL")),
+            Err(e) => Err(format_err!("remap rule: {e}")),
         };
         Ok(RemapRule {
             from: absolute(from)?,

@@ -6,7 +6,9 @@
 //!   refused;
 //! - [`shared_code`]: plugins with the same code share one compiled module;
 //! - [`plugin`]: a loaded module with N long-lived instances, transaction bindings, fault handling;
-//! - `abi` (private): the host side of ABI v1, every guest pointer checked;
+//! - `abi` (private): the host side of ABI v1: every guest pointer checked, every rule about what a
+//!   guest may ask;
+//! - [`counters`]: what the runtime counts, by name; [`error`]: the library's one error type;
 //! - [`txn`] and [`services`]: what the ABI calls, implemented by a proxy adapter;
 //! - [`http`]: URLs, header fields and HTTP/1.x messages, for every proxy adapter;
 //! - [`simulator`]: the in-memory proxy, a transaction and a driver that walks it through the

@@ -270,7 +270,10 @@ impl Plugin {
         if slot.is_none() {
             match self.rebuild(binding.slot) {
                 Ok(instance) => *slot = Some(instance),
-                Err(fault) => return self.failed(hook, fault),
+                Err(fault) => {
+                    self.count(Counter::for_fault(fault.kind));
+                    return self.failed(hook, fault);
+                }
             }
         }
         let Some(instance) = slot.as_mut() else {

@@ -20,7 +20,8 @@ pub trait Services: Send + Sync {
     fn log(&self, level: LogLevel, tag: &str, message: &str);
     /// Whether a line at this level and tag would be written (lets guests skip formatting it).
     fn log_enabled(&self, level: LogLevel, tag: &str) -> bool;
-    /// Creates a statistic, or returns the existing one of that name.
+    /// Creates a statistic, or returns the existing one of that name (a non-empty name without
+    /// NUL bytes; names and records come checked by the ABI layer).
     fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32>;
     /// The id of an existing statistic; `NotFound` if there is none of that name.
     fn stat_find(&self, name: &str) -> AbiResult<u32>;
@@ -99,9 +100,6 @@ impl Services for LocalServices {
     }
 
     fn stat_create(&self, name: &str, _kind: StatKind) -> AbiResult<u32> {
-        if name.is_empty() {
-            return Err(Error::InvalidArgument);
-        }
         let mut table = self.stats.write().unwrap_or_else(|e| e.into_inner());
         if let Some(id) = table.ids.get(name) {
             return Ok(*id);

@@ -61,9 +61,6 @@ impl Services for AtsServices {
     }
 
     fn stat_create(&self, name: &str, kind: StatKind) -> AbiResult<u32> {
-        if name.is_empty() {
-            return Err(Error::InvalidArgument);
-        }
         let mut stats = self.guest_stats.write().unwrap_or_else(|e| e.into_inner());
         if let Some(id) = stats.by_name.get(name) {
             return u32::try_from(*id).map_err(|_| Error::InvalidArgument);

@@ -65,7 +65,7 @@ pub fn record_get(
     name: &[u8],
     out: &mut Vec<u8>,
 ) -> AbiResult<()> {
-    match cx.services.record(kind, text(name)?)? {
+    match cx.services.record(kind, named(text(name)?)?)? {
         ConfigValue::Int(v) => out.extend_from_slice(&v.to_le_bytes()),
         ConfigValue::Float(v) => out.extend_from_slice(&v.to_le_bytes()),
         ConfigValue::String(v) => out.extend_from_slice(&v),
@@ -74,11 +74,15 @@ pub fn record_get(
 }
 
 pub fn stat_create(cx: &mut AbiCtx, name: &[u8], kind: StatKind) -> AbiResult<u32> {
-    cx.services.stat_create(text(name)?, kind)
+    let name = text(name)?;
+    if name.is_empty() || name.contains('\0') {
+        return Err(Error::InvalidArgument);
+    }
+    cx.services.stat_create(name, kind)
 }
 
 pub fn stat_find(cx: &mut AbiCtx, name: &[u8]) -> AbiResult<u32> {
-    cx.services.stat_find(text(name)?)
+    cx.services.stat_find(named(text(name)?)?)
 }
 
 pub fn stat_add(cx: &mut AbiCtx, id: u32, delta: i64) -> AbiResult<()> {
@@ -96,4 +100,12 @@ pub fn stat_get(cx: &mut AbiCtx, id: u32) -> AbiResult<i64> {
 /// Names of statistics and records are text.
 fn text(name: &[u8]) -> AbiResult<&str> {
     std::str::from_utf8(name).map_err(|_| Error::InvalidArgument)
+}
+
+/// A name that may name something: none has a NUL byte (a proxy would read it cut there).
+fn named(name: &str) -> AbiResult<&str> {
+    match name.contains('\0') {
+        true => Err(Error::NotFound),
+        false => Ok(name),
+    }
 }

@@ -126,10 +126,13 @@ pub fn cache_key_set(cx: &mut AbiCtx, key: &[u8]) -> AbiResult<()> {
 }
 
 pub fn respond(cx: &mut AbiCtx, status: u32, body: &[u8]) -> AbiResult<()> {
-    let hook = cx.hook();
+    let hook = cx.hook().ok_or(Error::NotAvailable)?;
     let txn = cx.txn()?;
+    if hook.raw() >= Hook::SendResponse.raw() {
+        return Err(Error::NotAvailable);
+    }
     let status = valid_status(status)?;
-    if !hook.is_some_and(|hook| can_respond(hook, status)) {
+    if !can_respond(hook, status) {
         return Err(Error::NotAvailable);
     }
     txn.respond(status, body)
@@ -202,9 +205,12 @@ pub fn config_string_set(cx: &mut AbiCtx, name: &[u8], value: &[u8]) -> AbiResul
     txn.config_string_set(name, value)
 }
 
-/// A record name: no record is named by bytes that are not text.
+/// A record name: no record is named by bytes that are not text, or that hold a NUL.
 fn record(name: &[u8]) -> AbiResult<&str> {
-    std::str::from_utf8(name).map_err(|_| Error::NotFound)
+    match std::str::from_utf8(name) {
+        Ok(name) if !name.contains('\0') => Ok(name),
+        _ => Err(Error::NotFound),
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 //! response. The same guest runs on the in-memory proxy and in Traffic Server, and the tests
 //! compare the answers: both proxies must refuse the same things the same way.
 
+use tswasm_guest_sdk::env::{self, Stat};
 use tswasm_guest_sdk::{
-    register, Action, CacheStatus, Error, Fields, Hook, Intercept, Plugin, Txn, UrlPart,
+    register, Action, CacheStatus, Error, Fields, Hook, Intercept, Plugin, RecordType, StatKind,
+    Txn, UrlPart,
 };
 
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -89,6 +91,21 @@ impl Plugin for Refusals {
             (
                 "config-wrong-type",
                 answer(txn.config_int("proxy.config.http.cache.heuristic_lm_factor")),
+            ),
+            (
+                "stat-name-empty",
+                answer(Stat::create("", StatKind::Counter)),
+            ),
+            (
+                "stat-name-nul",
+                answer(Stat::create("refusals\0x", StatKind::Counter)),
+            ),
+            (
+                "record-name-nul",
+                answer(env::record(
+                    RecordType::Int,
+                    "proxy.config.http.cache.http\0x",
+                )),
             ),
             (
                 "config-string-nul",

@@ -43,20 +43,11 @@ mod txn_state;
 pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
     Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, Milestone, Peer,
-    PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, StatKind, Timeout, TxnControl,
-    TxnFact, UrlPart, ABI_VERSION,
+    PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply, StatKind, Timeout,
+    TxnControl, TxnFact, UrlPart, ABI_VERSION,
 };
 pub use txn::TxnHandle;
 pub use txn_state::Txn;
-
-/// What a hook tells the proxy: an [`Action`], or for [`Hook::Remap`] a [`RemapStatus`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reply {
-    /// The reply of every hook but remap.
-    Action(Action),
-    /// The reply of the remap hook.
-    Remap(RemapStatus),
-}
 
 /// A proxy plugin. Override the hooks you list in [`Plugin::HOOKS`]; the others are never called.
 #[allow(unused_variables)]
@@ -214,9 +205,7 @@ pub mod __private {
     use core::cell::RefCell;
 
     use crate::txn_state::States;
-    use crate::{
-        env, Action, Hook, HookSet, LogLevel, Plugin, PluginEvent, RemapStatus, Reply, Txn,
-    };
+    use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, PluginEvent, RemapStatus, Txn};
 
     /// A started plugin and the state it keeps for each transaction.
     pub struct Registered<P: Plugin> {
@@ -274,9 +263,6 @@ pub mod __private {
         if hook == Hook::TxnClose {
             txn.forget();
         }
-        match reply {
-            Reply::Action(action) => action.raw(),
-            Reply::Remap(status) => status.raw(),
-        }
+        reply.raw()
     }
 }

@@ -11,16 +11,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::error::Context;
-use crate::error::{bail, Result};
 use tswasm_abi::{
-    export, Action, Hook, HookSet, LogLevel, PluginEvent, RemapStatus, IMPORT_MODULE,
+    export, Action, Hook, HookSet, LogLevel, PluginEvent, RemapStatus, Reply, IMPORT_MODULE,
 };
 use wasmtime::{ExternType, Module};
 
 use crate::artifact::{self, Origin};
 use crate::counters::{Counter, Counts};
 use crate::engine::{deadline_ticks, Engine};
+use crate::error::{bail, Context, Result};
 use crate::fault::{Fault, FaultKind};
 use crate::instance::{Blueprint, Instance};
 use crate::services::Services;
@@ -77,26 +76,6 @@ impl Binding {
     /// The instance the transaction is bound to (from 0), for traces and logs.
     pub fn instance_index(&self) -> usize {
         self.slot
-    }
-}
-
-/// What the proxy should do after a hook.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reply {
-    /// The reply of every hook but [`Hook::Remap`].
-    Action(Action),
-    /// The reply of [`Hook::Remap`].
-    Remap(RemapStatus),
-}
-
-impl Reply {
-    /// Whether the reply fails the transaction (the proxy answers with an error, or with the
-    /// response the plugin set).
-    pub fn fails_transaction(self) -> bool {
-        matches!(
-            self,
-            Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error)
-        )
     }
 }
 
@@ -307,7 +286,7 @@ impl Plugin {
                 return self.failed(hook, fault);
             }
         };
-        match decode(hook, raw) {
+        match Reply::from_raw(hook, raw) {
             Some(_) if report.failure.is_some() => {
                 let cause = report.failure.unwrap_or_default();
                 let fault = Fault {
@@ -319,7 +298,7 @@ impl Plugin {
                 match self.blueprint.settings.fail_policy {
                     // The guest's own reply stands: tslua carries on after a script error.
                     FailPolicy::Open => HookCall {
-                        reply: decode(hook, raw).expect("decoded above"),
+                        reply: Reply::from_raw(hook, raw).expect("decoded above"),
                         fault: Some(fault),
                     },
                     FailPolicy::Closed => self.failed(hook, fault),
@@ -425,14 +404,6 @@ impl Plugin {
     fn count(&self, counter: Counter) {
         self.counts.add(counter);
         self.blueprint.services.count(counter);
-    }
-}
-
-/// The guest's raw reply as the hook's reply type, or `None` if it means nothing.
-fn decode(hook: Hook, raw: i32) -> Option<Reply> {
-    match hook {
-        Hook::Remap => RemapStatus::from_raw(raw).map(Reply::Remap),
-        _ => Action::from_raw(raw).map(Reply::Action),
     }
 }
 

@@ -171,6 +171,48 @@ abi_enum! {
     }
 }
 
+/// What a hook tells the proxy: an [`Action`], or for [`Hook::Remap`] a [`RemapStatus`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The reply of every hook but remap.
+    Action(Action),
+    /// The reply of the remap hook.
+    Remap(RemapStatus),
+}
+
+impl Reply {
+    /// The reply a guest's raw return value from `hook` stands for, or `None` if it means nothing.
+    pub const fn from_raw(hook: Hook, raw: i32) -> Option<Reply> {
+        match hook {
+            Hook::Remap => match RemapStatus::from_raw(raw) {
+                Some(status) => Some(Reply::Remap(status)),
+                None => None,
+            },
+            _ => match Action::from_raw(raw) {
+                Some(action) => Some(Reply::Action(action)),
+                None => None,
+            },
+        }
+    }
+
+    /// The raw value a guest returns for it.
+    pub const fn raw(self) -> i32 {
+        match self {
+            Reply::Action(action) => action.raw(),
+            Reply::Remap(status) => status.raw(),
+        }
+    }
+
+    /// Whether the reply fails the transaction (the proxy answers with an error, or with the
+    /// response the plugin set).
+    pub const fn fails_transaction(self) -> bool {
+        matches!(
+            self,
+            Reply::Action(Action::Error) | Reply::Remap(RemapStatus::Error)
+        )
+    }
+}
+
 abi_enum! {
     /// The result of [`Hook::Remap`], with Traffic Server's `TSRemapStatus` numbering. The rule has
     /// already mapped the URL when the hook runs (as Traffic Server 9.2 does); the status says whether
@@ -374,6 +416,22 @@ mod tests {
             set.iter().collect::<Vec<_>>(),
             [Hook::Remap, Hook::TxnClose]
         );
+    }
+
+    #[test]
+    fn replies_round_trip_per_hook() {
+        for hook in Hook::ALL {
+            for raw in -2..5 {
+                if let Some(reply) = Reply::from_raw(*hook, raw) {
+                    assert_eq!(reply.raw(), raw);
+                    assert_eq!(matches!(reply, Reply::Remap(_)), *hook == Hook::Remap);
+                }
+            }
+        }
+        assert_eq!(Reply::from_raw(Hook::ReadRequest, -1), None);
+        assert!(Reply::from_raw(Hook::Remap, -1)
+            .unwrap()
+            .fails_transaction());
     }
 
     #[test]

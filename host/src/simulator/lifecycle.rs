@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use tswasm_abi::{Hook, Milestone, RemapStatus, TxnControl};
+use tswasm_abi::{Hook, Milestone, RemapStatus, Reply, TxnControl};
 
 use super::txn::{fill_from_host_header, SimTxn};
 use crate::fault::{FaultKind, ERROR_BODY};
 use crate::http::{Request, Response, Url};
-use crate::plugin::{Binding, Plugin, Reply};
+use crate::plugin::{Binding, Plugin};
 use crate::txn::CacheStatus;
 
 /// How a plugin is attached: to every transaction (plugin.config), or to a remap rule (remap.config).

@@ -11,11 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::error::Context;
-use crate::error::{bail, Result};
 use wasmtime::{Module, Precompiled};
 
 pub use crate::bundle::Source;
+use crate::error::{bail, Context, Result};
 use crate::shared_code::{digest, Digest, SharedCode};
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";

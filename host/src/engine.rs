@@ -9,12 +9,11 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::error::Context;
-use crate::error::Result;
 use wasmtime::{
     Config, InstanceAllocationStrategy, Linker, PoolingAllocationConfig, WasmBacktraceDetails,
 };
 
+use crate::error::{Context, Result};
 use crate::shared_code::SharedCode;
 use crate::state::StoreState;
 

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use crate::error::Context;
-use crate::error::{bail, format_err, Result};
 use tswasm_abi::{export, Hook, HookSet, PluginEvent, ABI_VERSION};
 use wasmtime::{InstancePre, Store, TypedFunc};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
@@ -13,6 +11,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use crate::abi::{AbiCtx, CallReport};
 use crate::artifact::Source;
 use crate::engine::deadline_ticks;
+use crate::error::{bail, format_err, Context, Result};
 use crate::limits::MemoryCap;
 use crate::services::Services;
 use crate::settings::Settings;

@@ -1,8 +1,9 @@
 //! The per-instance memory cap, remembering when it was hit so a trap can be reported as "memory cap"
 //! rather than as whatever the guest did when its allocation failed (usually an abort).
 
-use crate::error::Result;
 use wasmtime::ResourceLimiter;
+
+use crate::error::Result;
 
 /// Tables hold function references; no real guest needs more, and each element costs host memory.
 const MAX_TABLE_ELEMENTS: usize = 1 << 16;

@@ -6,9 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Context;
-use crate::error::{bail, Result};
-
+use crate::error::{bail, Context, Result};
 use crate::settings::Settings;
 
 /// What a plugin line asks for.

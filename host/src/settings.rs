@@ -4,8 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::error::Context;
-use crate::error::{bail, format_err, Result};
+use crate::error::{bail, format_err, Context, Result};
 
 /// What happens to a transaction when its plugin faults (deadline, memory cap, trap).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -118,13 +118,9 @@ pub(super) fn field<'m>(name: &'m [u8], value: &'m [u8]) -> AbiResult<(&'m [u8],
 /// from the Host header, and the scheme `http`.
 fn effective_url(txn: &dyn Transaction, msg: Message) -> AbiResult<Url> {
     let mut url = txn.url(msg)?;
-    if url.host.is_empty() {
-        let mut host = Vec::new();
-        let found = txn.header_get(msg, b"Host", 0, &mut host).is_ok();
-        url.fill_from_host_header(found.then_some(&host[..]));
-    } else if url.scheme.is_empty() {
-        url.fill_from_host_header(None);
-    }
+    let mut host = Vec::new();
+    let found = url.host.is_empty() && txn.header_get(msg, b"Host", 0, &mut host).is_ok();
+    url.fill_from_host_header(found.then_some(&host[..]));
     Ok(url)
 }
 

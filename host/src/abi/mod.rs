@@ -12,10 +12,10 @@ mod http;
 mod txn;
 mod url;
 
-use crate::error::Result;
 use tswasm_abi::AbiValue;
 use wasmtime::{Caller, Linker};
 
+use crate::error::Result;
 pub(crate) use call::CallReport;
 pub(crate) use context::AbiCtx;
 use guest_memory::{IntoCode, LeBytes};

@@ -22,6 +22,8 @@ use crate::txn::Transaction;
 pub(crate) struct Blueprint {
     pub pre: InstancePre<StoreState>,
     pub settings: Settings,
+    /// The directories the guest may read, resolved once at load.
+    pub granted: Vec<PathBuf>,
     pub services: Arc<dyn Services>,
     pub args: Arc<[String]>,
     pub source: Option<Arc<Source>>,
@@ -53,7 +55,7 @@ impl Instance {
         let mut store = Store::new(
             blueprint.pre.module().engine(),
             StoreState {
-                wasi: wasi_context(&settings.granted_dirs)?,
+                wasi: wasi_context(&blueprint.granted)?,
                 cap: MemoryCap::new(settings.memory_limit),
                 abi: AbiCtx::new(
                     blueprint.services.clone(),
@@ -187,8 +189,8 @@ where
         })
 }
 
-/// WASI with nothing but what the operator granted: no arguments, no environment, read-only
-/// directories at their own paths; the guest's stdout and stderr go to the proxy's stderr.
+/// WASI with nothing but the granted directories, read-only at their own paths: no arguments,
+/// no environment; the guest's stdout and stderr go to the proxy's stderr.
 fn wasi_context(granted: &[PathBuf]) -> Result<wasmtime_wasi::p1::WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
     builder

@@ -41,6 +41,6 @@ pub use error::{Error, Result};
 pub use instance::live_instances;
 pub use plugin::{Binding, HookCall, Plugin, PluginStats};
 pub use plugin_line::PluginLine;
-pub use settings::{FailPolicy, Settings};
+pub use settings::{FailPolicy, Grants, Settings};
 pub use tswasm_abi as abi_types;
 pub use tswasm_abi::Reply;

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tswasm_abi::{
-    export, Action, Hook, HookSet, LogLevel, PluginEvent, RemapStatus, Reply, IMPORT_MODULE,
+    export, Action, Hook, HookSet, LogLevel, PluginEvent, ProxyInfo, RemapStatus, Reply,
+    IMPORT_MODULE,
 };
 use wasmtime::{ExternType, Module};
 
@@ -135,8 +136,10 @@ impl Plugin {
         let tag: Arc<str> = path
             .file_stem()
             .map_or("plugin".into(), |s| s.to_string_lossy().into());
+        let config_dir = services.proxy_info(ProxyInfo::ConfigDir).map(PathBuf::from);
         let blueprint = Blueprint {
             pre,
+            granted: settings.grants.resolve(path, config_dir.as_deref()),
             args: settings.args.clone().into(),
             source: loaded.source.map(Arc::new),
             settings,
@@ -185,6 +188,11 @@ impl Plugin {
     /// The settings the plugin was loaded with.
     pub fn settings(&self) -> &Settings {
         &self.blueprint.settings
+    }
+
+    /// The directories the guest may read (read-only), in the order they were granted.
+    pub fn granted_dirs(&self) -> &[PathBuf] {
+        &self.blueprint.granted
     }
 
     /// The hooks the guest wants on every transaction.

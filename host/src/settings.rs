@@ -26,6 +26,56 @@ pub enum CacheDir {
     Off,
 }
 
+/// The host directories a plugin may read: read-only, each at its own absolute path, so a path a
+/// script builds from `ts.get_config_dir()` or its own file name means the same inside the sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grants {
+    /// The proxy's configuration directory and the directory of the plugin's file: where tslua
+    /// scripts read their configuration and their modules from by convention.
+    pub conventional: bool,
+    /// Directories the operator named with `grant`.
+    pub dirs: Vec<PathBuf>,
+}
+
+impl Default for Grants {
+    fn default() -> Self {
+        Grants {
+            conventional: true,
+            dirs: Vec::new(),
+        }
+    }
+}
+
+impl Grants {
+    /// `grant = none`: no directory at all (later `grant` options add to it).
+    pub const NOTHING: Grants = Grants {
+        conventional: false,
+        dirs: Vec::new(),
+    };
+
+    /// The directories for a plugin loaded from `plugin_file` by a proxy whose configuration
+    /// directory is `config_dir`, without repeats. A conventional directory that does not exist
+    /// is left out (a proxy without a configuration directory, `tswasm run` on a laptop); a named
+    /// one was checked when it was set.
+    pub fn resolve(&self, plugin_file: &Path, config_dir: Option<&Path>) -> Vec<PathBuf> {
+        let mut conventional = Vec::new();
+        if self.conventional {
+            let own_dir = std::path::absolute(plugin_file)
+                .ok()
+                .and_then(|file| file.parent().map(Path::to_path_buf));
+            conventional.extend(config_dir.map(Path::to_path_buf).into_iter().chain(own_dir));
+            conventional.retain(|dir| dir.is_absolute() && dir.is_dir());
+        }
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for dir in conventional.into_iter().chain(self.dirs.iter().cloned()) {
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        dirs
+    }
+}
+
 /// How one plugin runs; [`Settings::default`] gives the values used when no option is set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -37,8 +87,8 @@ pub struct Settings {
     pub memory_limit: usize,
     /// What a fault does to the transaction.
     pub fail_policy: FailPolicy,
-    /// Host directories the guest may read, at the same absolute path. None by default.
-    pub granted_dirs: Vec<PathBuf>,
+    /// Host directories the guest may read.
+    pub grants: Grants,
     /// Where compiled `.wasm` modules are cached.
     pub cache_dir: CacheDir,
     /// Arguments handed to the plugin (`plugin_arg_get`).
@@ -52,7 +102,7 @@ impl Default for Settings {
             deadline: Duration::from_millis(100),
             memory_limit: 64 << 20,
             fail_policy: FailPolicy::Open,
-            granted_dirs: Vec::new(),
+            grants: Grants::default(),
             cache_dir: CacheDir::Default,
             args: Vec::new(),
         }
@@ -74,8 +124,9 @@ pub const KEYS: &[&str] = &[
 const MAX_STATES: usize = 1024;
 
 impl Settings {
-    /// Applies one option. `key` may use `-` or `_`; repeatable keys (`grant`, `arg`) accumulate;
-    /// `config` reads a TOML file of the same keys.
+    /// Applies one option. `key` may use `-` or `_`; repeatable keys (`grant`, `arg`) accumulate
+    /// (`grant=none` takes back every grant before it, the conventional ones included); `config`
+    /// reads a TOML file of the same keys.
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         let key = key.replace('-', "_");
         match key.as_str() {
@@ -95,6 +146,7 @@ impl Settings {
                     _ => bail!("fail: expected `open` or `closed`, got `{value}`"),
                 }
             }
+            "grant" if value == "none" => self.grants = Grants::NOTHING,
             "grant" => {
                 let dir = Path::new(value);
                 if !dir.is_absolute() {
@@ -103,7 +155,7 @@ impl Settings {
                 if !dir.is_dir() {
                     bail!("grant: `{value}` is not a directory");
                 }
-                self.granted_dirs.push(dir.to_path_buf());
+                self.grants.dirs.push(dir.to_path_buf());
             }
             "cache_dir" => {
                 self.cache_dir = match value {
@@ -119,7 +171,7 @@ impl Settings {
         Ok(())
     }
 
-    /// Applies every key of a TOML file, e.g. `states = 8`, `grant = ["/etc/trafficserver"]`,
+    /// Applies every key of a TOML file, e.g. `states = 8`, `grant = ["none", "/srv/lua"]`,
     /// `args = ["a", "b"]`. Errors name the file and the key.
     pub fn load_toml(&mut self, path: &Path) -> Result<()> {
         let text = std::fs::read_to_string(path)
@@ -207,7 +259,15 @@ mod tests {
         assert_eq!(s.memory_limit, 16 << 20);
         assert_eq!(s.fail_policy, FailPolicy::Closed);
         assert_eq!(s.args, ["a", "b"]);
-        assert_eq!(s.granted_dirs, [PathBuf::from("/")]);
+        assert_eq!(s.grants.dirs, [PathBuf::from("/")]);
+        assert!(s.grants.conventional);
+        s.set("grant", "none").unwrap();
+        assert_eq!(s.grants, Grants::NOTHING);
+        s.set("grant", "/").unwrap();
+        assert_eq!(
+            (s.grants.conventional, &s.grants.dirs[..]),
+            (false, &[PathBuf::from("/")][..])
+        );
 
         let err = |k, v| Settings::default().set(k, v).unwrap_err().to_string();
         assert!(err("states", "0").contains("out of range"));
@@ -242,5 +302,40 @@ mod tests {
             "{msg}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn conventional_grants_are_the_config_dir_and_the_plugin_files_own() {
+        let base = std::env::temp_dir().join(format!("tswasm-grants-{}", std::process::id()));
+        let (config, scripts) = (base.join("etc"), base.join("etc/lua"));
+        std::fs::create_dir_all(&scripts).unwrap();
+        let script = scripts.join("a.lua");
+        let grants = Settings::default().grants;
+        assert_eq!(
+            grants.resolve(&script, Some(&config)),
+            [config.clone(), scripts.clone()]
+        );
+        // The same directory once; a configuration directory that does not exist is left out.
+        assert_eq!(
+            grants.resolve(&config.join("b.lua"), Some(&config)),
+            std::slice::from_ref(&config)
+        );
+        assert_eq!(
+            grants.resolve(&script, Some(&base.join("missing"))),
+            std::slice::from_ref(&scripts)
+        );
+        // A relative file name is taken from the working directory, as the loader does.
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(grants.resolve(Path::new("x.lua"), None), [cwd]);
+
+        let mut s = Settings::default();
+        s.set("grant", "none").unwrap();
+        assert!(s.grants.resolve(&script, Some(&config)).is_empty());
+        s.set("grant", base.to_str().unwrap()).unwrap();
+        assert_eq!(
+            s.grants.resolve(&script, Some(&config)),
+            std::slice::from_ref(&base)
+        );
+        std::fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -157,31 +157,35 @@ fn tslua_scripts_run_unchanged_under_tswasm_run() {
         "{stdout}"
     );
 
-    // A script whose `__init__` `dofile`s its settings from a directory the operator granted.
+    // A script whose `__init__` `dofile`s its settings from its own directory: readable without
+    // a flag, refused with `--grant none`, readable again when that directory is named.
     let case = repo_root().join("compat/conformance/sandbox-stdlib");
-    let run = |grant: bool| {
+    let run = |grants: &[&str]| {
         let mut args = vec![
             "run".to_string(),
             case.join("script.lua").to_string_lossy().into_owned(),
             "--request".into(),
             case.join("request.http").to_string_lossy().into_owned(),
         ];
-        if grant {
-            args.extend(["--grant".into(), case.to_string_lossy().into_owned()]);
+        for grant in grants {
+            args.extend(["--grant".into(), grant.to_string()]);
         }
         tswasm(&args.iter().map(String::as_str).collect::<Vec<_>>())
     };
-    let out = run(true);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains("X-Setting: hello from a granted dir\r\n"),
-        "{}",
-        text(&out.stdout)
-    );
-    let refused = run(false);
+    let case_dir = case.to_string_lossy().into_owned();
+    for grants in [&[][..], &["none", &case_dir]] {
+        let out = run(grants);
+        assert!(out.status.success(), "{grants:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("X-Setting: hello from a granted dir\r\n"),
+            "{grants:?}: {}",
+            text(&out.stdout)
+        );
+    }
+    let refused = run(&["none"]);
     assert!(
         !refused.status.success(),
-        "without the grant the load fails"
+        "with --grant none the load fails"
     );
     assert!(
         text(&refused.stderr).contains("settings.lua"),

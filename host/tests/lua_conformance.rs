@@ -9,7 +9,7 @@
 //! `expect.toml` keys (all optional):
 //! - `script` = a path relative to the case (default `script.lua`), to reuse another case's script;
 //! - `role` = "remap" | "global" (default: remap when `remap` is given), `remap` = "FROM TO",
-//!   `args` = [...], `states`, `transactions` (run N, check the last), `grant_case_dir` = true,
+//!   `args` = [...], `states`, `transactions` (run N, check the last),
 //!   `deadline_ms`, `memory_limit_mb`, `fail` = "open" | "closed";
 //! - `load_error` = [substrings]: loading must fail with a message containing each;
 //! - `[client_response]` status, body, `headers` = { name = value } (all values joined with "|"),
@@ -130,7 +130,7 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
             })
     };
 
-    let mut settings = Settings {
+    let settings = Settings {
         states: int_of("states").unwrap_or(1) as usize,
         // One compile of the Lua guest for the whole suite, not one per case.
         cache_dir: CacheDir::Path(
@@ -147,11 +147,6 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
         },
         ..Settings::default()
     };
-    if expect.get("grant_case_dir").and_then(|v| v.as_bool()) == Some(true) {
-        settings
-            .granted_dirs
-            .push(std::path::absolute(dir).unwrap());
-    }
     let services = Arc::new(Recording {
         lines: Mutex::default(),
         stats: LocalServices::new(LogLevel::Debug),

@@ -20,6 +20,8 @@ function do_global_read_request()
   h['X-Exit'] = outcome(os.exit, 1)
   h['X-Read-Outside'] = tostring(io.open('/etc/passwd', 'r'))
   h['X-Write-Inside'] = tostring(io.open(here .. '/new-file.txt', 'w'))
+  h['X-Write-Config-Dir'] = tostring(io.open(ts.get_config_dir() .. '/tswasm-probe.txt', 'w'))
+  h['X-Read-Beside'] = tostring(io.open(here .. '/../misc-api/script.lua', 'r'))
   local f = io.open(here .. '/settings.lua', 'r')
   h['X-Read-Inside'] = f and 'readable' or 'not readable'
   if f then f:close() end

@@ -51,6 +51,24 @@ impl Runtime {
             self.services.clone(),
         )
         .map_err(|e| format!("{e:#}"));
+        if let Ok(plugin) = &plugin {
+            crate::log::debug(|| {
+                let dirs: Vec<String> = plugin
+                    .granted_dirs()
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect();
+                format!(
+                    "{} may read (read-only): {}",
+                    line.path.display(),
+                    if dirs.is_empty() {
+                        "nothing".into()
+                    } else {
+                        dirs.join(", ")
+                    }
+                )
+            });
+        }
         self.count_instances();
         plugin
     }

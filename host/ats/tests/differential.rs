@@ -22,6 +22,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("init-args", "/", "/", "alpha beta"),
     ("intercept-say", "/", "/", ""),
     ("server-intercept", "/", "/", ""),
+    ("conventional-files", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.
@@ -31,7 +32,12 @@ const GLOBAL_CASES: &[&str] = &[
     "lua51-numbers-and-strings",
     "headers-multi-and-case",
     "globals-scope",
+    "conventional-files-global",
 ];
+
+/// A settings file of the operator's in each proxy's configuration directory, where scripts read
+/// it by convention (`ts.get_config_dir() .. "/lua/conventional.lua"`), with no flag granting it.
+const CONVENTIONAL_SETTINGS: (&str, &str) = ("lua/conventional.lua", "return { answer = '42' }\n");
 
 fn case_dir(case: &str) -> std::path::PathBuf {
     repo_root().join("compat/conformance").join(case)
@@ -82,7 +88,7 @@ fn start(plugin: &str, origin: u16) -> Proxy {
         repo_root().join("examples/lua/cors-and-routing.lua").display()
     ));
     remaps.push(format!("map / http://127.0.0.1:{origin}/"));
-    Proxy::start(&globals, &remaps, &[])
+    Proxy::start_with_files(&globals, &remaps, &[], &[CONVENTIONAL_SETTINGS])
 }
 
 /// What is compared: status, headers but the per-process and per-moment ones, the body with the
@@ -169,6 +175,15 @@ fn tslua_and_tswasm_answer_the_same_requests_the_same_way() {
         // Not a vacuous comparison: the global scripts' headers are on every response.
         scripted +=
             usize::from(reply.header("X-Md5").is_some() && reply.header("X-Tobit").is_some());
+        if host == "conventional-files.test" {
+            // What both kinds of script read from the configuration directory reached the origin.
+            let conf =
+                ["X-Conf", "X-Conf-Per-Request", "X-Global-Conf"].map(|h| reply.origin_saw(h));
+            assert_eq!(
+                conf,
+                [Some("42".to_string()), Some("42".into()), Some("42".into())]
+            );
+        }
         let b = comparable(&reply);
         if std::env::var_os("TSWASM_SHOW_DIFFERENTIAL").is_some() {
             eprintln!("{method} http://{host}{path}\n{b}");

@@ -235,6 +235,27 @@ impl Proxy {
         records: &[&str],
         env: &[(&str, &str)],
     ) -> Proxy {
+        Proxy::launch(plugin_config, remap_config, records, env, &[])
+    }
+
+    /// As [`Proxy::start`], with more files in the configuration directory: (path relative to
+    /// it, contents).
+    pub fn start_with_files(
+        plugin_config: &[String],
+        remap_config: &[String],
+        records: &[&str],
+        config_files: &[(&str, &str)],
+    ) -> Proxy {
+        Proxy::launch(plugin_config, remap_config, records, &[], config_files)
+    }
+
+    fn launch(
+        plugin_config: &[String],
+        remap_config: &[String],
+        records: &[&str],
+        env: &[(&str, &str)],
+        config_files: &[(&str, &str)],
+    ) -> Proxy {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("tswasm-ats-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -260,6 +281,11 @@ impl Proxy {
         )
         .unwrap();
         std::fs::write(dir.join("etc/remap.config"), remap_config.join("\n") + "\n").unwrap();
+        for (name, contents) in config_files {
+            let file = dir.join("etc").join(name);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, contents).unwrap();
+        }
 
         // A start that does not come up (a port taken meanwhile, a slow machine) is retried once
         // on another port.

@@ -24,15 +24,21 @@ pub fn line(level: LogLevel, tag: &str, message: &str) {
         }
         return;
     }
-    let tagged = cstring(&format!("[{tag}] {message}"));
+    // Traffic Server 9.2 stops the process after an alert line (TSAlert is fatal there, as tslua's
+    // ts.alert shows), and no plugin may stop the proxy: an alert is an error line that says so.
+    let prefix = if level == LogLevel::Alert {
+        "ALERT: "
+    } else {
+        ""
+    };
+    let tagged = cstring(&format!("[{tag}] {prefix}{message}"));
     // SAFETY: as above.
     unsafe {
         match level {
             LogLevel::Note => TSNote(fmt, tagged.as_ptr()),
             LogLevel::Status => TSStatus(fmt, tagged.as_ptr()),
             LogLevel::Warning => TSWarning(fmt, tagged.as_ptr()),
-            LogLevel::Alert => TSAlert(fmt, tagged.as_ptr()),
-            LogLevel::Debug | LogLevel::Error => TSError(fmt, tagged.as_ptr()),
+            LogLevel::Debug | LogLevel::Error | LogLevel::Alert => TSError(fmt, tagged.as_ptr()),
         }
     }
 }

@@ -1,0 +1,1 @@
+//! Empty: this package only pins lua-src (see Cargo.toml).

@@ -15,6 +15,7 @@ pub fn install_config_constants(base: &Table) -> Result<()> {
     for (index, (name, _)) in CONFIG_RECORDS.iter().enumerate() {
         base.set(*name, index)?;
     }
+    base.set("TS_LUA_CONFIG_LAST_ENTRY", CONFIG_RECORDS.len())?;
     Ok(())
 }
 
@@ -123,8 +124,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         })?,
     )?;
     for name in [
-        "fetch",
-        "fetch_multi",
         "get_parent_proxy",
         "set_parent_proxy",
         "redo_cache_lookup",

@@ -149,18 +149,24 @@ fn common(lua: &Lua, table: &Table, msg: Message) -> Result<()> {
         "get_version",
         lua.create_function(move |_, ()| Ok(msg.version().ok()))?,
     )?;
-    table.set(
-        "set_version",
-        lua.create_function(move |_, version: String| {
-            let _ = msg.set_version(&version);
-            Ok(())
-        })?,
-    )?;
+    // tslua.so 9.2 has no setters on the cached response, and a header block on the client
+    // request only.
+    if msg != Message::CachedResponse {
+        table.set(
+            "set_version",
+            lua.create_function(move |_, version: String| {
+                let _ = msg.set_version(&version);
+                Ok(())
+            })?,
+        )?;
+    }
     table.set("header", header_table(lua, msg)?)?;
-    table.set(
-        "get_header_block",
-        super::unsupported(lua, "get_header_block")?,
-    )?;
+    if msg == Message::ClientRequest {
+        table.set(
+            "get_header_block",
+            super::unsupported(lua, "ts.client_request.get_header_block")?,
+        )?;
+    }
     table.set("header_table", header_list_table(lua, msg)?)?;
     table.set(
         "get_headers",
@@ -200,29 +206,30 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
         lua.create_function(move |_, ()| Ok(request().query().ok().filter(|q| !q.is_empty())))?,
     )?;
     t.set("set_uri_args", setter(UrlPart::Query)?)?;
-    t.set("get_url", getter(UrlPart::Url)?)?;
     t.set("get_url_host", getter(UrlPart::Host)?)?;
     t.set("set_url_host", setter(UrlPart::Host)?)?;
     t.set("get_url_scheme", getter(UrlPart::Scheme)?)?;
     t.set("set_url_scheme", setter(UrlPart::Scheme)?)?;
-    t.set(
-        "get_url_port",
-        lua.create_function(move |_, ()| Ok(request().port().ok().flatten()))?,
-    )?;
-    t.set("set_url_port", setter(UrlPart::Port)?)?;
-    t.set(
-        "get_pristine_url",
-        lua.create_function(|_, ()| {
-            Ok(TxnHandle::current()
-                .and_then(|txn| txn.remap_url(RemapUrl::Pristine, UrlPart::Url).ok()))
-        })?,
-    )?;
     if msg == Message::ClientRequest {
+        // The whole URL, the port and the pristine URL: the client request's only in tslua.so 9.2.
+        t.set("get_url", getter(UrlPart::Url)?)?;
+        t.set(
+            "get_url_port",
+            lua.create_function(move |_, ()| Ok(request().port().ok().flatten()))?,
+        )?;
+        t.set("set_url_port", setter(UrlPart::Port)?)?;
+        t.set(
+            "get_pristine_url",
+            lua.create_function(|_, ()| {
+                Ok(TxnHandle::current()
+                    .and_then(|txn| txn.remap_url(RemapUrl::Pristine, UrlPart::Url).ok()))
+            })?,
+        )?;
         t.set("client_addr", client_addr(lua)?)?;
     }
     if msg == Message::ServerRequest {
         let server_addr = server_addr(lua)?;
-        for name in ["set_addr", "get_outgoing_addr", "get_nexthop_addr"] {
+        for name in ["set_addr", "get_nexthop_addr"] {
             server_addr.set(
                 name,
                 super::unsupported(lua, format!("ts.server_request.server_addr.{name}"))?,
@@ -410,7 +417,9 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
             })?,
         )?;
     }
-    t.set("set_status", raw::function(lua, set_status, id)?)?;
+    if msg != Message::CachedResponse {
+        t.set("set_status", raw::function(lua, set_status, id)?)?;
+    }
     Ok(t)
 }
 

@@ -237,7 +237,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "fetch",
         "fetch_multi",
         "sleep",
-        "sleep_ms",
         "host_lookup",
         "schedule",
         "say",

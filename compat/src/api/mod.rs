@@ -32,9 +32,8 @@ const HOOK_IDS: &[(&str, i32, Option<Hook>)] = &[
     ("TS_LUA_HOOK_TXN_CLOSE", 11, Some(Hook::TxnClose)),
     ("TS_LUA_REQUEST_TRANSFORM", 12, None),
     ("TS_LUA_RESPONSE_TRANSFORM", 13, None),
-    ("TS_LUA_REQUEST_CLIENT", 14, None),
-    ("TS_LUA_RESPONSE_CLIENT", 15, None),
-    ("TS_LUA_HOOK_LAST", 16, None),
+    ("TS_LUA_HOOK_VCONN_START", 14, None),
+    ("TS_LUA_HOOK_LAST", 15, None),
 ];
 
 const OTHER_CONSTANTS: &[(&str, i32)] = &[
@@ -47,17 +46,42 @@ const OTHER_CONSTANTS: &[(&str, i32)] = &[
     ("TS_LUA_CACHE_LOOKUP_HIT_STALE", 1),
     ("TS_LUA_CACHE_LOOKUP_HIT_FRESH", 2),
     ("TS_LUA_CACHE_LOOKUP_SKIPPED", 3),
-    // Traffic Server's record data types, stat persistence and sync kinds (TSRecordDataType, ...).
-    ("TS_LUA_RECORDDATATYPE_NULL", 0),
+    // Statistics: the one record data type tslua.so 9.2 names, persistence and sync kinds.
     ("TS_LUA_RECORDDATATYPE_INT", 1),
-    ("TS_LUA_RECORDDATATYPE_FLOAT", 2),
-    ("TS_LUA_RECORDDATATYPE_STRING", 3),
-    ("TS_LUA_RECORDDATATYPE_COUNTER", 4),
     ("TS_LUA_STAT_PERSISTENT", 1),
     ("TS_LUA_STAT_NON_PERSISTENT", 2),
     ("TS_LUA_STAT_SYNC_SUM", 0),
     ("TS_LUA_STAT_SYNC_COUNT", 1),
     ("TS_LUA_STAT_SYNC_AVG", 2),
+    ("TS_LUA_STAT_SYNC_TIMEAVG", 3),
+    // ts.http.get_server_state: Traffic Server's server states.
+    ("TS_LUA_SRVSTATE_STATE_UNDEFINED", 0),
+    ("TS_LUA_SRVSTATE_ACTIVE_TIMEOUT", 1),
+    ("TS_LUA_SRVSTATE_BAD_INCOMING_RESPONSE", 2),
+    ("TS_LUA_SRVSTATE_CONNECTION_ALIVE", 3),
+    ("TS_LUA_SRVSTATE_CONNECTION_CLOSED", 4),
+    ("TS_LUA_SRVSTATE_CONNECTION_ERROR", 5),
+    ("TS_LUA_SRVSTATE_INACTIVE_TIMEOUT", 6),
+    ("TS_LUA_SRVSTATE_OPEN_RAW_ERROR", 7),
+    ("TS_LUA_SRVSTATE_PARSE_ERROR", 8),
+    ("TS_LUA_SRVSTATE_TRANSACTION_COMPLETE", 9),
+    ("TS_LUA_SRVSTATE_PARENT_RETRY", 10),
+    // ts.http.txn_info_get's keys.
+    ("TS_LUA_TXN_INFO_CACHE_HIT_RAM", 0),
+    ("TS_LUA_TXN_INFO_CACHE_COMPRESSED_IN_RAM", 1),
+    ("TS_LUA_TXN_INFO_CACHE_HIT_RWW", 2),
+    ("TS_LUA_TXN_INFO_CACHE_OPEN_READ_TRIES", 3),
+    ("TS_LUA_TXN_INFO_CACHE_OPEN_WRITE_TRIES", 4),
+    ("TS_LUA_TXN_INFO_CACHE_VOLUME", 5),
+    // ts.schedule's thread pools.
+    ("TS_LUA_THREAD_POOL_NET", 0),
+    ("TS_LUA_THREAD_POOL_TASK", 1),
+];
+
+/// tslua's 64-bit integer bounds, which scripts see as doubles (2^63 rounds up in both).
+const INT64_BOUNDS: &[(&str, f64)] = &[
+    ("TS_LUA_INT64_MAX", i64::MAX as f64),
+    ("TS_LUA_INT64_MIN", i64::MIN as f64),
 ];
 
 /// Raises tslua's tier-2 and unknown operations as a clear error at the call.
@@ -85,6 +109,9 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
         base.set(*name, *id)?;
     }
     for (name, value) in OTHER_CONSTANTS {
+        base.set(*name, *value)?;
+    }
+    for (name, value) in INT64_BOUNDS {
         base.set(*name, *value)?;
     }
     http::install_config_constants(base)?;

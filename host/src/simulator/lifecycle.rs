@@ -77,13 +77,16 @@ pub fn run(
         Milestone::UaReadHeaderDone,
     ]);
     match run.request_side(txn, origin) {
-        Ok(()) => {}
+        Ok(()) => txn.own_response = false,
         Err(Stop::Local) => txn.client_response = txn.local_response.take(),
-        Err(Stop::Fail) => txn.client_response = Some(error_response(txn)),
+        Err(Stop::Fail) => {
+            txn.client_response = Some(error_response(txn));
+            txn.own_response = true;
+        }
     }
     txn.details.reach(&[Milestone::UaBeginWrite]);
     txn.hook = Hook::SendResponse;
-    // No local response is taken here: the client response exists (see `can_respond`).
+    // No local response is taken here: the client response exists, and `respond` changes it.
     if let Flow::Fail = run.hook(txn, Hook::SendResponse) {
         txn.client_response = Some(error_response(txn));
     }
@@ -223,21 +226,21 @@ impl Run<'_, '_, '_> {
         if txn.local_response.is_some() {
             return Err(Stop::Local);
         }
+        // Once the rule's plugins are done, the Host header names the mapped server (Traffic
+        // Server's default, pristine_host_hdr 0): later hooks see it, and may change it again.
+        let url = &txn.client_request.url;
+        let host = match url.port {
+            Some(port) => format!("{}:{port}", url.host),
+            None => url.host.clone(),
+        };
+        txn.client_request.headers.set(b"Host", host.as_bytes());
         Ok(())
     }
 
-    /// The request as it leaves for the origin: the (remapped) client request, with the Host header
-    /// naming the server actually contacted after a remap (Traffic Server's default).
+    /// The request as it leaves for the origin: the client request as the hooks left it.
     fn server_request(&self, txn: &SimTxn) -> Request {
         let mut request = txn.client_request.clone();
         fill_from_host_header(&mut request.url, &request.headers);
-        if self.remap_matched {
-            let host = match request.url.port {
-                Some(port) => format!("{}:{port}", request.url.host),
-                None => request.url.host.clone(),
-            };
-            request.headers.set(b"Host", host.as_bytes());
-        }
         request
     }
 

@@ -259,7 +259,7 @@ pub mod __private {
             return RemapStatus::Error.raw();
         };
         let mut txn = Txn::new(txn as u64, states);
-        let reply = plugin.on_hook(&mut txn, hook);
+        let reply = crate::txn::running(hook, || plugin.on_hook(&mut txn, hook));
         if hook == Hook::TxnClose {
             txn.forget();
         }

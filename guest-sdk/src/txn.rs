@@ -9,6 +9,19 @@ use crate::{
     TxnFact, UrlPart,
 };
 
+thread_local! {
+    /// The hook the guest is running, while it runs.
+    static RUNNING_HOOK: std::cell::Cell<Option<Hook>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` as the guest's handler of `hook` (what [`TxnHandle::hook`] answers meanwhile).
+pub(crate) fn running<T>(hook: Hook, f: impl FnOnce() -> T) -> T {
+    let outer = RUNNING_HOOK.replace(Some(hook));
+    let result = f();
+    RUNNING_HOOK.set(outer);
+    result
+}
+
 /// The current transaction: what a hook's [`crate::Txn`] dereferences to, and what code that is not
 /// handed one (callbacks registered with an embedded interpreter) gets from
 /// [`TxnHandle::current`]. Only valid inside the hook it was made for.
@@ -25,6 +38,11 @@ impl TxnHandle {
     /// The transaction the current hook runs for; `None` outside a hook.
     pub fn current() -> Option<TxnHandle> {
         host::txn_id().ok().map(|id| TxnHandle { id: id as u64 })
+    }
+
+    /// The hook being run (`None` outside a hook): what a call may do often depends on it.
+    pub fn hook(&self) -> Option<Hook> {
+        RUNNING_HOOK.get()
     }
 
     /// The proxy's id for this transaction.

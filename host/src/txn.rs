@@ -129,9 +129,12 @@ pub trait Transaction {
 
     // ---- answering locally ----
     /// Answer the client with `status` and `body`: instead of contacting the origin, or replacing its
-    /// response when the origin already answered (at a hook that allows it).
+    /// response when the origin already answered (at a hook that allows it). At send-response the
+    /// response being sent takes the status, and the body only if it is the proxy's own (an error
+    /// or local response; an origin's or cached body stays), as Traffic Server does.
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()>;
-    /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`].
+    /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`], and for
+    /// a response changed at send-response.
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;
     /// Serve a response the plugin made (`raw`, which parses as `parsed`), to the client or in
     /// place of the origin (at a hook that allows it); `NotAvailable` if the transaction already

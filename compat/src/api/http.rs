@@ -4,7 +4,7 @@ use std::ffi::c_int;
 
 use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table};
-use tswasm_guest_sdk::{CacheStatus, RemapUrl, TxnHandle, UrlPart};
+use tswasm_guest_sdk::{CacheStatus, Hook, RemapUrl, TxnHandle, UrlPart};
 
 use super::config_records::CONFIG_RECORDS;
 use super::unsupported;
@@ -53,7 +53,12 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "set_resp",
         lua.create_function(|_, (status, body): (u16, Option<mlua::LuaString>)| {
             let body = body.map(|b| b.as_bytes().to_vec()).unwrap_or_default();
-            let _ = txn()?.respond(status, &body);
+            let txn = txn()?;
+            // Once the response is on its way, tslua.so's set_resp changes nothing (only
+            // set_error_resp changes the response being sent).
+            if txn.hook() != Some(Hook::SendResponse) {
+                let _ = txn.respond(status, &body);
+            }
             Ok(())
         })?,
     )?;

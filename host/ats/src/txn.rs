@@ -9,7 +9,7 @@ use tswasm::abi_types::{
     CacheStatus, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
     TxnFact,
 };
-use tswasm::http::{Response, Url, UrlEdit, Version};
+use tswasm::http::{reason_phrase, Response, Url, UrlEdit, Version};
 use tswasm::txn::{AbiResult, Transaction};
 
 use crate::config_strings::KEPT;
@@ -434,6 +434,18 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()> {
+        if self.hook == Hook::SendResponse {
+            // The response being sent: its status, and its body when it is Traffic Server's own
+            // (the error body is what Traffic Server sends for those, and ignores for the rest).
+            self.status_set(Message::ClientResponse, status)?;
+            self.reason_set(Message::ClientResponse, reason_phrase(status).as_bytes())?;
+            // SAFETY: a live transaction; Traffic Server takes ownership of the buffer, which
+            // comes from its allocator.
+            unsafe {
+                TSHttpTxnErrorBodySet(self.txn, ts_copy(body), body.len(), std::ptr::null_mut())
+            };
+            return Ok(());
+        }
         self.extras.pending_response = Some((status, body.to_vec()));
         self.extras.responded = true;
         self.extras.respond_headers.clear();

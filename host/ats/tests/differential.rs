@@ -23,6 +23,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("intercept-say", "/", "/", ""),
     ("server-intercept", "/", "/", ""),
     ("conventional-files", "/", "/", ""),
+    ("host-header-lifecycle", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.
@@ -33,6 +34,7 @@ const GLOBAL_CASES: &[&str] = &[
     "headers-multi-and-case",
     "globals-scope",
     "conventional-files-global",
+    "error-resp-on-failed",
 ];
 
 /// A settings file of the operator's in each proxy's configuration directory, where scripts read

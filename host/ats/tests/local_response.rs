@@ -1,7 +1,7 @@
 //! A local response set after remap, in a real Traffic Server: it answers the request with the
 //! status and body the hook set (an error status only), whether or not the origin was asked; a
-//! redirect after remap and any response at send-response are refused (set_error_resp then changes
-//! the status only, as in tslua.so). The script is the conformance case the in-memory proxy runs
+//! redirect after remap is refused, and set_resp at send-response changes nothing (set_error_resp
+//! there changes the status of the origin's response, not its body, as in tslua.so). The script is the conformance case the in-memory proxy runs
 //! too (compat/conformance/set-resp-late).
 
 mod proxy;
@@ -43,7 +43,7 @@ fn a_response_set_after_remap_answers_the_request() {
     assert_eq!(after_early, before + 1, "the origin was not asked");
 
     // A redirect at os-dns is refused (the origin answers), the 403 at read-response replaces the
-    // origin's answer, and the 404 at send-response is refused.
+    // origin's answer, and the 404 at send-response changes nothing.
     let late = proxy.get("late.test", "/late", &[]);
     assert_eq!(late.status, 403, "{late:?}");
     assert_eq!(late.body, "answered at read-response\n");
@@ -56,7 +56,7 @@ fn a_response_set_after_remap_answers_the_request() {
     let after_late = origin_count(&proxy.get("plain.test", "/", &[]));
     assert_eq!(after_late, after_early + 2, "the origin was asked");
 
-    // Only the refused 404 at send-response: the origin's response goes out.
+    // Only the 404 at send-response, which changes nothing: the origin's response goes out.
     let plain = proxy.get("late.test", "/other", &[]);
     assert_eq!(plain.status, 200, "{plain:?}");
     assert_eq!(plain.header("X-Seen-Status").as_deref(), Some("200"));

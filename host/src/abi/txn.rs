@@ -128,7 +128,7 @@ pub fn cache_key_set(cx: &mut AbiCtx, key: &[u8]) -> AbiResult<()> {
 pub fn respond(cx: &mut AbiCtx, status: u32, body: &[u8]) -> AbiResult<()> {
     let hook = cx.hook().ok_or(Error::NotAvailable)?;
     let txn = cx.txn()?;
-    if hook.raw() >= Hook::SendResponse.raw() {
+    if hook.raw() > Hook::SendResponse.raw() {
         return Err(Error::NotAvailable);
     }
     let status = valid_status(status)?;
@@ -141,9 +141,10 @@ pub fn respond(cx: &mut AbiCtx, status: u32, body: &[u8]) -> AbiResult<()> {
 /// Whether a local response with `status` can still be given at `hook`. Up to remap, the proxy
 /// answers with it instead of asking the origin. After remap, Traffic Server takes a status only
 /// from a hook that fails the transaction, and then builds an error response: an error status
-/// (400 and up) only. Once the client response exists (send-response), none.
+/// (400 and up) only. At send-response the response being sent takes any status, and the body
+/// when it is the proxy's own (as tslua's set_error_resp); after it, none.
 pub(crate) fn can_respond(hook: Hook, status: u16) -> bool {
-    if hook.raw() <= Hook::Remap.raw() {
+    if hook.raw() <= Hook::Remap.raw() || hook == Hook::SendResponse {
         return true;
     }
     hook.raw() < Hook::SendResponse.raw() && status >= 400
@@ -218,7 +219,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_local_response_after_remap_is_an_error_and_before_send_response() {
+    fn a_local_response_after_remap_is_an_error_and_at_send_response_any() {
         for hook in [
             Hook::TxnStart,
             Hook::ReadRequest,
@@ -231,8 +232,7 @@ mod tests {
             assert!(can_respond(hook, 400), "{hook}");
             assert!(!can_respond(hook, 399), "{hook}");
         }
-        for hook in [Hook::SendResponse, Hook::TxnClose] {
-            assert!(!can_respond(hook, 500), "{hook}");
-        }
+        assert!(can_respond(Hook::SendResponse, 200));
+        assert!(!can_respond(Hook::TxnClose, 500));
     }
 }

@@ -7,7 +7,7 @@ use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact};
 
 use super::details::{self, Details};
 use crate::error::{bail, format_err, Result};
-use crate::http::{Headers, Request, Response, Url, UrlEdit, Version};
+use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
 use crate::services::RECORD_DEFAULTS;
 use crate::txn::{
     AbiResult, CacheStatus, ConfigValue, Error, Intercept, Message, RemapUrl, Transaction,
@@ -89,6 +89,9 @@ pub struct SimTxn {
     pub server_intercept: Option<Response>,
     /// A plugin took the transaction's connection over (as Traffic Server, once only).
     pub intercepted: bool,
+    /// The local or client response is the proxy's own (an error or a `respond`), not an origin's,
+    /// a cache's or a client intercept's: a send-response hook may still replace its body.
+    pub own_response: bool,
     /// Configuration records by name: a few defaults, plus whatever plugins set.
     pub config: BTreeMap<String, ConfigValue>,
 }
@@ -119,6 +122,7 @@ impl SimTxn {
             local_response: None,
             server_intercept: None,
             intercepted: false,
+            own_response: false,
             config,
         }
     }
@@ -399,7 +403,20 @@ impl Transaction for SimTxn {
     }
 
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()> {
+        if self.hook == Hook::SendResponse {
+            let own = self.own_response;
+            let response = self.client_response.as_mut().ok_or(Error::NotAvailable)?;
+            response.status = status;
+            response.reason = reason_phrase(status).into();
+            if own {
+                response.body = body.to_vec();
+                let length = body.len().to_string();
+                response.headers.set(b"Content-Length", length.as_bytes());
+            }
+            return Ok(());
+        }
         self.local_response = Some(Response::local(status, body));
+        self.own_response = true;
         Ok(())
     }
 
@@ -409,7 +426,10 @@ impl Transaction for SimTxn {
         }
         self.intercepted = true;
         match kind {
-            Intercept::Client => self.local_response = Some(response),
+            Intercept::Client => {
+                self.local_response = Some(response);
+                self.own_response = false;
+            }
             Intercept::Server => self.server_intercept = Some(response),
         }
         Ok(())

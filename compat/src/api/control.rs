@@ -3,7 +3,7 @@
 //! all where tslua returns none.
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result, Table};
-use tswasm_guest_sdk::{env, Milestone, Timeout, TxnControl, TxnFact, TxnHandle};
+use tswasm_guest_sdk::{env, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnHandle};
 
 use super::http::txn;
 
@@ -112,6 +112,63 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
     )?;
     fact_number(lua, http, "ssn_id", TxnFact::SessionId)?;
     fact_number(lua, http, "is_internal_request", TxnFact::Internal)?;
+    fact_number(
+        lua,
+        http,
+        "server_transaction_count",
+        TxnFact::ServerTransactionCount,
+    )?;
+    fact_number(
+        lua,
+        http,
+        "transaction_count",
+        TxnFact::SessionTransactionCount,
+    )?;
+    fact_number(lua, http, "get_server_state", TxnFact::ServerState)?;
+    // The client session's remote address: the client's, as for `client_addr.get_addr()`.
+    http.set(
+        "get_ssn_remote_addr",
+        lua.create_function(|_, ()| {
+            Ok(super::message::ip_port_family(
+                txn()?.peer(Peer::Client).ok(),
+            ))
+        })?,
+    )?;
+    http.set(
+        "is_websocket",
+        lua.create_function(|_, ()| Ok(txn()?.fact(TxnFact::Websocket).unwrap_or(0) != 0))?,
+    )?;
+    // tslua returns each protocol error as two numbers: its class and its code.
+    for (name, class, code) in [
+        (
+            "get_client_received_error",
+            TxnFact::ClientReceivedErrorClass,
+            TxnFact::ClientReceivedErrorCode,
+        ),
+        (
+            "get_client_sent_error",
+            TxnFact::ClientSentErrorClass,
+            TxnFact::ClientSentErrorCode,
+        ),
+        (
+            "get_server_received_error",
+            TxnFact::ServerReceivedErrorClass,
+            TxnFact::ServerReceivedErrorCode,
+        ),
+        (
+            "get_server_sent_error",
+            TxnFact::ServerSentErrorClass,
+            TxnFact::ServerSentErrorCode,
+        ),
+    ] {
+        http.set(
+            name,
+            lua.create_function(move |_, ()| {
+                let txn = txn()?;
+                Ok((txn.fact(class).unwrap_or(0), txn.fact(code).unwrap_or(0)))
+            })?,
+        )?;
+    }
     http.set(
         "is_aborted",
         lua.create_function(|_, ()| {

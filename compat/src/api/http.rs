@@ -136,7 +136,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "txn_info_get",
         "resp_cache_transformed",
         "resp_cache_untransformed",
-        "get_server_state",
         "get_client_fd",
         "get_server_fd",
         "server_packet_mark_set",
@@ -144,7 +143,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "client_packet_mark_set",
         "client_packet_dscp_set",
         "get_server_protocol_stack",
-        "transaction_count",
     ] {
         http.set(name, unsupported(lua, format!("ts.http.{name}"))?)?;
     }

@@ -227,6 +227,27 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
         )?;
         t.set("client_addr", client_addr(lua)?)?;
     }
+    let (header_bytes, body_bytes) = match msg {
+        Message::ClientRequest => (
+            TxnFact::ClientRequestHeaderBytes,
+            TxnFact::ClientRequestBodyBytes,
+        ),
+        _ => (
+            TxnFact::ServerRequestHeaderBytes,
+            TxnFact::ServerRequestBodyBytes,
+        ),
+    };
+    for (name, fact) in [
+        ("get_header_size", header_bytes),
+        ("get_body_size", body_bytes),
+    ] {
+        t.set(
+            name,
+            lua.create_function(move |_, ()| {
+                Ok(TxnHandle::current().map_or(0, |txn| txn.fact(fact).unwrap_or(0)))
+            })?,
+        )?;
+    }
     if msg == Message::ServerRequest {
         let server_addr = server_addr(lua)?;
         for name in ["set_addr", "get_nexthop_addr"] {
@@ -325,21 +346,21 @@ fn family(addr: &SocketAddr) -> i32 {
 /// `ts.client_request.client_addr`: `get_addr()` gives ip, port and the address family;
 /// `get_incoming_port()` the proxy port the client connected to.
 fn client_addr(lua: &Lua) -> Result<Table> {
+    let client = || TxnHandle::current().and_then(|txn| txn.peer(Peer::Client).ok());
     let t = lua.create_table()?;
     t.set(
         "get_addr",
-        lua.create_function(|_, ()| {
-            Ok(
-                match TxnHandle::current().map(|txn| txn.peer(Peer::Client)) {
-                    Some(Ok(addr)) => (
-                        Some(addr.ip().to_string()),
-                        Some(addr.port()),
-                        Some(family(&addr)),
-                    ),
-                    _ => (None, None, None),
-                },
-            )
-        })?,
+        lua.create_function(move |_, ()| Ok(ip_port_family(client())))?,
+    )?;
+    t.set(
+        "get_ip",
+        lua.create_function(move |_, ()| Ok(client().map(|addr| addr.ip().to_string())))?,
+    )?;
+    // tslua.so 9.2 converts the port to host order once too often: on every little-endian
+    // machine its bytes come out swapped (port 50528 reads 24773). Scripts see that; so here.
+    t.set(
+        "get_port",
+        lua.create_function(move |_, ()| Ok(client().map(|addr| addr.port().swap_bytes())))?,
     )?;
     t.set(
         "get_incoming_port",
@@ -351,6 +372,18 @@ fn client_addr(lua: &Lua) -> Result<Table> {
         })?,
     )?;
     Ok(t)
+}
+
+/// An address as tslua's `get_addr` returns it: ip, port and family, or three nils.
+pub fn ip_port_family(addr: Option<SocketAddr>) -> (Option<String>, Option<u16>, Option<i32>) {
+    match addr {
+        Some(addr) => (
+            Some(addr.ip().to_string()),
+            Some(addr.port()),
+            Some(family(&addr)),
+        ),
+        None => (None, None, None),
+    }
 }
 
 /// `ts.server_request.server_addr`'s getters. Before an origin is chosen, tslua reads a zeroed

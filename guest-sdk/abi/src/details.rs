@@ -61,6 +61,39 @@ abi_enum! {
         /// The freshness lifetime of the origin's response in seconds, from its headers; -1 if they
         /// give none (from [`crate::Hook::ReadResponse`] on).
         MaxAge = 4 => "max-age",
+        /// Transactions the origin connection served before this one (0 on a new connection).
+        ServerTransactionCount = 5 => "server-transaction-count",
+        /// Transactions on the client session so far, this one included.
+        SessionTransactionCount = 6 => "session-transaction-count",
+        /// 1 if the request asks for a WebSocket upgrade, else 0.
+        Websocket = 7 => "websocket",
+        /// The origin connection's state, with Traffic Server's `TSServerState` numbering (0 before
+        /// the origin was contacted).
+        ServerState = 8 => "server-state",
+        /// Bytes of the client request's header as received (request line and blank line included).
+        ClientRequestHeaderBytes = 9 => "client-request-header-bytes",
+        /// Bytes of the client request's body received so far.
+        ClientRequestBodyBytes = 10 => "client-request-body-bytes",
+        /// Bytes of the request header sent to the origin (0 before it was sent).
+        ServerRequestHeaderBytes = 11 => "server-request-header-bytes",
+        /// Bytes of the request body sent to the origin.
+        ServerRequestBodyBytes = 12 => "server-request-body-bytes",
+        /// The protocol error class the client connection received (HTTP/2's, say); 0 for none.
+        ClientReceivedErrorClass = 13 => "client-received-error-class",
+        /// Its code.
+        ClientReceivedErrorCode = 14 => "client-received-error-code",
+        /// The protocol error class sent to the client; 0 for none.
+        ClientSentErrorClass = 15 => "client-sent-error-class",
+        /// Its code.
+        ClientSentErrorCode = 16 => "client-sent-error-code",
+        /// The protocol error class the origin connection received; 0 for none.
+        ServerReceivedErrorClass = 17 => "server-received-error-class",
+        /// Its code.
+        ServerReceivedErrorCode = 18 => "server-received-error-code",
+        /// The protocol error class sent to the origin; 0 for none.
+        ServerSentErrorClass = 19 => "server-sent-error-class",
+        /// Its code.
+        ServerSentErrorCode = 20 => "server-sent-error-code",
     }
 }
 

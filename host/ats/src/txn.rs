@@ -138,6 +138,37 @@ impl AtsTxn<'_> {
 }
 
 impl AtsTxn<'_> {
+    /// One of the four protocol errors' class or code (Traffic Server reports them in pairs).
+    fn protocol_error(&self, fact: TxnFact) -> i64 {
+        let getter = match fact {
+            TxnFact::ClientReceivedErrorClass | TxnFact::ClientReceivedErrorCode => {
+                TSHttpTxnClientReceivedErrorGet
+            }
+            TxnFact::ClientSentErrorClass | TxnFact::ClientSentErrorCode => {
+                TSHttpTxnClientSentErrorGet
+            }
+            TxnFact::ServerReceivedErrorClass | TxnFact::ServerReceivedErrorCode => {
+                TSHttpTxnServerReceivedErrorGet
+            }
+            _ => TSHttpTxnServerSentErrorGet,
+        };
+        let (mut class, mut code): (u32, u64) = (0, 0);
+        // SAFETY: a live transaction and two out pointers.
+        unsafe { getter(self.txn, &mut class, &mut code) };
+        let class_wanted = matches!(
+            fact,
+            TxnFact::ClientReceivedErrorClass
+                | TxnFact::ClientSentErrorClass
+                | TxnFact::ServerReceivedErrorClass
+                | TxnFact::ServerSentErrorClass
+        );
+        if class_wanted {
+            i64::from(class)
+        } else {
+            code as i64
+        }
+    }
+
     /// Hands a local response a hook asked for to Traffic Server: the status, the body, and the
     /// `Content-Type` among its headers (else Traffic Server's default, as tslua's set_resp).
     /// Returns whether there was one.
@@ -342,6 +373,34 @@ impl Transaction for AtsTxn<'_> {
                     let response = self.message(Message::ServerResponse)?;
                     i64::from(TSHttpTxnGetMaxAge(self.txn, response.buf))
                 }
+                TxnFact::ServerTransactionCount => {
+                    i64::from(TSHttpTxnServerSsnTransactionCount(self.txn))
+                }
+                TxnFact::SessionTransactionCount => {
+                    let ssn = TSHttpTxnSsnGet(self.txn);
+                    if ssn.is_null() {
+                        return Err(Error::NotAvailable);
+                    }
+                    i64::from(TSHttpSsnTransactionCount(ssn))
+                }
+                TxnFact::Websocket => i64::from(TSHttpTxnIsWebsocket(self.txn) != 0),
+                TxnFact::ServerState => i64::from(TSHttpTxnServerStateGet(self.txn)),
+                TxnFact::ClientRequestHeaderBytes => {
+                    i64::from(TSHttpTxnClientReqHdrBytesGet(self.txn))
+                }
+                TxnFact::ClientRequestBodyBytes => TSHttpTxnClientReqBodyBytesGet(self.txn),
+                TxnFact::ServerRequestHeaderBytes => {
+                    i64::from(TSHttpTxnServerReqHdrBytesGet(self.txn))
+                }
+                TxnFact::ServerRequestBodyBytes => TSHttpTxnServerReqBodyBytesGet(self.txn),
+                TxnFact::ClientReceivedErrorClass
+                | TxnFact::ClientReceivedErrorCode
+                | TxnFact::ClientSentErrorClass
+                | TxnFact::ClientSentErrorCode
+                | TxnFact::ServerReceivedErrorClass
+                | TxnFact::ServerReceivedErrorCode
+                | TxnFact::ServerSentErrorClass
+                | TxnFact::ServerSentErrorCode => self.protocol_error(fact),
             })
         }
     }

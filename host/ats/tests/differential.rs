@@ -24,6 +24,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("server-intercept", "/", "/", ""),
     ("conventional-files", "/", "/", ""),
     ("host-header-lifecycle", "/", "/", ""),
+    ("txn-facts", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.
@@ -35,6 +36,8 @@ const GLOBAL_CASES: &[&str] = &[
     "globals-scope",
     "conventional-files-global",
     "error-resp-on-failed",
+    "luajit-language",
+    "luajit-library",
 ];
 
 /// A settings file of the operator's in each proxy's configuration directory, where scripts read

@@ -25,6 +25,8 @@ pub struct Details {
     pub internal: bool,
     /// Whether a side went away before the transaction finished.
     pub aborted: bool,
+    /// Bytes of the client request's header as received.
+    pub client_header_bytes: i64,
     /// The [`TxnControl`] switches, indexed by their raw value.
     pub controls: [bool; TxnControl::ALL.len()],
     /// Timeouts a plugin set, in milliseconds.
@@ -48,6 +50,7 @@ impl Details {
             session_id,
             internal: false,
             aborted: false,
+            client_header_bytes: 0,
             controls,
             timeouts: BTreeMap::new(),
             redirect_url: None,

@@ -106,9 +106,11 @@ impl SimTxn {
             .iter()
             .map(|(name, value)| (name.to_string(), value.clone()))
             .collect();
+        let mut details = Details::new(client_addr, id as i64);
+        details.client_header_bytes = header_bytes(&client_request);
         SimTxn {
             id,
-            details: Details::new(client_addr, id as i64),
+            details,
             hook: Hook::TxnStart,
             client_request,
             pristine_url,
@@ -354,6 +356,37 @@ impl Transaction for SimTxn {
             TxnFact::Aborted => self.details.aborted.into(),
             TxnFact::Cacheable => details::cacheable(response()?, &self.details).into(),
             TxnFact::MaxAge => details::max_age(response()?),
+            // A transaction alone on a new client session and a new origin connection.
+            TxnFact::ServerTransactionCount => 0,
+            TxnFact::SessionTransactionCount => 1,
+            TxnFact::Websocket => self
+                .client_request
+                .headers
+                .get(b"Upgrade", 0)
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"websocket"))
+                .into(),
+            // Traffic Server's TS_SRVSTATE_CONNECTION_ALIVE once the origin connection is up.
+            TxnFact::ServerState => {
+                if self.server_request.is_some() {
+                    3
+                } else {
+                    0
+                }
+            }
+            TxnFact::ClientRequestHeaderBytes => self.details.client_header_bytes,
+            TxnFact::ServerRequestHeaderBytes => {
+                self.server_request.as_ref().map_or(0, header_bytes)
+            }
+            TxnFact::ClientRequestBodyBytes | TxnFact::ServerRequestBodyBytes => 0,
+            // No protocol errors in memory.
+            TxnFact::ClientReceivedErrorClass
+            | TxnFact::ClientReceivedErrorCode
+            | TxnFact::ClientSentErrorClass
+            | TxnFact::ClientSentErrorCode
+            | TxnFact::ServerReceivedErrorClass
+            | TxnFact::ServerReceivedErrorCode
+            | TxnFact::ServerSentErrorClass
+            | TxnFact::ServerSentErrorCode => 0,
         })
     }
 
@@ -479,4 +512,9 @@ impl Transaction for SimTxn {
     fn config_string_set(&mut self, name: &str, value: &[u8]) -> AbiResult<()> {
         self.config_set(name, ConfigValue::String(value.to_vec()))
     }
+}
+
+/// The size of a request's header as it goes over the wire (request line, fields, blank line).
+fn header_bytes(request: &Request) -> i64 {
+    (request.to_bytes().len() - request.body.len()) as i64
 }

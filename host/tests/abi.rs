@@ -486,6 +486,7 @@ fn the_abi_layer_refuses_invalid_inputs_and_calls_at_the_wrong_hook() {
         ("url-port-range", invalid),
         ("url-host-space", invalid),
         ("url-path-ctl", invalid),
+        ("url-params-query", invalid),
         ("url-relative", invalid),
         ("redirect-relative", invalid),
         ("cache-status-early", unavailable),

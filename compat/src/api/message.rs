@@ -206,6 +206,33 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
         lua.create_function(move |_, ()| Ok(request().query().ok().filter(|q| !q.is_empty())))?,
     )?;
     t.set("set_uri_args", setter(UrlPart::Query)?)?;
+    // The path's `;params`: nil when there are none; setting "" removes them, a non-string
+    // raises as tslua's luaL_checkstring does.
+    t.set(
+        "get_uri_params",
+        lua.create_function(move |_, ()| {
+            Ok(request()
+                .url_part(UrlPart::Params)
+                .ok()
+                .filter(|p| !p.is_empty()))
+        })?,
+    )?;
+    t.set(
+        "set_uri_params",
+        lua.create_function(move |lua, value: Value| {
+            let params = match &value {
+                Value::String(_) | Value::Integer(_) | Value::Number(_) => text(lua, &value)?,
+                other => {
+                    return Err(mlua::Error::runtime(format!(
+                        "bad argument #1 to '?' (string expected, got {})",
+                        other.type_name()
+                    )))
+                }
+            };
+            let _ = request().set_url_part(UrlPart::Params, &params.unwrap_or_default());
+            Ok(())
+        })?,
+    )?;
     t.set("get_url_host", getter(UrlPart::Host)?)?;
     t.set("set_url_host", setter(UrlPart::Host)?)?;
     t.set("get_url_scheme", getter(UrlPart::Scheme)?)?;

@@ -270,6 +270,9 @@ abi_enum! {
         Query = 4 => "query",
         /// The whole URL.
         Url = 5 => "url",
+        /// The path's parameters, after its `;` (Traffic Server keeps them apart from the path;
+        /// the path part includes them); empty for none, and setting `""` removes them.
+        Params = 6 => "params",
     }
 }
 

@@ -288,6 +288,7 @@ impl Message {
             UrlEdit::Port(p) => port(p),
             UrlEdit::Path(path) => set(TSUrlPathSet, &path),
             UrlEdit::Query(query) => set(TSUrlHttpQuerySet, query.as_deref().unwrap_or("")),
+            UrlEdit::Params(params) => set(TSUrlHttpParamsSet, params.as_deref().unwrap_or("")),
             UrlEdit::Whole(wanted) => {
                 set(TSUrlSchemeSet, &wanted.scheme)?;
                 set(TSUrlHostSet, &wanted.host)?;

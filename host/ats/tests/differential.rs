@@ -25,6 +25,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("conventional-files", "/", "/", ""),
     ("host-header-lifecycle", "/", "/", ""),
     ("txn-facts", "/", "/", ""),
+    ("uri-params", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

@@ -20,6 +20,7 @@ pub(super) fn write_part(url: &Url, part: UrlPart, out: &mut Vec<u8>) {
         UrlPart::Path => out.extend_from_slice(url.path.as_bytes()),
         UrlPart::Query => out.extend_from_slice(url.query.as_deref().unwrap_or("").as_bytes()),
         UrlPart::Url => out.extend_from_slice(url.to_string().as_bytes()),
+        UrlPart::Params => out.extend_from_slice(url.params().unwrap_or("").as_bytes()),
     }
 }
 
@@ -39,6 +40,10 @@ pub(super) fn edit(part: UrlPart, value: &[u8]) -> AbiResult<UrlEdit> {
         UrlPart::Query if text.is_empty() => UrlEdit::Query(None),
         UrlPart::Query => UrlEdit::Query(Some(text.to_owned())),
         UrlPart::Url => UrlEdit::Whole(Url::parse(text).map_err(|_| Error::InvalidArgument)?),
+        // Parameters end at the query or the fragment.
+        UrlPart::Params if text.contains(['?', '#']) => return Err(Error::InvalidArgument),
+        UrlPart::Params if text.is_empty() => UrlEdit::Params(None),
+        UrlPart::Params => UrlEdit::Params(Some(text.to_owned())),
     })
 }
 

@@ -60,6 +60,10 @@ impl Plugin for Refusals {
             ("url-host-space", answer(req.set_host("bad host"))),
             ("url-path-ctl", answer(req.set_path("a\tb"))),
             (
+                "url-params-query",
+                answer(req.set_url_part(UrlPart::Params, "a?b")),
+            ),
+            (
                 "url-relative",
                 answer(req.set_url_part(UrlPart::Url, "no/scheme")),
             ),

@@ -81,6 +81,12 @@ pub trait Fields {
             })
             .collect()
     }
+
+    /// The fields as the proxy writes them: `Name: value` and CRLF for each, in order and as
+    /// received, then the blank line that ends a header.
+    fn header_block(&self) -> Result<Vec<u8>, Error> {
+        read_bytes(|out| host::header_block_get(self.message(), out))
+    }
 }
 
 /// The client request or the request to the origin.

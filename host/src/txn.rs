@@ -67,6 +67,9 @@ pub trait Transaction {
     fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
     /// Appends the value of field `index` (from 0); `NotFound` past the end.
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Appends the fields as the proxy writes them: `Name: value` and CRLF for each, names
+    /// spelled as received, then the CRLF that ends a header (no start line).
+    fn header_block(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
 
     // ---- request line and URL (requests only) ----
     /// Appends the request's method.

@@ -89,6 +89,13 @@ fn request_side_functions_report_the_fixture() {
         h("X-Probe-Field-Names"),
         "Host,Accept,accept,X-Remove-Me,X-Set,X-Set"
     );
+    // The fields as written on the wire, then the blank line (CRLF shown as `|`).
+    let block = h("X-Probe-Header-Block");
+    assert!(
+        block.starts_with("Host: www.example.com:8080|Accept: text/html|accept: application/json|")
+            && block.ends_with("||"),
+        "{block}"
+    );
     assert_eq!(h("X-Probe-Config-Int"), "1->0");
     assert_eq!(h("X-Probe-Config-Float"), "0.5");
     assert_eq!(h("X-Probe-Config-String"), "probe/1");

@@ -162,9 +162,16 @@ fn common(lua: &Lua, table: &Table, msg: Message) -> Result<()> {
     }
     table.set("header", header_table(lua, msg)?)?;
     if msg == Message::ClientRequest {
+        // tslua.so 9.2 hands the block over with its terminating NUL byte counted in (checked).
         table.set(
             "get_header_block",
-            super::unsupported(lua, "ts.client_request.get_header_block")?,
+            lua.create_function(move |lua, ()| {
+                let Ok(mut block) = msg.header_block() else {
+                    return Ok(None);
+                };
+                block.push(0);
+                lua.create_string(block).map(Some)
+            })?,
         )?;
     }
     table.set("header_table", header_list_table(lua, msg)?)?;

@@ -65,6 +65,8 @@ macro_rules! for_each_import {
             fn field_name(msg: Message, index: u32) -> Bytes;
             /// The value of field `index` (from 0).
             fn field_value(msg: Message, index: u32) -> Bytes;
+            /// The fields as the proxy writes them: `Name: value` and CRLF each, then a CRLF.
+            fn header_block_get(msg: Message) -> Bytes;
 
             // ---- request line, URL, status line ----
             /// A request's method.

@@ -164,6 +164,31 @@ impl Message {
         Ok(())
     }
 
+    /// The fields as Traffic Server prints them (`TSMimeHdrPrint`: each as received, then the
+    /// blank line), copied out of a buffer made for the purpose.
+    pub fn print_fields(&self, out: &mut Vec<u8>) {
+        // SAFETY: valid buffer and header; the IO buffer and its reader are ours, read block by
+        // block while alive, and destroyed (with the reader) before returning.
+        unsafe {
+            let buffer = TSIOBufferCreate();
+            let reader = TSIOBufferReaderAlloc(buffer);
+            TSMimeHdrPrint(self.buf(), self.hdr(), buffer);
+            let mut block = TSIOBufferReaderStart(reader);
+            while !block.is_null() {
+                let mut n: i64 = 0;
+                let data = TSIOBufferBlockReadStart(block, reader, &mut n);
+                if !data.is_null() && n > 0 {
+                    out.extend_from_slice(std::slice::from_raw_parts(
+                        data.cast::<u8>(),
+                        n as usize,
+                    ));
+                }
+                block = TSIOBufferBlockNext(block);
+            }
+            TSIOBufferDestroy(buffer);
+        }
+    }
+
     pub fn field_value(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         let field = self.field_at(index)?;
         self.value_into(&field, out);

@@ -235,6 +235,11 @@ impl Transaction for AtsTxn<'_> {
         self.message(msg)?.field_name(index, out)
     }
 
+    fn header_block(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.message(msg)?.print_fields(out);
+        Ok(())
+    }
+
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         self.message(msg)?.field_value(index, out)
     }

@@ -26,6 +26,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("host-header-lifecycle", "/", "/", ""),
     ("txn-facts", "/", "/", ""),
     ("uri-params", "/", "/", ""),
+    ("header-block", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

@@ -49,6 +49,10 @@ pub fn field_value(cx: &mut AbiCtx, msg: Message, index: u32, out: &mut Vec<u8>)
     cx.txn()?.field_value(msg, index as usize, out)
 }
 
+pub fn header_block_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.header_block(msg, out)
+}
+
 pub fn method_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
     cx.txn()?.method_get(msg, out)
 }

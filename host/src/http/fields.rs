@@ -58,7 +58,8 @@ impl Headers {
         before - self.0.len()
     }
 
-    pub(super) fn write_to(&self, out: &mut Vec<u8>) {
+    /// Appends the fields as they go over the wire: `Name: value` and CRLF each.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
         for (name, value) in &self.0 {
             out.extend_from_slice(name);
             out.extend_from_slice(b": ");

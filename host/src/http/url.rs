@@ -249,7 +249,10 @@ mod tests {
         url.apply(UrlEdit::Params(Some("x=2".into())));
         assert_eq!(url.to_string(), "http://h/p;x=2?q=1");
         url.apply(UrlEdit::Params(None));
-        assert_eq!((url.to_string().as_str(), url.params()), ("http://h/p?q=1", None));
+        assert_eq!(
+            (url.to_string().as_str(), url.params()),
+            ("http://h/p?q=1", None)
+        );
         url.apply(UrlEdit::Params(Some("y".into())));
         assert_eq!(url.to_string(), "http://h/p;y?q=1");
     }

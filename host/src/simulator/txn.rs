@@ -261,6 +261,12 @@ impl Transaction for SimTxn {
         Ok(())
     }
 
+    fn header_block(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.headers(msg)?.write_to(out);
+        out.extend_from_slice(b"\r\n");
+        Ok(())
+    }
+
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         let (_, value) = self.headers(msg)?.0.get(index).ok_or(Error::NotFound)?;
         out.extend_from_slice(value);

@@ -175,6 +175,11 @@ impl Plugin for Probe {
             ),
             ("X-Probe-Txn-Id", txn.id().to_string()),
         ];
+        let block = req.header_block().unwrap_or_default();
+        out.push((
+            "X-Probe-Header-Block",
+            String::from_utf8_lossy(&block).replace("\r\n", "|"),
+        ));
         let fields = req.headers().unwrap_or_default();
         out.push((
             "X-Probe-Field-Names",

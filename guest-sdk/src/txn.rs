@@ -95,15 +95,13 @@ impl TxnHandle {
 
     /// The client connection's protocols, innermost first (e.g. `http/1.1`, `tcp`, `ipv4`).
     pub fn protocols(&self) -> Result<Vec<String>, Error> {
-        let mut stack = Vec::new();
-        loop {
-            let index = stack.len() as u32;
-            match read_string(|out| host::protocol_get(index, out)) {
-                Ok(protocol) => stack.push(protocol),
-                Err(Error::NotFound) => return Ok(stack),
-                Err(e) => return Err(e),
-            }
-        }
+        stack(host::protocol_get)
+    }
+
+    /// The origin connection's protocol stack, as [`TxnHandle::protocols`]; `NotAvailable` before
+    /// the origin is contacted.
+    pub fn server_protocols(&self) -> Result<Vec<String>, Error> {
+        stack(host::server_protocol_get)
     }
 
     /// A number describing the transaction (session id, whether it was aborted, ...).
@@ -205,5 +203,18 @@ impl TxnHandle {
     /// Overrides a string setting for this transaction only; errors as for [`TxnHandle::set_config_int`].
     pub fn set_config_string(&self, name: &str, value: &str) -> Result<(), Error> {
         host::config_string_set(name.as_bytes(), value.as_bytes()).map(drop)
+    }
+}
+
+/// A protocol stack, entry by entry until `NotFound`.
+fn stack(get: impl Fn(u32, &mut Vec<u8>) -> Result<(), Error>) -> Result<Vec<String>, Error> {
+    let mut stack = Vec::new();
+    loop {
+        let index = stack.len() as u32;
+        match read_string(|out| get(index, out)) {
+            Ok(protocol) => stack.push(protocol),
+            Err(Error::NotFound) => return Ok(stack),
+            Err(e) => return Err(e),
+        }
     }
 }

@@ -107,6 +107,8 @@ pub trait Transaction {
     /// Appends protocol `index` (from 0) of the client connection's stack, innermost first;
     /// `NotFound` past the end.
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// The same for the origin connection; `NotAvailable` before there is one.
+    fn server_protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
     /// A number describing the transaction; `NotAvailable` for the response facts before there is
     /// an origin response.
     fn fact(&self, fact: TxnFact) -> AbiResult<i64>;

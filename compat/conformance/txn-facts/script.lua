@@ -21,6 +21,7 @@ local function facts(h, at)
     errors[#errors + 1] = class .. ':' .. code
   end
   h['X-Errors-' .. at] = table.concat(errors, ',')
+  h['X-Server-Stack-' .. at] = table.concat({ ts.http.get_server_protocol_stack() }, ',')
   h['X-Client-Sizes-' .. at] = ts.client_request.get_header_size() .. ',' .. ts.client_request.get_body_size()
   local server_header = ts.server_request.get_header_size()
   h['X-Server-Sizes-' .. at] = (server_header > 0 and 'sent' or server_header) .. ',' .. ts.server_request.get_body_size()

@@ -179,10 +179,19 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
             Ok(i32::from(!aborted))
         })?,
     )?;
+    // Each layer a value of its own (none before the origin is contacted, for the server's).
     http.set(
         "get_client_protocol_stack",
         lua.create_function(|lua, ()| {
             let stack = txn()?.protocols().unwrap_or_default();
+            let stack: Vec<String> = stack.into_iter().take(10).collect();
+            mlua::Variadic::from_iter(stack).into_lua_multi(lua)
+        })?,
+    )?;
+    http.set(
+        "get_server_protocol_stack",
+        lua.create_function(|lua, ()| {
+            let stack = txn()?.server_protocols().unwrap_or_default();
             let stack: Vec<String> = stack.into_iter().take(10).collect();
             mlua::Variadic::from_iter(stack).into_lua_multi(lua)
         })?,

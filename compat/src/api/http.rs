@@ -142,7 +142,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "server_packet_dscp_set",
         "client_packet_mark_set",
         "client_packet_dscp_set",
-        "get_server_protocol_stack",
     ] {
         http.set(name, unsupported(lua, format!("ts.http.{name}"))?)?;
     }

@@ -100,6 +100,8 @@ macro_rules! for_each_import {
             /// Protocol `index` (from 0) of the client connection's stack, outermost last, e.g.
             /// `http/1.1`, `tcp`, `ipv4`; `NotFound` past the end.
             fn protocol_get(index: u32) -> Bytes;
+            /// The same for the origin connection, once there is one (`NotAvailable` before).
+            fn server_protocol_get(index: u32) -> Bytes;
             /// A [`TxnFact`].
             fn txn_fact_get(fact: TxnFact) -> Value<i64>;
             /// When a [`Milestone`] happened, in nanoseconds since the Unix epoch (a duration for the

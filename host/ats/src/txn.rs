@@ -138,6 +138,33 @@ impl AtsTxn<'_> {
 }
 
 impl AtsTxn<'_> {
+    /// Entry `index` of a connection's protocol stack (`NotAvailable` when Traffic Server has
+    /// none, as for the origin before it is contacted).
+    fn protocol_stack(
+        &self,
+        get: unsafe extern "C" fn(TSHttpTxn, c_int, *mut *const c_char, *mut c_int) -> TSReturnCode,
+        index: usize,
+        out: &mut Vec<u8>,
+    ) -> AbiResult<()> {
+        let mut stack: [*const c_char; 10] = [std::ptr::null(); 10];
+        let mut n: c_int = 0;
+        // SAFETY: a live transaction; the protocol names are static strings.
+        unsafe {
+            ok(
+                get(self.txn, 10, stack.as_mut_ptr(), &mut n),
+                Error::NotAvailable,
+            )?;
+            if n <= 0 {
+                return Err(Error::NotAvailable);
+            }
+            let name = stack[..n.clamp(0, 10) as usize]
+                .get(index)
+                .ok_or(Error::NotFound)?;
+            out.extend_from_slice(text(*name).unwrap_or_default().as_bytes());
+        }
+        Ok(())
+    }
+
     /// One of the four protocol errors' class or code (Traffic Server reports them in pairs).
     fn protocol_error(&self, fact: TxnFact) -> i64 {
         let getter = match fact {
@@ -338,20 +365,11 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        let mut stack: [*const c_char; 10] = [std::ptr::null(); 10];
-        let mut n: c_int = 0;
-        // SAFETY: a live transaction; the protocol names are static strings.
-        unsafe {
-            ok(
-                TSHttpTxnClientProtocolStackGet(self.txn, 10, stack.as_mut_ptr(), &mut n),
-                Error::NotAvailable,
-            )?;
-            let name = stack[..n.clamp(0, 10) as usize]
-                .get(index)
-                .ok_or(Error::NotFound)?;
-            out.extend_from_slice(text(*name).unwrap_or_default().as_bytes());
-        }
-        Ok(())
+        self.protocol_stack(TSHttpTxnClientProtocolStackGet, index, out)
+    }
+
+    fn server_protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.protocol_stack(TSHttpTxnServerProtocolStackGet, index, out)
     }
 
     fn fact(&self, fact: TxnFact) -> AbiResult<i64> {

@@ -57,6 +57,10 @@ pub fn protocol_get(cx: &mut AbiCtx, index: u32, out: &mut Vec<u8>) -> AbiResult
     cx.txn()?.protocol_get(index as usize, out)
 }
 
+pub fn server_protocol_get(cx: &mut AbiCtx, index: u32, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.server_protocol_get(index as usize, out)
+}
+
 pub fn txn_fact_get(cx: &mut AbiCtx, fact: TxnFact) -> AbiResult<i64> {
     cx.txn()?.fact(fact)
 }

@@ -82,13 +82,13 @@ impl Details {
         }
     }
 
-    /// The client connection's protocol stack, innermost first, as Traffic Server names the layers.
-    pub fn protocols(&self, http_version: &str) -> [&'static str; 3] {
+    /// A connection's protocol stack, innermost first, as Traffic Server names the layers.
+    pub fn protocols(http_version: &str, addr: SocketAddr) -> [&'static str; 3] {
         let http = match http_version {
             "HTTP/1.0" => "http/1.0",
             _ => "http/1.1",
         };
-        let ip = match self.client_addr {
+        let ip = match addr {
             SocketAddr::V4(_) => "ipv4",
             SocketAddr::V6(_) => "ipv6",
         };

@@ -349,7 +349,15 @@ impl Transaction for SimTxn {
     }
 
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        let stack = self.details.protocols(&self.client_request.version);
+        let stack = Details::protocols(&self.client_request.version, self.details.client_addr);
+        out.extend_from_slice(stack.get(index).ok_or(Error::NotFound)?.as_bytes());
+        Ok(())
+    }
+
+    fn server_protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+        let request = self.server_request.as_ref().ok_or(Error::NotAvailable)?;
+        let addr = self.details.server_addr.ok_or(Error::NotAvailable)?;
+        let stack = Details::protocols(&request.version, addr);
         out.extend_from_slice(stack.get(index).ok_or(Error::NotFound)?.as_bytes());
         Ok(())
     }

@@ -12,7 +12,10 @@ fn main() {
         panic!("{header} is missing: install Debian's trafficserver-dev (scripts/setup-toolchain does)");
     }
     let bindings = bindgen::Builder::default()
-        .header_contents("tswasm_ts.h", "#include <ts/ts.h>\n#include <ts/remap.h>\n")
+        .header_contents(
+            "tswasm_ts.h",
+            "#include <ts/ts.h>\n#include <ts/remap.h>\n#include <ts/experimental.h>\n",
+        )
         .allowlist_function("TS.*")
         // TSmalloc, TSfree, TSstrdup are macros over these.
         .allowlist_function("_TS(malloc|free|strdup)")

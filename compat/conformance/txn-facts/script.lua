@@ -22,6 +22,11 @@ local function facts(h, at)
   end
   h['X-Errors-' .. at] = table.concat(errors, ',')
   h['X-Server-Stack-' .. at] = table.concat({ ts.http.get_server_protocol_stack() }, ',')
+  local info = {}
+  for key = 0, 6 do
+    info[#info + 1] = tostring((ts.http.txn_info_get(key)))
+  end
+  h['X-Txn-Info-' .. at] = table.concat(info, ',')
   h['X-Client-Sizes-' .. at] = ts.client_request.get_header_size() .. ',' .. ts.client_request.get_body_size()
   local server_header = ts.server_request.get_header_size()
   h['X-Server-Sizes-' .. at] = (server_header > 0 and 'sent' or server_header) .. ',' .. ts.server_request.get_body_size()

@@ -125,6 +125,25 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
         TxnFact::SessionTransactionCount,
     )?;
     fact_number(lua, http, "get_server_state", TxnFact::ServerState)?;
+    // `txn_info_get(TS_LUA_TXN_INFO_*)`: -1 where Traffic Server has no value yet, nothing for
+    // an unknown key (as tslua.so 9.2).
+    http.set(
+        "txn_info_get",
+        lua.create_function(|lua, key: i64| {
+            const KEYS: [TxnFact; 6] = [
+                TxnFact::CacheHitRam,
+                TxnFact::CacheCompressedInRam,
+                TxnFact::CacheHitRww,
+                TxnFact::CacheOpenReadTries,
+                TxnFact::CacheOpenWriteTries,
+                TxnFact::CacheVolume,
+            ];
+            match usize::try_from(key).ok().and_then(|k| KEYS.get(k)) {
+                Some(fact) => txn()?.fact(*fact).unwrap_or(-1).into_lua_multi(lua),
+                None => Ok(MultiValue::new()),
+            }
+        })?,
+    )?;
     // The client session's remote address: the client's, as for `client_addr.get_addr()`.
     http.set(
         "get_ssn_remote_addr",

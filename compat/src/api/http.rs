@@ -133,7 +133,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "set_parent_proxy",
         "redo_cache_lookup",
         "set_parent_selection_url",
-        "txn_info_get",
         "resp_cache_transformed",
         "resp_cache_untransformed",
         "get_client_fd",

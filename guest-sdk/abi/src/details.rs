@@ -94,6 +94,18 @@ abi_enum! {
         ServerSentErrorClass = 19 => "server-sent-error-class",
         /// Its code.
         ServerSentErrorCode = 20 => "server-sent-error-code",
+        /// 1 if the cached object was served from RAM (Traffic Server's `TS_TXN_INFO_*` facts).
+        CacheHitRam = 21 => "cache-hit-ram",
+        /// 1 if it was compressed in RAM.
+        CacheCompressedInRam = 22 => "cache-compressed-in-ram",
+        /// 1 if the read happened while another transaction was writing the object.
+        CacheHitRww = 23 => "cache-hit-rww",
+        /// Attempts to open the cache for reading (1 from the cache lookup on).
+        CacheOpenReadTries = 24 => "cache-open-read-tries",
+        /// Attempts to open the cache for writing (1 once a miss opened it).
+        CacheOpenWriteTries = 25 => "cache-open-write-tries",
+        /// The cache volume written to; `NotAvailable` before the cache is open for writing.
+        CacheVolume = 26 => "cache-volume",
     }
 }
 

@@ -165,6 +165,17 @@ impl AtsTxn<'_> {
         Ok(())
     }
 
+    /// One of Traffic Server's `TS_TXN_INFO_*` numbers; `NotAvailable` where it has none yet.
+    fn info(&self, key: TSHttpTxnInfoKey) -> AbiResult<i64> {
+        let mut value: TSMgmtInt = 0;
+        // SAFETY: a live transaction, a key of the enumeration, an out pointer.
+        ok(
+            unsafe { TSHttpTxnInfoIntGet(self.txn, key, &mut value) },
+            Error::NotAvailable,
+        )?;
+        Ok(value)
+    }
+
     /// One of the four protocol errors' class or code (Traffic Server reports them in pairs).
     fn protocol_error(&self, fact: TxnFact) -> i64 {
         let getter = match fact {
@@ -424,6 +435,12 @@ impl Transaction for AtsTxn<'_> {
                 | TxnFact::ServerReceivedErrorCode
                 | TxnFact::ServerSentErrorClass
                 | TxnFact::ServerSentErrorCode => self.protocol_error(fact),
+                TxnFact::CacheHitRam => self.info(TS_TXN_INFO_CACHE_HIT_RAM)?,
+                TxnFact::CacheCompressedInRam => self.info(TS_TXN_INFO_CACHE_COMPRESSED_IN_RAM)?,
+                TxnFact::CacheHitRww => self.info(TS_TXN_INFO_CACHE_HIT_RWW)?,
+                TxnFact::CacheOpenReadTries => self.info(TS_TXN_INFO_CACHE_OPEN_READ_TRIES)?,
+                TxnFact::CacheOpenWriteTries => self.info(TS_TXN_INFO_CACHE_OPEN_WRITE_TRIES)?,
+                TxnFact::CacheVolume => self.info(TS_TXN_INFO_CACHE_VOLUME)?,
             })
         }
     }

@@ -27,6 +27,8 @@ pub struct Details {
     pub aborted: bool,
     /// Bytes of the client request's header as received.
     pub client_header_bytes: i64,
+    /// A cache miss opened the cache for writing the origin's response.
+    pub cache_write_opened: bool,
     /// The [`TxnControl`] switches, indexed by their raw value.
     pub controls: [bool; TxnControl::ALL.len()],
     /// Timeouts a plugin set, in milliseconds.
@@ -51,6 +53,7 @@ impl Details {
             internal: false,
             aborted: false,
             client_header_bytes: 0,
+            cache_write_opened: false,
             controls,
             timeouts: BTreeMap::new(),
             redirect_url: None,

@@ -138,6 +138,9 @@ impl Run<'_, '_, '_> {
             txn.client_response = txn.cached_response.clone();
             return Ok(());
         }
+        // A miss opens the cache for writing before the origin is asked (Traffic Server's
+        // TS_TXN_INFO_CACHE_OPEN_WRITE_TRIES and _VOLUME show it from then on).
+        txn.details.cache_write_opened = txn.cache_status == Some(CacheStatus::Miss);
 
         txn.details.reach(&[Milestone::DnsLookupBegin]);
         self.step(txn, Hook::OsDns)?;

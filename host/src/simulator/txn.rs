@@ -401,6 +401,13 @@ impl Transaction for SimTxn {
             | TxnFact::ServerReceivedErrorCode
             | TxnFact::ServerSentErrorClass
             | TxnFact::ServerSentErrorCode => 0,
+            // Nothing comes from RAM or a concurrent write in memory; a lookup reads once, a miss
+            // opens the cache for writing once, on volume 0.
+            TxnFact::CacheHitRam | TxnFact::CacheCompressedInRam | TxnFact::CacheHitRww => 0,
+            TxnFact::CacheOpenReadTries => self.cache_status.is_some().into(),
+            TxnFact::CacheOpenWriteTries => self.details.cache_write_opened.into(),
+            TxnFact::CacheVolume if self.details.cache_write_opened => 0,
+            TxnFact::CacheVolume => return Err(Error::NotAvailable),
         })
     }
 

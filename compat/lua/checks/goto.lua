@@ -111,3 +111,24 @@ local errs = {
   "local x = 1 :: a",
 }
 for _, e in ipairs(errs) do print("error", select(2, loadstring(e, "=e"))) end
+
+-- A goto takes the label of the innermost block that has one, even one further on; `goto goto`
+-- is not a goto; many labels in a row are fine.
+do
+  local trail = {}
+  local n = 0
+  ::a::
+  n = n + 1
+  if n > 2 then trail[#trail + 1] = 'outer' else
+    do
+      goto a
+      ::a::
+      trail[#trail + 1] = 'inner ' .. n
+    end
+  end
+  print('innermost', table.concat(trail, ','))
+end
+print('goto goto', select(2, loadstring('goto goto ::goto::', '=g')))
+local many = {}
+for i = 1, 150 do many[i] = '::l' .. i .. '::' end
+print('labels in a row', (loadstring(table.concat(many, ' ') .. ' return "ok"', '=m'))())

@@ -470,3 +470,14 @@ check("error levels", function() return pcall(error), pcall(error, nil), select(
 os.remove(T .. "lf.lua") os.remove(T .. "lfs.lua") os.remove(T .. "bad.lua") os.remove(T .. "sp.lua") os.remove(T .. "io.txt")
 os.remove(T .. "e.txt") os.remove(T .. "io2.txt") os.remove(T .. "num.txt") os.remove(T .. "nl.txt")
 print("done")
+
+-- assert's message gets the caller's position when it is text, as in LuaJIT; math.log's other
+-- bases round as LuaJIT's (log2 and its reciprocal).
+check("assert position", function() return select(2, pcall(function() assert(false, "m") end)) end)
+check("assert number", function() return select(2, pcall(function() assert(false, 42) end)) end)
+check("assert table", function() return type(select(2, pcall(function() assert(false, {}) end))) end)
+check("assert nil", function() return select(2, pcall(function() assert(false, nil) end)) end)
+check("log bases exact", function()
+  return string.format("%.17g %.17g %.17g %.17g", math.log(27, 3), math.log(125, 5), math.log(3, 9), math.log(100, 7))
+end)
+

@@ -1,9 +1,10 @@
 -- ts.http.set_resp after remap. Traffic Server reads a status set there only when the hook fails the
 -- transaction, so tswasm then fails it for the script and the client gets the response the hook
 -- set (tslua.so ignores it; and a read-response hook returning 1 gets the client no response at
--- all from tslua.so in Traffic Server 9.2). Only an error status (400 and up) can be given then, and none
--- once the response is on its way (send-response): set_resp changes nothing there, set_error_resp
--- only the status.
+-- all from tslua.so in Traffic Server 9.2). Only an error status (400 and up) can be given then.
+-- Once the response is on its way (send-response), set_resp keeps its status and replaces the body
+-- of the proxy's own response only (as tslua.so does on Traffic Server's error responses), and
+-- set_error_resp changes the status of any response, the body of the proxy's own only.
 function do_remap()
   local path = ts.client_request.get_uri()
   if path == '/late' then

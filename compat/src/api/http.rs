@@ -54,11 +54,13 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         lua.create_function(|_, (status, body): (u16, Option<mlua::LuaString>)| {
             let body = body.map(|b| b.as_bytes().to_vec()).unwrap_or_default();
             let txn = txn()?;
-            // Once the response is on its way, tslua.so's set_resp changes nothing (only
-            // set_error_resp changes the response being sent).
-            if txn.hook() != Some(Hook::SendResponse) {
-                let _ = txn.respond(status, &body);
-            }
+            // Once the response is on its way, tslua.so's set_resp keeps its status and replaces
+            // only the body of the proxy's own response (checked), even with an empty one.
+            let status = match txn.hook() {
+                Some(Hook::SendResponse) => txn.client_response().status().unwrap_or(status),
+                _ => status,
+            };
+            let _ = txn.respond(status, &body);
             Ok(())
         })?,
     )?;

@@ -12,7 +12,7 @@ use crate::raw::{self, Arg, Args, Ret};
 use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table, Value};
 use tswasm_guest_sdk::{
-    Fields, Message, Peer, RemapUrl, Request, Response, TxnFact, TxnHandle, UrlPart,
+    Fields, Hook, Message, Peer, RemapUrl, Request, Response, TxnFact, TxnHandle, UrlPart,
 };
 
 /// A header value as tslua takes it: strings byte for byte, numbers formatted by Lua.
@@ -475,9 +475,16 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
             "set_error_resp",
             lua.create_function(|_, (status, body): (u16, Option<mlua::LuaString>)| {
                 let body = body.map(|b| b.as_bytes().to_vec()).unwrap_or_default();
-                if let Some(txn) = TxnHandle::current() {
-                    if txn.respond(status, &body).is_err() {
-                        let _ = txn.client_response().set_status(status);
+                let Some(txn) = TxnHandle::current() else {
+                    return Ok(());
+                };
+                if txn.respond(status, &body).is_err() {
+                    let _ = txn.client_response().set_status(status);
+                } else if body.is_empty() && txn.hook() == Some(Hook::SendResponse) {
+                    // Without a body, tslua.so gives the proxy's own response the status's
+                    // reason phrase as its body (checked at send-response).
+                    if let Ok(reason) = txn.client_response().reason() {
+                        let _ = txn.respond(status, reason.as_bytes());
                     }
                 }
                 Ok(())

@@ -150,6 +150,15 @@ fn tslua_and_tswasm_answer_the_same_requests_the_same_way() {
         "/old/path;v=1?a=1&b=2".into(),
         vec![],
     ));
+    // The other ways to change a failed transaction's error response at send-response.
+    for variant in ["error-resp-no-body", "set-resp"] {
+        requests.push((
+            "GET".into(),
+            "plain.test".into(),
+            "/fail".into(),
+            vec![("X-Fail-Me".to_string(), variant.to_string())],
+        ));
+    }
     let origin_header = |o: &str| vec![("Origin".to_string(), o.to_string())];
     requests.push((
         "OPTIONS".into(),

@@ -1,7 +1,8 @@
 //! A local response set after remap, in a real Traffic Server: it answers the request with the
-//! status and body the hook set (an error status only), whether or not the origin was asked; a
-//! redirect after remap is refused, and set_resp at send-response changes nothing (set_error_resp
-//! there changes the status of the origin's response, not its body, as in tslua.so). The script is the conformance case the in-memory proxy runs
+//! status the hook set (an error status only), whether or not the origin was asked; a redirect
+//! after remap is refused; at send-response set_resp replaces the body of such a response (the
+//! proxy's own) and nothing of the origin's, and set_error_resp changes the status of the origin's
+//! response, not its body, as in tslua.so. The script is the conformance case the in-memory proxy runs
 //! too (compat/conformance/set-resp-late).
 
 mod proxy;
@@ -37,16 +38,17 @@ fn a_response_set_after_remap_answers_the_request() {
     // Set at post-remap: answered before the origin is asked.
     let early = proxy.get("late.test", "/post-remap", &[]);
     assert_eq!(early.status, 429, "{early:?}");
-    assert_eq!(early.body, "answered at post-remap\n");
+    // Its body as set_resp at send-response replaced it.
+    assert_eq!(early.body, "too late\n");
     assert_eq!(early.header("X-Seen-Status").as_deref(), Some("429"));
     let after_early = origin_count(&proxy.get("plain.test", "/", &[]));
     assert_eq!(after_early, before + 1, "the origin was not asked");
 
     // A redirect at os-dns is refused (the origin answers), the 403 at read-response replaces the
-    // origin's answer, and the 404 at send-response changes nothing.
+    // origin's answer, and the 404 at send-response replaces only its body.
     let late = proxy.get("late.test", "/late", &[]);
     assert_eq!(late.status, 403, "{late:?}");
-    assert_eq!(late.body, "answered at read-response\n");
+    assert_eq!(late.body, "too late\n");
     assert_eq!(late.header("X-Seen-Status").as_deref(), Some("403"));
     assert_eq!(
         late.header("X-Origin-Count"),
@@ -56,7 +58,7 @@ fn a_response_set_after_remap_answers_the_request() {
     let after_late = origin_count(&proxy.get("plain.test", "/", &[]));
     assert_eq!(after_late, after_early + 2, "the origin was asked");
 
-    // Only the 404 at send-response, which changes nothing: the origin's response goes out.
+    // Only the 404 at send-response, which leaves an origin's response alone.
     let plain = proxy.get("late.test", "/other", &[]);
     assert_eq!(plain.status, 200, "{plain:?}");
     assert_eq!(plain.header("X-Seen-Status").as_deref(), Some("200"));

@@ -136,10 +136,17 @@ impl Plugin {
         let tag: Arc<str> = path
             .file_stem()
             .map_or("plugin".into(), |s| s.to_string_lossy().into());
+        // The conventional directories are for tslua scripts (a module carrying a Lua source),
+        // which read their settings and modules there; any other plugin reads only what the
+        // operator names.
         let config_dir = services.proxy_info(ProxyInfo::ConfigDir).map(PathBuf::from);
+        let granted = match loaded.source {
+            Some(_) => settings.grants.resolve(path, config_dir.as_deref()),
+            None => settings.grants.dirs.clone(),
+        };
         let blueprint = Blueprint {
             pre,
-            granted: settings.grants.resolve(path, config_dir.as_deref()),
+            granted,
             args: settings.args.clone().into(),
             source: loaded.source.map(Arc::new),
             settings,

@@ -30,8 +30,9 @@ pub enum CacheDir {
 /// script builds from `ts.get_config_dir()` or its own file name means the same inside the sandbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grants {
-    /// The proxy's configuration directory and the directory of the plugin's file: where tslua
-    /// scripts read their configuration and their modules from by convention.
+    /// The proxy's configuration directory and the directory of the plugin's file, for tslua
+    /// scripts (`.lua`, or a `.cwasm` made from one): where they read their configuration and
+    /// their modules from by convention.
     pub conventional: bool,
     /// Directories the operator named with `grant`.
     pub dirs: Vec<PathBuf>,

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use common::*;
 use tswasm::abi_types::Hook;
 use tswasm::simulator::{self, Attached, RemapRule, Request, Response, Role, SimTxn};
@@ -387,6 +389,22 @@ fn files_are_readable_only_in_granted_directories_and_never_writable() {
         "with `grant=none` nothing is readable: {read}"
     );
     std::fs::remove_dir_all(&base).unwrap();
+
+    // With the default grants, a `.wasm` plugin (not a tslua script) reads nothing either: not
+    // the directory its file is in, not the proxy's configuration directory.
+    let beside = guest("abi-probe").with_file_name(format!("grant-{}.txt", std::process::id()));
+    std::fs::write(&beside, "next to the plugin\n").unwrap();
+    for file in [
+        beside.clone(),
+        PathBuf::from("/etc/trafficserver/records.config"),
+    ] {
+        let arg = format!("read={}", file.display());
+        let (probe, _) = load("abi-probe", settings(&[&arg]));
+        let (txn, _) = run(&[&probe], request("GET / HTTP/1.1\nHost: h\n\n"), None);
+        let read = header(&txn.server_request.unwrap().headers, "X-Probe-File").unwrap();
+        assert!(read.starts_with("error"), "{}: {read}", file.display());
+    }
+    std::fs::remove_file(&beside).unwrap();
 }
 
 /// The hooks a transaction ran, in order.

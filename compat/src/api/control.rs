@@ -3,7 +3,9 @@
 //! all where tslua returns none.
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result, Table};
-use tswasm_guest_sdk::{env, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnHandle};
+use tswasm_guest_sdk::{
+    env, Error as SdkError, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnHandle,
+};
 
 use super::http::txn;
 
@@ -199,21 +201,19 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
         })?,
     )?;
     // Each layer a value of its own (none before the origin is contacted, for the server's).
+    let stack_getter = |stack: fn(&TxnHandle) -> std::result::Result<Vec<String>, SdkError>| {
+        lua.create_function(move |lua, ()| {
+            let layers = stack(&txn()?).unwrap_or_default();
+            mlua::Variadic::from_iter(layers.into_iter().take(10)).into_lua_multi(lua)
+        })
+    };
     http.set(
         "get_client_protocol_stack",
-        lua.create_function(|lua, ()| {
-            let stack = txn()?.protocols().unwrap_or_default();
-            let stack: Vec<String> = stack.into_iter().take(10).collect();
-            mlua::Variadic::from_iter(stack).into_lua_multi(lua)
-        })?,
+        stack_getter(TxnHandle::protocols)?,
     )?;
     http.set(
         "get_server_protocol_stack",
-        lua.create_function(|lua, ()| {
-            let stack = txn()?.server_protocols().unwrap_or_default();
-            let stack: Vec<String> = stack.into_iter().take(10).collect();
-            mlua::Variadic::from_iter(stack).into_lua_multi(lua)
-        })?,
+        stack_getter(TxnHandle::server_protocols)?,
     )?;
     http.set(
         "milestone_get",

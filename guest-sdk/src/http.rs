@@ -69,7 +69,8 @@ pub trait Fields {
         host::header_remove(self.message(), name.as_bytes()).map(|n| n as u32)
     }
 
-    /// All fields as `(name, value)`, in order, names spelled as in the message.
+    /// All fields as `(name, value)`, in order, names as the proxy reports them (see
+    /// `field_name` in ABI.md: Traffic Server spells its well-known names its own way).
     fn headers(&self) -> Result<Vec<(String, String)>, Error> {
         let msg = self.message();
         let count = host::field_count(msg)? as u32;

@@ -63,7 +63,8 @@ pub trait Transaction {
     fn header_remove(&mut self, msg: Message, name: &[u8]) -> AbiResult<usize>;
     /// The number of fields in `msg`, for iterating over them by index.
     fn field_count(&self, msg: Message) -> AbiResult<usize>;
-    /// Appends the name of field `index` (from 0) as the message spells it; `NotFound` past the end.
+    /// Appends the name of field `index` (from 0) as the proxy reports it (Traffic Server spells
+    /// its well-known names its own way); `NotFound` past the end.
     fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
     /// Appends the value of field `index` (from 0); `NotFound` past the end.
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;

@@ -61,7 +61,8 @@ macro_rules! for_each_import {
             fn header_remove(msg: Message, name: Bytes) -> i32;
             /// The number of header fields, for iteration.
             fn field_count(msg: Message) -> i32;
-            /// The name of field `index` (from 0), as the message spells it.
+            /// The name of field `index` (from 0), as the message spells it (Traffic Server spells
+            /// the names it knows its own way: `Accept` for `accept`).
             fn field_name(msg: Message, index: u32) -> Bytes;
             /// The value of field `index` (from 0).
             fn field_value(msg: Message, index: u32) -> Bytes;

@@ -27,6 +27,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("txn-facts", "/", "/", ""),
     ("uri-params", "/", "/", ""),
     ("header-block", "/", "/", ""),
+    ("field-name-spelling", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact};
 
 use super::details::{self, Details};
+use super::field_names;
 use crate::error::{bail, format_err, Result};
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
 use crate::services::RECORD_DEFAULTS;
@@ -257,7 +258,7 @@ impl Transaction for SimTxn {
 
     fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         let (name, _) = self.headers(msg)?.0.get(index).ok_or(Error::NotFound)?;
-        out.extend_from_slice(name);
+        out.extend_from_slice(field_names::reported(name));
         Ok(())
     }
 

@@ -536,8 +536,11 @@ impl Transaction for AtsTxn<'_> {
         if self.hook == Hook::SendResponse {
             // The response being sent: its status, and its body when it is Traffic Server's own
             // (the error body is what Traffic Server sends for those, and ignores for the rest).
-            self.status_set(Message::ClientResponse, status)?;
-            self.reason_set(Message::ClientResponse, reason_phrase(status).as_bytes())?;
+            // A new status gets its reason phrase; the same status keeps the response's own.
+            if self.status_get(Message::ClientResponse)? != status {
+                self.status_set(Message::ClientResponse, status)?;
+                self.reason_set(Message::ClientResponse, reason_phrase(status).as_bytes())?;
+            }
             // SAFETY: a live transaction; Traffic Server takes ownership of the buffer, which
             // comes from its allocator.
             unsafe {

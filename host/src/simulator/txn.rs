@@ -461,8 +461,11 @@ impl Transaction for SimTxn {
         if self.hook == Hook::SendResponse {
             let own = self.own_response;
             let response = self.client_response.as_mut().ok_or(Error::NotAvailable)?;
-            response.status = status;
-            response.reason = reason_phrase(status).into();
+            // A new status gets its reason phrase; the same status keeps the response's own.
+            if response.status != status {
+                response.status = status;
+                response.reason = reason_phrase(status).into();
+            }
             if own {
                 response.body = body.to_vec();
                 let length = body.len().to_string();
@@ -539,4 +542,45 @@ impl Transaction for SimTxn {
 /// The size of a request's header as it goes over the wire (request line, fields, blank line).
 fn header_bytes(request: &Request) -> i64 {
     (request.to_bytes().len() - request.body.len()) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_send_response(own: bool) -> SimTxn {
+        let request = Request::parse(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        let mut txn = SimTxn::new(1, "192.0.2.1:4000".parse().unwrap(), request);
+        txn.client_response =
+            Some(Response::parse(b"HTTP/1.1 200 Fine\r\nContent-Length: 6\r\n\r\norigin").unwrap());
+        txn.own_response = own;
+        txn.hook = Hook::SendResponse;
+        txn
+    }
+
+    #[test]
+    fn respond_at_send_response_changes_the_status_and_only_an_own_body() {
+        // The origin's response: the same status keeps its reason, and its body stays.
+        let mut txn = at_send_response(false);
+        txn.respond(200, b"replaced").unwrap();
+        let response = txn.client_response.as_ref().unwrap();
+        assert_eq!(
+            (response.reason.as_str(), &response.body[..]),
+            ("Fine", &b"origin"[..])
+        );
+        txn.respond(503, b"replaced").unwrap();
+        let response = txn.client_response.as_ref().unwrap();
+        assert_eq!(
+            (response.status, response.reason.as_str()),
+            (503, "Service Unavailable")
+        );
+        assert_eq!(response.body, b"origin");
+
+        // The proxy's own response takes the body, and its length.
+        let mut txn = at_send_response(true);
+        txn.respond(200, b"replaced").unwrap();
+        let response = txn.client_response.as_ref().unwrap();
+        assert_eq!(response.body, b"replaced");
+        assert_eq!(response.headers.get(b"Content-Length", 0), Some(&b"8"[..]));
+    }
 }

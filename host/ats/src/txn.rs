@@ -176,35 +176,15 @@ impl AtsTxn<'_> {
         Ok(value)
     }
 
-    /// One of the four protocol errors' class or code (Traffic Server reports them in pairs).
-    fn protocol_error(&self, fact: TxnFact) -> i64 {
-        let getter = match fact {
-            TxnFact::ClientReceivedErrorClass | TxnFact::ClientReceivedErrorCode => {
-                TSHttpTxnClientReceivedErrorGet
-            }
-            TxnFact::ClientSentErrorClass | TxnFact::ClientSentErrorCode => {
-                TSHttpTxnClientSentErrorGet
-            }
-            TxnFact::ServerReceivedErrorClass | TxnFact::ServerReceivedErrorCode => {
-                TSHttpTxnServerReceivedErrorGet
-            }
-            _ => TSHttpTxnServerSentErrorGet,
-        };
+    /// A protocol error's class and code, from the getter for its side and direction.
+    fn protocol_error(
+        &self,
+        get: unsafe extern "C" fn(TSHttpTxn, *mut u32, *mut u64),
+    ) -> (i64, i64) {
         let (mut class, mut code): (u32, u64) = (0, 0);
         // SAFETY: a live transaction and two out pointers.
-        unsafe { getter(self.txn, &mut class, &mut code) };
-        let class_wanted = matches!(
-            fact,
-            TxnFact::ClientReceivedErrorClass
-                | TxnFact::ClientSentErrorClass
-                | TxnFact::ServerReceivedErrorClass
-                | TxnFact::ServerSentErrorClass
-        );
-        if class_wanted {
-            i64::from(class)
-        } else {
-            code as i64
-        }
+        unsafe { get(self.txn, &mut class, &mut code) };
+        (i64::from(class), code as i64)
     }
 
     /// Hands a local response a hook asked for to Traffic Server: the status, the body, and the
@@ -427,14 +407,22 @@ impl Transaction for AtsTxn<'_> {
                     i64::from(TSHttpTxnServerReqHdrBytesGet(self.txn))
                 }
                 TxnFact::ServerRequestBodyBytes => TSHttpTxnServerReqBodyBytesGet(self.txn),
-                TxnFact::ClientReceivedErrorClass
-                | TxnFact::ClientReceivedErrorCode
-                | TxnFact::ClientSentErrorClass
-                | TxnFact::ClientSentErrorCode
-                | TxnFact::ServerReceivedErrorClass
-                | TxnFact::ServerReceivedErrorCode
-                | TxnFact::ServerSentErrorClass
-                | TxnFact::ServerSentErrorCode => self.protocol_error(fact),
+                TxnFact::ClientReceivedErrorClass => {
+                    self.protocol_error(TSHttpTxnClientReceivedErrorGet).0
+                }
+                TxnFact::ClientReceivedErrorCode => {
+                    self.protocol_error(TSHttpTxnClientReceivedErrorGet).1
+                }
+                TxnFact::ClientSentErrorClass => self.protocol_error(TSHttpTxnClientSentErrorGet).0,
+                TxnFact::ClientSentErrorCode => self.protocol_error(TSHttpTxnClientSentErrorGet).1,
+                TxnFact::ServerReceivedErrorClass => {
+                    self.protocol_error(TSHttpTxnServerReceivedErrorGet).0
+                }
+                TxnFact::ServerReceivedErrorCode => {
+                    self.protocol_error(TSHttpTxnServerReceivedErrorGet).1
+                }
+                TxnFact::ServerSentErrorClass => self.protocol_error(TSHttpTxnServerSentErrorGet).0,
+                TxnFact::ServerSentErrorCode => self.protocol_error(TSHttpTxnServerSentErrorGet).1,
                 TxnFact::CacheHitRam => self.info(TS_TXN_INFO_CACHE_HIT_RAM)?,
                 TxnFact::CacheCompressedInRam => self.info(TS_TXN_INFO_CACHE_COMPRESSED_IN_RAM)?,
                 TxnFact::CacheHitRww => self.info(TS_TXN_INFO_CACHE_HIT_RWW)?,

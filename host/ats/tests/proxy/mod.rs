@@ -427,15 +427,16 @@ impl Proxy {
             .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
     }
 
-    /// Waits (at most 15 s) until a statistic reaches `at_least`: traffic_server reports its
-    /// records to the manager every few seconds. Returns the last value read.
+    /// Waits (at most 30 s) until a statistic reaches `at_least`: traffic_server sums its threads'
+    /// counts and reports them to the manager every few seconds, later on a loaded machine.
+    /// Returns the last value read.
     pub fn metric_at_least(&self, name: &str, at_least: i64) -> Option<i64> {
         self.metric_until(name, |v| v >= at_least)
     }
 
-    /// Waits (at most 15 s) until a statistic satisfies `done`; returns the last value read.
+    /// Waits (at most 30 s) until a statistic satisfies `done`; returns the last value read.
     pub fn metric_until(&self, name: &str, done: impl Fn(i64) -> bool) -> Option<i64> {
-        let deadline = Instant::now() + Duration::from_secs(15);
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let value = self.metric(name);
             if value.is_some_and(&done) || Instant::now() > deadline {

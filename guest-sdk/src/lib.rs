@@ -44,7 +44,7 @@ pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
     Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, Milestone, Peer,
     PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply, StatKind, Timeout,
-    TxnControl, TxnFact, UrlPart, ABI_VERSION,
+    TxnControl, TxnFact, TxnText, UrlPart, ABI_VERSION,
 };
 pub use txn::TxnHandle;
 pub use txn_state::Txn;

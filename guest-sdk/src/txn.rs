@@ -6,7 +6,7 @@ use crate::buffer::read_string;
 use crate::http::{Request, Response};
 use crate::{
     host, CacheStatus, Error, Hook, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
-    TxnFact, UrlPart,
+    TxnFact, TxnText, UrlPart,
 };
 
 thread_local! {
@@ -107,6 +107,12 @@ impl TxnHandle {
     /// A number describing the transaction (session id, whether it was aborted, ...).
     pub fn fact(&self, fact: TxnFact) -> Result<i64, Error> {
         host::txn_fact_get(fact)
+    }
+
+    /// Text describing the transaction (TLS facts, the next hop's name, ...); `NotFound` where it
+    /// has none.
+    pub fn text(&self, text: TxnText) -> Result<String, Error> {
+        read_string(|out| host::txn_text_get(text, out))
     }
 
     /// When a milestone was reached, in nanoseconds since the Unix epoch; 0 if not yet.

@@ -17,7 +17,7 @@ use crate::http::{Response, Url, UrlEdit, Version};
 
 pub use tswasm_abi::{
     CacheStatus, Error, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
-    TxnFact, UrlPart,
+    TxnFact, TxnText, UrlPart,
 };
 
 /// What a [`Transaction`] or [`crate::services::Services`] method returns: `Err` is the code the guest
@@ -103,7 +103,8 @@ pub trait Transaction {
     /// The matched remap rule's from or to URL (`NotAvailable` outside a remap rule), or the
     /// pristine URL (asked for from read-request on).
     fn remap_url(&self, which: RemapUrl) -> AbiResult<Url>;
-    /// The IP address and TCP port of one end; `NotAvailable` for the origin before one was chosen.
+    /// The IP address and TCP port of one end; `NotAvailable` for the origin, the next hop and the
+    /// outgoing end before they exist.
     fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr>;
     /// Appends protocol `index` (from 0) of the client connection's stack, innermost first;
     /// `NotFound` past the end.
@@ -113,6 +114,8 @@ pub trait Transaction {
     /// A number describing the transaction; `NotAvailable` for the response facts before there is
     /// an origin response.
     fn fact(&self, fact: TxnFact) -> AbiResult<i64>;
+    /// Appends a text describing the transaction; `NotFound` where it has none.
+    fn text(&self, text: TxnText, out: &mut Vec<u8>) -> AbiResult<()>;
     /// When a milestone was reached, in nanoseconds since the Unix epoch (durations for the plugin
     /// milestones); 0 if it was not.
     fn milestone(&self, milestone: Milestone) -> AbiResult<i64>;

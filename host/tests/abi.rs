@@ -60,6 +60,11 @@ fn request_side_functions_report_the_fixture() {
         h("X-Probe-Server-Early"),
         "error: not available at this hook"
     );
+    assert_eq!(
+        h("X-Probe-Texts-Early"),
+        "error: not found,error: not found,error: not available at this hook",
+        "no tag for a client's request, no next hop before os-dns, no TLS in memory"
+    );
     assert_eq!(h("X-Probe-Protocols"), "http/1.1,tcp,ipv4");
     assert_eq!(
         h("X-Probe-Pristine"),
@@ -286,6 +291,11 @@ fn skipped_remapping_redirects_and_response_facts() {
         header(&resp.headers, "X-Probe-Server").as_deref(),
         Some("127.0.0.1:80"),
         "a host name is not resolved in memory: the origin is on loopback"
+    );
+    assert_eq!(
+        header(&resp.headers, "X-Probe-Next-Hop").as_deref(),
+        Some("127.0.0.1:80,www.example.com,80"),
+        "the next hop is the origin, named as the URL names it"
     );
 
     let origin =

@@ -4,7 +4,7 @@
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result, Table};
 use tswasm_guest_sdk::{
-    env, Error as SdkError, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnHandle,
+    env, Error as SdkError, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnHandle, TxnText,
 };
 
 use super::http::txn;
@@ -150,10 +150,16 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
     http.set(
         "get_ssn_remote_addr",
         lua.create_function(|_, ()| {
-            Ok(super::message::ip_port_family(
-                txn()?.peer(Peer::Client).ok(),
-            ))
+            Ok(super::addr::ip_port_family(txn()?.peer(Peer::Client).ok()))
         })?,
+    )?;
+    // The connections' file descriptors: nil where Traffic Server has none (the client's at
+    // txn-close, the origin's before it is connected).
+    fact_number(lua, http, "get_client_fd", TxnFact::ClientFd)?;
+    fact_number(lua, http, "get_server_fd", TxnFact::ServerFd)?;
+    http.set(
+        "get_plugin_tag",
+        lua.create_function(|_, ()| Ok(txn()?.text(TxnText::PluginTag).ok()))?,
     )?;
     http.set(
         "is_websocket",

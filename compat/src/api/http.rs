@@ -137,8 +137,6 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         "set_parent_selection_url",
         "resp_cache_transformed",
         "resp_cache_untransformed",
-        "get_client_fd",
-        "get_server_fd",
         "server_packet_mark_set",
         "server_packet_dscp_set",
         "client_packet_mark_set",

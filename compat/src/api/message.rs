@@ -4,15 +4,14 @@
 //! Getters return `nil` when the message does not exist at this hook (as tslua does); setters on a
 //! missing message do nothing.
 
-use std::net::{Ipv6Addr, SocketAddr};
-
 use std::ffi::c_int;
 
 use crate::raw::{self, Arg, Args, Ret};
 use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table, Value};
 use tswasm_guest_sdk::{
-    Fields, Hook, Message, Peer, RemapUrl, Request, Response, TxnFact, TxnHandle, UrlPart,
+    Error as SdkError, Fields, Hook, Message, RemapUrl, Request, Response, TxnFact, TxnHandle,
+    TxnText, UrlPart,
 };
 
 /// A header value as tslua takes it: strings byte for byte, numbers formatted by Lua.
@@ -259,7 +258,31 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
                     .and_then(|txn| txn.remap_url(RemapUrl::Pristine, UrlPart::Url).ok()))
             })?,
         )?;
-        t.set("client_addr", client_addr(lua)?)?;
+        t.set("client_addr", super::addr::client_addr(lua)?)?;
+        for (name, text) in [
+            ("get_ssl_protocol", TxnText::ClientTlsProtocol),
+            ("get_ssl_cipher", TxnText::ClientTlsCipher),
+            ("get_ssl_curve", TxnText::ClientTlsCurve),
+        ] {
+            // As tslua.so: "-" without TLS, nil where the TLS session has no such value.
+            t.set(
+                name,
+                lua.create_function(move |_, ()| {
+                    Ok(match TxnHandle::current().map(|txn| txn.text(text)) {
+                        Some(Ok(value)) => Some(value),
+                        Some(Err(SdkError::NotFound)) => None,
+                        _ => Some("-".to_owned()),
+                    })
+                })?,
+            )?;
+        }
+        t.set(
+            "get_ssl_reused",
+            lua.create_function(|_, ()| {
+                Ok(TxnHandle::current()
+                    .map_or(0, |txn| txn.fact(TxnFact::ClientTlsReused).unwrap_or(0)))
+            })?,
+        )?;
     }
     let (header_bytes, body_bytes) = match msg {
         Message::ClientRequest => (
@@ -283,14 +306,7 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
         )?;
     }
     if msg == Message::ServerRequest {
-        let server_addr = server_addr(lua)?;
-        for name in ["set_addr", "get_nexthop_addr"] {
-            server_addr.set(
-                name,
-                super::unsupported(lua, format!("ts.server_request.server_addr.{name}"))?,
-            )?;
-        }
-        t.set("server_addr", server_addr)?;
+        t.set("server_addr", super::addr::server_addr(lua)?)?;
     }
     Ok(t)
 }
@@ -366,85 +382,6 @@ unsafe extern "C-unwind" fn set_status(state: *mut lua_State) -> c_int {
             Ok(Ret::Nothing)
         })
     }
-}
-
-/// Linux's address family numbers, as tslua reports them.
-fn family(addr: &SocketAddr) -> i32 {
-    if addr.is_ipv4() {
-        2
-    } else {
-        10
-    }
-}
-
-/// `ts.client_request.client_addr`: `get_addr()` gives ip, port and the address family;
-/// `get_incoming_port()` the proxy port the client connected to.
-fn client_addr(lua: &Lua) -> Result<Table> {
-    let client = || TxnHandle::current().and_then(|txn| txn.peer(Peer::Client).ok());
-    let t = lua.create_table()?;
-    t.set(
-        "get_addr",
-        lua.create_function(move |_, ()| Ok(ip_port_family(client())))?,
-    )?;
-    t.set(
-        "get_ip",
-        lua.create_function(move |_, ()| Ok(client().map(|addr| addr.ip().to_string())))?,
-    )?;
-    // tslua.so 9.2 converts the port to host order once too often: on every little-endian
-    // machine its bytes come out swapped (port 50528 reads 24773). Scripts see that; so here.
-    t.set(
-        "get_port",
-        lua.create_function(move |_, ()| Ok(client().map(|addr| addr.port().swap_bytes())))?,
-    )?;
-    t.set(
-        "get_incoming_port",
-        lua.create_function(|_, ()| {
-            Ok(
-                TxnHandle::current()
-                    .and_then(|txn| txn.peer(Peer::Incoming).ok().map(|a| a.port())),
-            )
-        })?,
-    )?;
-    Ok(t)
-}
-
-/// An address as tslua's `get_addr` returns it: ip, port and family, or three nils.
-pub fn ip_port_family(addr: Option<SocketAddr>) -> (Option<String>, Option<u16>, Option<i32>) {
-    match addr {
-        Some(addr) => (
-            Some(addr.ip().to_string()),
-            Some(addr.port()),
-            Some(family(&addr)),
-        ),
-        None => (None, None, None),
-    }
-}
-
-/// `ts.server_request.server_addr`'s getters. Before an origin is chosen, tslua reads a zeroed
-/// address: `::`, port 0, family 10.
-fn server_addr(lua: &Lua) -> Result<Table> {
-    let addr = || {
-        TxnHandle::current()
-            .and_then(|txn| txn.peer(Peer::Server).ok())
-            .unwrap_or_else(|| SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)))
-    };
-    let t = lua.create_table()?;
-    t.set(
-        "get_addr",
-        lua.create_function(move |_, ()| {
-            let a = addr();
-            Ok((a.ip().to_string(), a.port(), family(&a)))
-        })?,
-    )?;
-    t.set(
-        "get_ip",
-        lua.create_function(move |_, ()| Ok(addr().ip().to_string()))?,
-    )?;
-    t.set(
-        "get_port",
-        lua.create_function(move |_, ()| Ok(addr().port()))?,
-    )?;
-    Ok(t)
 }
 
 /// `ts.server_response` / `ts.client_response` / `ts.cached_response`.

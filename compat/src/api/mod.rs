@@ -1,5 +1,6 @@
 //! The `ts` table: tslua's API mapped onto the tswasm ABI, and tslua's global constants.
 
+mod addr;
 mod config_records;
 mod control;
 mod http;

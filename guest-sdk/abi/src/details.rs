@@ -10,6 +10,12 @@ abi_enum! {
         Incoming = 1 => "incoming",
         /// The origin server's address, once one was chosen ([`crate::Hook::SendRequest`] on).
         Server = 2 => "server",
+        /// The next hop's address (the origin, or a parent proxy), once resolved
+        /// ([`crate::Hook::OsDns`] on).
+        NextHop = 3 => "next-hop",
+        /// The proxy's own end of the origin connection, once connected
+        /// ([`crate::Hook::SendRequest`] on).
+        Outgoing = 4 => "outgoing",
     }
 }
 
@@ -106,6 +112,31 @@ abi_enum! {
         CacheOpenWriteTries = 25 => "cache-open-write-tries",
         /// The cache volume written to; `NotAvailable` before the cache is open for writing.
         CacheVolume = 26 => "cache-volume",
+        /// 1 if the client connection's TLS session was resumed, 0 if not or without TLS.
+        ClientTlsReused = 27 => "client-tls-reused",
+        /// The next hop's port; -1 before it is resolved ([`crate::Hook::OsDns`] on).
+        NextHopPort = 28 => "next-hop-port",
+        /// The proxy's file descriptor of the client connection; `NotAvailable` once it closed.
+        ClientFd = 29 => "client-fd",
+        /// The proxy's file descriptor of the origin connection; `NotAvailable` before it opened.
+        ServerFd = 30 => "server-fd",
+    }
+}
+
+abi_enum! {
+    /// Text describing a transaction; `NotFound` where the transaction has none, and for the
+    /// client's TLS facts `NotAvailable` when its connection is not TLS.
+    pub enum TxnText: u32 {
+        /// The tag of the plugin that made an internal request (none for a client's request).
+        PluginTag = 0 => "plugin-tag",
+        /// The next hop's host name, as the URL names it, once resolved ([`crate::Hook::OsDns`] on).
+        NextHopName = 1 => "next-hop-name",
+        /// The client connection's TLS protocol version, e.g. `TLSv1.3`.
+        ClientTlsProtocol = 2 => "client-tls-protocol",
+        /// The client connection's TLS cipher, e.g. `TLS_AES_256_GCM_SHA384`.
+        ClientTlsCipher = 3 => "client-tls-cipher",
+        /// The client connection's TLS key-exchange group, e.g. `X25519` (none on a resumed session).
+        ClientTlsCurve = 4 => "client-tls-curve",
     }
 }
 

@@ -105,6 +105,9 @@ macro_rules! for_each_import {
             fn server_protocol_get(index: u32) -> Bytes;
             /// A [`TxnFact`].
             fn txn_fact_get(fact: TxnFact) -> Value<i64>;
+            /// A [`TxnText`]; `NotFound` where the transaction has none (`NotAvailable` for the TLS
+            /// facts of a connection without TLS).
+            fn txn_text_get(text: TxnText) -> Bytes;
             /// When a [`Milestone`] happened, in nanoseconds since the Unix epoch (a duration for the
             /// plugin milestones); 0 if it has not happened.
             fn milestone_get(milestone: Milestone) -> Value<i64>;

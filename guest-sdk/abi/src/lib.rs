@@ -86,7 +86,9 @@ mod value;
 pub use value::AbiValue;
 
 mod details;
-pub use details::{Milestone, Peer, PluginEvent, RecordType, Timeout, TxnControl, TxnFact};
+pub use details::{
+    Milestone, Peer, PluginEvent, RecordType, Timeout, TxnControl, TxnFact, TxnText,
+};
 
 abi_enum! {
     /// The points in a transaction's life where a guest can run, in the order a proxy reaches them.

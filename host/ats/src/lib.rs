@@ -9,8 +9,9 @@
 //!    list that closes all of a transaction's states at txn-close.
 //! 4. [`runtime`]: the engine and services every tswasm plugin of the process shares, and
 //!    loading a plugin into them.
-//! 5. The ABI's transaction over `TSHttpTxn`: [`txn`], [`message`], [`extras`] (what it keeps
-//!    between hooks), [`intercept`] (serving a response the plugin made).
+//! 5. The ABI's transaction over `TSHttpTxn`: [`txn`], [`message`], [`facts`] (connections and
+//!    state), [`extras`] (what it keeps between hooks), [`intercept`] (serving a response the
+//!    plugin made).
 //! 6. Helpers: [`services`] (logging, statistics and records through Traffic Server), [`stats`]
 //!    (`plugin.tswasm.*`), [`config_strings`], [`log`], [`guard`] (the one panic policy),
 //!    [`hooks`], [`ts`], and [`ffi`] (the C API, generated from `ts/ts.h`).
@@ -27,6 +28,7 @@ pub mod txn_state;
 pub mod runtime;
 
 pub mod extras;
+pub mod facts;
 pub mod intercept;
 pub mod message;
 pub mod txn;

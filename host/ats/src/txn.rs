@@ -7,16 +7,17 @@ use std::net::SocketAddr;
 
 use tswasm::abi_types::{
     CacheStatus, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
-    TxnFact,
+    TxnFact, TxnText,
 };
 use tswasm::http::{reason_phrase, Response, Url, UrlEdit, Version};
 use tswasm::txn::{AbiResult, Transaction};
 
 use crate::config_strings::KEPT;
 use crate::extras::TxnExtras;
+use crate::facts;
 use crate::ffi::*;
 use crate::message::Message as Msg;
-use crate::ts::{bytes, socket_addr, take_string, text, ts_copy, Loc, NULL_MLOC};
+use crate::ts::{bytes, take_string, ts_copy, Loc, NULL_MLOC};
 
 pub struct AtsTxn<'a> {
     pub txn: TSHttpTxn,
@@ -138,55 +139,6 @@ impl AtsTxn<'_> {
 }
 
 impl AtsTxn<'_> {
-    /// Entry `index` of a connection's protocol stack (`NotAvailable` when Traffic Server has
-    /// none, as for the origin before it is contacted).
-    fn protocol_stack(
-        &self,
-        get: unsafe extern "C" fn(TSHttpTxn, c_int, *mut *const c_char, *mut c_int) -> TSReturnCode,
-        index: usize,
-        out: &mut Vec<u8>,
-    ) -> AbiResult<()> {
-        let mut stack: [*const c_char; 10] = [std::ptr::null(); 10];
-        let mut n: c_int = 0;
-        // SAFETY: a live transaction; the protocol names are static strings.
-        unsafe {
-            ok(
-                get(self.txn, 10, stack.as_mut_ptr(), &mut n),
-                Error::NotAvailable,
-            )?;
-            if n <= 0 {
-                return Err(Error::NotAvailable);
-            }
-            let name = stack[..n.clamp(0, 10) as usize]
-                .get(index)
-                .ok_or(Error::NotFound)?;
-            out.extend_from_slice(text(*name).unwrap_or_default().as_bytes());
-        }
-        Ok(())
-    }
-
-    /// One of Traffic Server's `TS_TXN_INFO_*` numbers; `NotAvailable` where it has none yet.
-    fn info(&self, key: TSHttpTxnInfoKey) -> AbiResult<i64> {
-        let mut value: TSMgmtInt = 0;
-        // SAFETY: a live transaction, a key of the enumeration, an out pointer.
-        ok(
-            unsafe { TSHttpTxnInfoIntGet(self.txn, key, &mut value) },
-            Error::NotAvailable,
-        )?;
-        Ok(value)
-    }
-
-    /// A protocol error's class and code, from the getter for its side and direction.
-    fn protocol_error(
-        &self,
-        get: unsafe extern "C" fn(TSHttpTxn, *mut u32, *mut u64),
-    ) -> (i64, i64) {
-        let (mut class, mut code): (u32, u64) = (0, 0);
-        // SAFETY: a live transaction and two out pointers.
-        unsafe { get(self.txn, &mut class, &mut code) };
-        (i64::from(class), code as i64)
-    }
-
     /// Hands a local response a hook asked for to Traffic Server: the status, the body, and the
     /// `Content-Type` among its headers (else Traffic Server's default, as tslua's set_resp).
     /// Returns whether there was one.
@@ -344,93 +296,42 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr> {
-        // SAFETY: a live transaction; the addresses live as long as it.
-        unsafe {
-            let addr = match peer {
-                Peer::Client => TSHttpTxnClientAddrGet(self.txn),
-                Peer::Incoming => TSHttpTxnIncomingAddrGet(self.txn),
-                Peer::Server => TSHttpTxnServerAddrGet(self.txn),
-            };
-            socket_addr(addr).ok_or(Error::NotAvailable)
-        }
+        // SAFETY: a live transaction, as for every fact below.
+        unsafe { facts::peer_addr(self.txn, peer) }
     }
 
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        self.protocol_stack(TSHttpTxnClientProtocolStackGet, index, out)
+        // SAFETY: as above.
+        unsafe { facts::protocol_stack(self.txn, TSHttpTxnClientProtocolStackGet, index, out) }
     }
 
     fn server_protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        self.protocol_stack(TSHttpTxnServerProtocolStackGet, index, out)
+        // SAFETY: as above.
+        unsafe { facts::protocol_stack(self.txn, TSHttpTxnServerProtocolStackGet, index, out) }
     }
 
     fn fact(&self, fact: TxnFact) -> AbiResult<i64> {
-        // SAFETY: a live transaction; the server response is checked before it is used.
+        // SAFETY: a live transaction; the origin's response exists (checked) before it is read.
         unsafe {
-            Ok(match fact {
-                TxnFact::SessionId => {
-                    let ssn = TSHttpTxnSsnGet(self.txn);
-                    if ssn.is_null() {
-                        return Err(Error::NotAvailable);
-                    }
-                    TSHttpSsnIdGet(ssn)
-                }
-                TxnFact::Internal => i64::from(TSHttpTxnIsInternal(self.txn) != 0),
-                TxnFact::Aborted => i64::from(TSHttpTxnAborted(self.txn) == TS_SUCCESS),
+            match fact {
                 TxnFact::Cacheable => {
                     self.message(Message::ServerResponse)?;
-                    i64::from(
-                        TSHttpTxnIsCacheable(self.txn, std::ptr::null_mut(), std::ptr::null_mut())
-                            != 0,
-                    )
+                    let cacheable =
+                        TSHttpTxnIsCacheable(self.txn, std::ptr::null_mut(), std::ptr::null_mut());
+                    Ok(i64::from(cacheable != 0))
                 }
                 TxnFact::MaxAge => {
                     let response = self.message(Message::ServerResponse)?;
-                    i64::from(TSHttpTxnGetMaxAge(self.txn, response.buf))
+                    Ok(i64::from(TSHttpTxnGetMaxAge(self.txn, response.buf)))
                 }
-                TxnFact::ServerTransactionCount => {
-                    i64::from(TSHttpTxnServerSsnTransactionCount(self.txn))
-                }
-                TxnFact::SessionTransactionCount => {
-                    let ssn = TSHttpTxnSsnGet(self.txn);
-                    if ssn.is_null() {
-                        return Err(Error::NotAvailable);
-                    }
-                    i64::from(TSHttpSsnTransactionCount(ssn))
-                }
-                TxnFact::Websocket => i64::from(TSHttpTxnIsWebsocket(self.txn) != 0),
-                TxnFact::ServerState => i64::from(TSHttpTxnServerStateGet(self.txn)),
-                TxnFact::ClientRequestHeaderBytes => {
-                    i64::from(TSHttpTxnClientReqHdrBytesGet(self.txn))
-                }
-                TxnFact::ClientRequestBodyBytes => TSHttpTxnClientReqBodyBytesGet(self.txn),
-                TxnFact::ServerRequestHeaderBytes => {
-                    i64::from(TSHttpTxnServerReqHdrBytesGet(self.txn))
-                }
-                TxnFact::ServerRequestBodyBytes => TSHttpTxnServerReqBodyBytesGet(self.txn),
-                TxnFact::ClientReceivedErrorClass => {
-                    self.protocol_error(TSHttpTxnClientReceivedErrorGet).0
-                }
-                TxnFact::ClientReceivedErrorCode => {
-                    self.protocol_error(TSHttpTxnClientReceivedErrorGet).1
-                }
-                TxnFact::ClientSentErrorClass => self.protocol_error(TSHttpTxnClientSentErrorGet).0,
-                TxnFact::ClientSentErrorCode => self.protocol_error(TSHttpTxnClientSentErrorGet).1,
-                TxnFact::ServerReceivedErrorClass => {
-                    self.protocol_error(TSHttpTxnServerReceivedErrorGet).0
-                }
-                TxnFact::ServerReceivedErrorCode => {
-                    self.protocol_error(TSHttpTxnServerReceivedErrorGet).1
-                }
-                TxnFact::ServerSentErrorClass => self.protocol_error(TSHttpTxnServerSentErrorGet).0,
-                TxnFact::ServerSentErrorCode => self.protocol_error(TSHttpTxnServerSentErrorGet).1,
-                TxnFact::CacheHitRam => self.info(TS_TXN_INFO_CACHE_HIT_RAM)?,
-                TxnFact::CacheCompressedInRam => self.info(TS_TXN_INFO_CACHE_COMPRESSED_IN_RAM)?,
-                TxnFact::CacheHitRww => self.info(TS_TXN_INFO_CACHE_HIT_RWW)?,
-                TxnFact::CacheOpenReadTries => self.info(TS_TXN_INFO_CACHE_OPEN_READ_TRIES)?,
-                TxnFact::CacheOpenWriteTries => self.info(TS_TXN_INFO_CACHE_OPEN_WRITE_TRIES)?,
-                TxnFact::CacheVolume => self.info(TS_TXN_INFO_CACHE_VOLUME)?,
-            })
+                other => facts::fact(self.txn, other),
+            }
         }
+    }
+
+    fn text(&self, text: TxnText, out: &mut Vec<u8>) -> AbiResult<()> {
+        // SAFETY: as above.
+        unsafe { facts::text(self.txn, text, out) }
     }
 
     fn milestone(&self, milestone: Milestone) -> AbiResult<i64> {

@@ -25,6 +25,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("conventional-files", "/", "/", ""),
     ("host-header-lifecycle", "/", "/", ""),
     ("txn-facts", "/", "/", ""),
+    ("connection-facts", "/", "/", ""),
     ("uri-params", "/", "/", ""),
     ("header-block", "/", "/", ""),
     ("field-name-spelling", "/", "/", ""),

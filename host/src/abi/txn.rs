@@ -3,7 +3,7 @@
 
 use tswasm_abi::{
     CacheStatus, Error, Hook, Intercept, Milestone, Peer, RemapUrl, Timeout, TxnControl, TxnFact,
-    UrlPart,
+    TxnText, UrlPart,
 };
 
 use super::http::{field, valid_status};
@@ -63,6 +63,10 @@ pub fn server_protocol_get(cx: &mut AbiCtx, index: u32, out: &mut Vec<u8>) -> Ab
 
 pub fn txn_fact_get(cx: &mut AbiCtx, fact: TxnFact) -> AbiResult<i64> {
     cx.txn()?.fact(fact)
+}
+
+pub fn txn_text_get(cx: &mut AbiCtx, text: TxnText, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.text(text, out)
 }
 
 pub fn milestone_get(cx: &mut AbiCtx, milestone: Milestone) -> AbiResult<i64> {

@@ -2,7 +2,7 @@
 //! milestones, with Traffic Server's defaults.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tswasm_abi::{Milestone, Peer, Timeout, TxnControl};
@@ -17,8 +17,12 @@ pub struct Details {
     pub client_addr: SocketAddr,
     /// The proxy's address the client connected to.
     pub incoming_addr: SocketAddr,
-    /// The origin's address, once the proxy chose one (before send-request).
+    /// The origin's address, once the proxy resolved it (before os-dns).
     pub server_addr: Option<SocketAddr>,
+    /// The next hop's host name and address, once resolved (before os-dns).
+    pub next_hop: Option<(String, SocketAddr)>,
+    /// The proxy's end of the origin connection, once connected (before send-request).
+    pub outgoing_addr: Option<SocketAddr>,
     /// The client session (connection) this transaction belongs to.
     pub session_id: i64,
     /// Whether the request came from inside the proxy.
@@ -49,6 +53,8 @@ impl Details {
             client_addr,
             incoming_addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8080),
             server_addr: None,
+            next_hop: None,
+            outgoing_addr: None,
             session_id,
             internal: false,
             aborted: false,
@@ -76,13 +82,38 @@ impl Details {
         self.controls[control.raw() as usize]
     }
 
-    /// The address of one end; `NotAvailable` for the origin before one was chosen.
+    /// The address of one end; `NotAvailable` for the origin, the next hop and the outgoing end
+    /// before they exist.
     pub fn peer(&self, peer: Peer) -> AbiResult<SocketAddr> {
         match peer {
             Peer::Client => Ok(self.client_addr),
             Peer::Incoming => Ok(self.incoming_addr),
             Peer::Server => self.server_addr.ok_or(Error::NotAvailable),
+            Peer::NextHop => self
+                .next_hop
+                .as_ref()
+                .map(|(_, addr)| *addr)
+                .ok_or(Error::NotAvailable),
+            Peer::Outgoing => self.outgoing_addr.ok_or(Error::NotAvailable),
         }
+    }
+
+    /// Resolves the next hop, the origin `name` (as the URL names it) at `addr`: Traffic Server
+    /// knows both from os-dns on.
+    pub fn resolve(&mut self, name: &str, addr: SocketAddr) {
+        self.next_hop = Some((name.to_owned(), addr));
+        self.server_addr = Some(addr);
+    }
+
+    /// Connects to the resolved origin: in memory there is no socket, so the proxy's end gets the
+    /// loopback address of the origin's family and an ephemeral port made up from the session.
+    pub fn connect(&mut self) {
+        let local: IpAddr = match self.server_addr {
+            Some(SocketAddr::V6(_)) => Ipv6Addr::LOCALHOST.into(),
+            _ => Ipv4Addr::LOCALHOST.into(),
+        };
+        let port = 32768 + (self.session_id.unsigned_abs() % 28232) as u16;
+        self.outgoing_addr = Some(SocketAddr::new(local, port));
     }
 
     /// A connection's protocol stack, innermost first, as Traffic Server names the layers.

@@ -143,9 +143,14 @@ impl Run<'_, '_, '_> {
         txn.details.cache_write_opened = txn.cache_status == Some(CacheStatus::Miss);
 
         txn.details.reach(&[Milestone::DnsLookupBegin]);
+        // The origin is resolved before os-dns runs (Traffic Server's hook follows the lookup),
+        // and connected to after it.
+        let origin_url = self.server_request(txn).url;
+        txn.details
+            .resolve(&origin_url.host, server_addr(&origin_url));
         self.step(txn, Hook::OsDns)?;
         let request = self.server_request(txn);
-        txn.details.server_addr = Some(server_addr(&request.url));
+        txn.details.connect();
         txn.details.reach(&[
             Milestone::DnsLookupEnd,
             Milestone::ServerFirstConnect,
@@ -259,7 +264,8 @@ impl Run<'_, '_, '_> {
                 None => url.host.clone(),
             };
             request.headers.set(b"Host", host.as_bytes());
-            txn.details.server_addr = Some(server_addr(&url));
+            txn.details.resolve(&url.host, server_addr(&url));
+            txn.details.connect();
             request.url = url;
         }
         origin(request)

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact};
+use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnText};
 
 use super::details::{self, Details};
 use super::field_names;
@@ -54,6 +54,9 @@ impl RemapRule {
         url.port = self.to.port;
     }
 }
+
+/// The client connection's "file descriptor" in memory, where there is none.
+const IN_MEMORY_CLIENT_FD: i64 = 3;
 
 /// A transaction held in memory. The driver in [`super::lifecycle`] fills the messages in as the
 /// transaction progresses; a message is available to plugins exactly when it is present.
@@ -409,7 +412,36 @@ impl Transaction for SimTxn {
             TxnFact::CacheOpenWriteTries => self.details.cache_write_opened.into(),
             TxnFact::CacheVolume if self.details.cache_write_opened => 0,
             TxnFact::CacheVolume => return Err(Error::NotAvailable),
+            // Requests reach the in-memory proxy as plain HTTP.
+            TxnFact::ClientTlsReused => 0,
+            TxnFact::NextHopPort => self
+                .details
+                .next_hop
+                .as_ref()
+                .map_or(-1, |(_, addr)| addr.port().into()),
+            // No sockets in memory: numbers that stand for the two connections, available while
+            // Traffic Server has them (the client's until txn-close, the origin's once connected).
+            TxnFact::ClientFd if self.hook == Hook::TxnClose => return Err(Error::NotAvailable),
+            TxnFact::ClientFd => IN_MEMORY_CLIENT_FD,
+            TxnFact::ServerFd if self.details.outgoing_addr.is_some() => IN_MEMORY_CLIENT_FD + 1,
+            TxnFact::ServerFd => return Err(Error::NotAvailable),
         })
+    }
+
+    fn text(&self, text: TxnText, out: &mut Vec<u8>) -> AbiResult<()> {
+        match text {
+            TxnText::NextHopName => {
+                let (name, _) = self.details.next_hop.as_ref().ok_or(Error::NotFound)?;
+                out.extend_from_slice(name.as_bytes());
+                Ok(())
+            }
+            // No internal requests (whose plugin would have a tag) in memory.
+            TxnText::PluginTag => Err(Error::NotFound),
+            // Requests reach the in-memory proxy as plain HTTP.
+            TxnText::ClientTlsProtocol | TxnText::ClientTlsCipher | TxnText::ClientTlsCurve => {
+                Err(Error::NotAvailable)
+            }
+        }
     }
 
     fn milestone(&self, milestone: Milestone) -> AbiResult<i64> {

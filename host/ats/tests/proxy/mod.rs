@@ -217,6 +217,8 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// printed when the test failed.
 pub struct Proxy {
     pub port: u16,
+    /// The TLS port, for a proxy started with [`Proxy::start_tls`].
+    pub tls_port: Option<u16>,
     pub dir: PathBuf,
     child: Child,
 }
@@ -235,7 +237,13 @@ impl Proxy {
         records: &[&str],
         env: &[(&str, &str)],
     ) -> Proxy {
-        Proxy::launch(plugin_config, remap_config, records, env, &[])
+        Proxy::launch(plugin_config, remap_config, records, env, &[], false)
+    }
+
+    /// As [`Proxy::start`], also listening for TLS on [`Proxy::tls_port`] with a self-signed
+    /// certificate made for the occasion.
+    pub fn start_tls(plugin_config: &[String], remap_config: &[String]) -> Proxy {
+        Proxy::launch(plugin_config, remap_config, &[], &[], &[], true)
     }
 
     /// As [`Proxy::start`], with more files in the configuration directory: (path relative to
@@ -246,7 +254,14 @@ impl Proxy {
         records: &[&str],
         config_files: &[(&str, &str)],
     ) -> Proxy {
-        Proxy::launch(plugin_config, remap_config, records, &[], config_files)
+        Proxy::launch(
+            plugin_config,
+            remap_config,
+            records,
+            &[],
+            config_files,
+            false,
+        )
     }
 
     fn launch(
@@ -255,6 +270,7 @@ impl Proxy {
         records: &[&str],
         env: &[(&str, &str)],
         config_files: &[(&str, &str)],
+        tls: bool,
     ) -> Proxy {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("tswasm-ats-{}-{n}", std::process::id()));
@@ -287,14 +303,46 @@ impl Proxy {
             std::fs::write(file, contents).unwrap();
         }
 
+        if tls {
+            let made = Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                ])
+                .args(["-subj", "/CN=localhost", "-keyout"])
+                .arg(dir.join("etc/proxy.key"))
+                .arg("-out")
+                .arg(dir.join("etc/proxy.pem"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("openssl runs");
+            assert!(made.success(), "openssl made a certificate");
+            std::fs::write(
+                dir.join("etc/ssl_multicert.config"),
+                "dest_ip=* ssl_cert_name=proxy.pem ssl_key_name=proxy.key\n",
+            )
+            .unwrap();
+        }
+
         // A start that does not come up (a port taken meanwhile, a slow machine) is retried once
         // on another port.
         let mut last_logs = String::new();
         for _attempt in 0..2 {
             let port = free_port();
+            let tls_port = tls.then(free_port);
+            let ports = match tls_port {
+                Some(tls_port) => format!("{port} {tls_port}:ssl"),
+                None => port.to_string(),
+            };
             let mut records_text = base_records.clone();
+            if tls {
+                records_text.push_str(&format!(
+                    "\nCONFIG proxy.config.ssl.server.cert.path STRING {d}/etc\n\
+                     CONFIG proxy.config.ssl.server.private_key.path STRING {d}/etc\n"
+                ));
+            }
             records_text.push_str(&format!(
-                "\nCONFIG proxy.config.http.server_ports STRING {port}\n\
+                "\nCONFIG proxy.config.http.server_ports STRING {ports}\n\
                  CONFIG proxy.config.admin.user_id STRING #-1\n\
                  CONFIG proxy.config.diags.debug.enabled INT 1\n\
                  CONFIG proxy.config.diags.debug.tags STRING tswasm.*|ts_lua\n\
@@ -319,6 +367,7 @@ impl Proxy {
                 .expect("traffic_manager runs (install Debian's trafficserver)");
             let mut proxy = Proxy {
                 port,
+                tls_port,
                 dir: dir.clone(),
                 child,
             };

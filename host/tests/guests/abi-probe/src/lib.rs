@@ -6,7 +6,7 @@ use tswasm_guest_sdk::env::{self, Record, Stat};
 use tswasm_guest_sdk::{
     register, Action, CacheStatus, Error, Fields, Hook, LogLevel, Milestone, Peer, Plugin,
     PluginEvent, RecordType, RemapStatus, RemapUrl, StatKind, Timeout, Txn, TxnControl, TxnFact,
-    UrlPart,
+    TxnText, UrlPart,
 };
 
 #[derive(Default)]
@@ -92,6 +92,16 @@ impl Plugin for Probe {
             ("X-Probe-Client", show(txn.peer(Peer::Client))),
             ("X-Probe-Incoming", show(txn.peer(Peer::Incoming))),
             ("X-Probe-Server-Early", show(txn.peer(Peer::Server))),
+            (
+                "X-Probe-Texts-Early",
+                [
+                    TxnText::PluginTag,
+                    TxnText::NextHopName,
+                    TxnText::ClientTlsCipher,
+                ]
+                .map(|t| show(txn.text(t)))
+                .join(","),
+            ),
             (
                 "X-Probe-Protocols",
                 show(txn.protocols().map(|p| p.join(","))),
@@ -339,6 +349,13 @@ impl Plugin for Probe {
         );
         note(txn, "X-Probe-Cacheable", cache);
         note(txn, "X-Probe-Server", show(txn.peer(Peer::Server)));
+        let next_hop = format!(
+            "{},{},{}",
+            show(txn.peer(Peer::NextHop)),
+            show(txn.text(TxnText::NextHopName)),
+            show(txn.fact(TxnFact::NextHopPort))
+        );
+        note(txn, "X-Probe-Next-Hop", next_hop);
         if resp.header("X-Probe-Set-Status").is_some() {
             let _ = resp.set_status(203);
             let _ = resp.set_reason("Probed");

@@ -43,8 +43,8 @@ mod txn_state;
 pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
     Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, Milestone, Peer,
-    PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply, StatKind, Timeout,
-    TxnControl, TxnFact, TxnText, UrlPart, ABI_VERSION,
+    PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply, SocketOption, StatKind,
+    Timeout, TxnControl, TxnFact, TxnText, UrlPart, ABI_VERSION,
 };
 pub use txn::TxnHandle;
 pub use txn_state::Txn;

@@ -5,8 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use crate::buffer::read_string;
 use crate::http::{Request, Response};
 use crate::{
-    host, CacheStatus, Error, Hook, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
-    TxnFact, TxnText, UrlPart,
+    host, CacheStatus, Error, Hook, Message, Milestone, Peer, RemapUrl, SocketOption, Timeout,
+    TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 thread_local! {
@@ -138,6 +138,28 @@ impl TxnHandle {
     /// Once the origin answers, follow a redirect to `url` instead of returning its response.
     pub fn set_redirect_url(&self, url: &str) -> Result<(), Error> {
         host::redirect_url_set(url.as_bytes()).map(drop)
+    }
+
+    /// Sets the origin's address ([`Peer::Server`], up to os-dns, which then does not run) or the
+    /// address the origin connection leaves from ([`Peer::Outgoing`], port 0 for any).
+    pub fn set_addr(&self, peer: Peer, addr: SocketAddr) -> Result<(), Error> {
+        host::addr_set(peer, addr.ip().to_string().as_bytes(), addr.port().into()).map(drop)
+    }
+
+    /// Sets a packet option of the client or the origin connection.
+    pub fn set_socket_option(&self, option: SocketOption, value: u32) -> Result<(), Error> {
+        host::socket_option_set(option, value).map(drop)
+    }
+
+    /// Names a parent proxy for this transaction (the proxy's configuration decides whether it
+    /// is used).
+    pub fn set_parent_proxy(&self, host: &str, port: u32) -> Result<(), Error> {
+        host::parent_proxy_set(host.as_bytes(), port).map(drop)
+    }
+
+    /// Sets the URL parent selection uses (an absolute URL).
+    pub fn set_parent_selection_url(&self, url: &[u8]) -> Result<(), Error> {
+        host::parent_selection_url_set(url).map(drop)
     }
 
     /// The cache lookup's outcome, from the cache-lookup-complete hook on.

@@ -16,8 +16,8 @@ use std::net::SocketAddr;
 use crate::http::{Response, Url, UrlEdit, Version};
 
 pub use tswasm_abi::{
-    CacheStatus, Error, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
-    TxnFact, TxnText, UrlPart,
+    CacheStatus, Error, Intercept, Message, Milestone, Peer, RemapUrl, SocketOption, Timeout,
+    TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 /// What a [`Transaction`] or [`crate::services::Services`] method returns: `Err` is the code the guest
@@ -106,6 +106,10 @@ pub trait Transaction {
     /// The IP address and TCP port of one end; `NotAvailable` for the origin, the next hop and the
     /// outgoing end before they exist.
     fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr>;
+    /// Sets the origin's address ([`Peer::Server`]: no name resolution then) or the proxy's end of
+    /// the origin connection ([`Peer::Outgoing`], port 0 for any); the caller checked the peer and
+    /// the hook.
+    fn addr_set(&mut self, peer: Peer, addr: SocketAddr) -> AbiResult<()>;
     /// Appends protocol `index` (from 0) of the client connection's stack, innermost first;
     /// `NotFound` past the end.
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
@@ -123,6 +127,12 @@ pub trait Transaction {
     fn control_get(&self, control: TxnControl) -> AbiResult<bool>;
     /// Turns a per-transaction switch on or off.
     fn control_set(&mut self, control: TxnControl, on: bool) -> AbiResult<()>;
+    /// Sets an option of the client or origin socket.
+    fn socket_option_set(&mut self, option: SocketOption, value: u32) -> AbiResult<()>;
+    /// Names a parent proxy for this transaction.
+    fn parent_proxy_set(&mut self, host: &str, port: u16) -> AbiResult<()>;
+    /// Sets the URL parent selection uses (an absolute URL, checked by the caller).
+    fn parent_selection_url_set(&mut self, url: &[u8]) -> AbiResult<()>;
     /// Sets one of the transaction's timeouts, in milliseconds.
     fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()>;
     /// Follow a redirect to `url`, an absolute URL, once the origin answers.

@@ -169,6 +169,18 @@ fn response_side_functions_and_per_transaction_state() {
     );
     assert_eq!(h("X-Probe-Final-Cache-Key"), "probe-key");
     assert_eq!(
+        h("X-Probe-Routing"),
+        "ok,parent.example,8081,error: invalid argument,ok,http://parent.example/p,ok,\
+         error: invalid argument,error: invalid argument,ok",
+        "parent proxy and selection URL reported back; a relative URL, the client's address and \
+         an origin without a port refused"
+    );
+    assert_eq!(
+        h("X-Probe-Late-Addr"),
+        "error: not available at this hook",
+        "the origin's address is set up to os-dns"
+    );
+    assert_eq!(
         h("X-Probe-Cached-Write"),
         "error: not available at this hook"
     );

@@ -1,9 +1,9 @@
 //! `ts.client_request.client_addr` and `ts.server_request.server_addr`: the transaction's
 //! addresses as tslua reports them, quirks included.
 
-use std::net::{Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use mlua::{Lua, Result, Table};
+use mlua::{Lua, MultiValue, Result, Table};
 use tswasm_guest_sdk::{Peer, TxnFact, TxnHandle, TxnText};
 
 /// Linux's address family numbers, as tslua reports them.
@@ -99,5 +99,40 @@ pub fn server_addr(lua: &Lua) -> Result<Table> {
         "get_outgoing_port",
         lua.create_function(|_, ()| Ok(peer(Peer::Outgoing).map(|addr| addr.port())))?,
     )?;
+    for (name, which) in [
+        ("set_addr", Peer::Server),
+        ("set_outgoing_addr", Peer::Outgoing),
+    ] {
+        t.set(
+            name,
+            lua.create_function(move |lua, args: MultiValue| {
+                let addr = addr_argument(lua, name, args)?;
+                if let Some(txn) = TxnHandle::current() {
+                    let _ = txn.set_addr(which, addr);
+                }
+                Ok(())
+            })?,
+        )?;
+    }
     Ok(t)
+}
+
+/// `set_addr(ip, port, family)`'s arguments, checked as tslua.so checks them: three, the ip of
+/// the family (`TS_LUA_AF_INET` or else IPv6).
+fn addr_argument(lua: &Lua, name: &str, args: MultiValue) -> Result<SocketAddr> {
+    if args.len() != 3 {
+        return Err(mlua::Error::runtime(format!(
+            "incorrect # of arguments to ts.server_request.addr.{name}, receiving {} instead of 3",
+            args.len()
+        )));
+    }
+    let (ip, port, family): (String, f64, f64) = lua.unpack_multi(args)?;
+    let (ip, kind): (Option<IpAddr>, &str) = if family as i32 == 2 {
+        (ip.parse::<Ipv4Addr>().ok().map(IpAddr::V4), "ipv4")
+    } else {
+        (ip.parse::<Ipv6Addr>().ok().map(IpAddr::V6), "ipv6")
+    };
+    let ip = ip.ok_or_else(|| mlua::Error::runtime(format!("invalid {kind} address")))?;
+    // The C int port as tslua converts it to 16 bits.
+    Ok(SocketAddr::new(ip, port as i64 as u16))
 }

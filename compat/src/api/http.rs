@@ -131,20 +131,14 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         })?,
     )?;
     for name in [
-        "get_parent_proxy",
-        "set_parent_proxy",
         "redo_cache_lookup",
-        "set_parent_selection_url",
         "resp_cache_transformed",
         "resp_cache_untransformed",
-        "server_packet_mark_set",
-        "server_packet_dscp_set",
-        "client_packet_mark_set",
-        "client_packet_dscp_set",
     ] {
         http.set(name, unsupported(lua, format!("ts.http.{name}"))?)?;
     }
     super::control::install(lua, &http)?;
+    super::routing::install(lua, &http)?;
     ts.set("http", http)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod http;
 mod message;
 mod misc;
 mod remap;
+mod routing;
 
 use mlua::{Function, Lua, Result, Table, Value};
 use tswasm_guest_sdk::{Hook, TxnHandle};

@@ -120,6 +120,8 @@ abi_enum! {
         ClientFd = 29 => "client-fd",
         /// The proxy's file descriptor of the origin connection; `NotAvailable` before it opened.
         ServerFd = 30 => "server-fd",
+        /// The port of the parent proxy a plugin set for this transaction; -1 for none.
+        ParentProxyPort = 31 => "parent-proxy-port",
     }
 }
 
@@ -137,6 +139,28 @@ abi_enum! {
         ClientTlsCipher = 3 => "client-tls-cipher",
         /// The client connection's TLS key-exchange group, e.g. `X25519` (none on a resumed session).
         ClientTlsCurve = 4 => "client-tls-curve",
+        /// The host of the parent proxy a plugin set for this transaction.
+        ParentProxyName = 5 => "parent-proxy-name",
+        /// The URL parent selection uses for this transaction, once a plugin set one.
+        ParentSelectionUrl = 6 => "parent-selection-url",
+    }
+}
+
+abi_enum! {
+    /// Options of the transaction's two sockets (Traffic Server's `TSHttpTxn*Packet*Set`).
+    pub enum SocketOption: u32 {
+        /// The client connection's packet mark (`SO_MARK`).
+        ClientMark = 0 => "client-mark",
+        /// The client connection's type of service byte (`IP_TOS`).
+        ClientTos = 1 => "client-tos",
+        /// The client connection's DSCP (the type of service byte's upper six bits).
+        ClientDscp = 2 => "client-dscp",
+        /// The origin connection's packet mark.
+        ServerMark = 3 => "server-mark",
+        /// The origin connection's type of service byte.
+        ServerTos = 4 => "server-tos",
+        /// The origin connection's DSCP.
+        ServerDscp = 5 => "server-dscp",
     }
 }
 

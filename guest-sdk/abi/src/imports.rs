@@ -98,6 +98,11 @@ macro_rules! for_each_import {
             fn addr_get(peer: Peer) -> Bytes;
             /// The TCP port of a [`Peer`].
             fn port_get(peer: Peer) -> i32;
+            /// Sets the address (IP text and port) of [`Peer`] `Server`, the origin, which skips
+            /// resolving its name (up to os-dns), or `Outgoing`, the proxy's end of the origin
+            /// connection (port 0: any; before send-request). `InvalidArgument` for another peer,
+            /// a bad address or port.
+            fn addr_set(peer: Peer, ip: Bytes, port: u32) -> i32;
             /// Protocol `index` (from 0) of the client connection's stack, outermost last, e.g.
             /// `http/1.1`, `tcp`, `ipv4`; `NotFound` past the end.
             fn protocol_get(index: u32) -> Bytes;
@@ -117,6 +122,14 @@ macro_rules! for_each_import {
             fn txn_control_set(control: TxnControl, on: u32) -> i32;
             /// Sets a [`Timeout`] of this transaction, in milliseconds.
             fn timeout_set(timeout: Timeout, ms: u32) -> i32;
+            /// Sets a [`SocketOption`] of the client or origin connection (of the origin's once
+            /// it is made, if it is not yet).
+            fn socket_option_set(option: SocketOption, value: u32) -> i32;
+            /// Names a parent proxy (host and port) for this transaction; the proxy's
+            /// configuration decides whether it goes through it.
+            fn parent_proxy_set(host: Bytes, port: u32) -> i32;
+            /// Sets the URL parent selection uses for this transaction (an absolute URL).
+            fn parent_selection_url_set(url: Bytes) -> i32;
             /// After the origin answers, follow a redirect to this URL instead of returning the
             /// response (Traffic Server's `TSHttpTxnRedirectUrlSet`).
             fn redirect_url_set(url: Bytes) -> i32;

@@ -8,6 +8,7 @@ use tswasm::abi_types::{Error, Peer, TxnFact, TxnText};
 use tswasm::txn::AbiResult;
 
 use crate::ffi::*;
+use crate::routing;
 use crate::ts::{socket_addr, text as c_text};
 
 /// The address of one end of the transaction; `NotAvailable` where Traffic Server has none yet.
@@ -104,6 +105,7 @@ pub unsafe fn fact(txn: TSHttpTxn, fact: TxnFact) -> AbiResult<i64> {
             TxnFact::NextHopPort => i64::from(TSHttpTxnNextHopPortGet(txn)),
             TxnFact::ClientFd => fd(txn, TSHttpTxnClientFdGet)?,
             TxnFact::ServerFd => fd(txn, TSHttpTxnServerFdGet)?,
+            TxnFact::ParentProxyPort => routing::parent_proxy(txn).map_or(-1, |(_, port)| port),
         })
     }
 }
@@ -118,17 +120,27 @@ pub unsafe fn text(txn: TSHttpTxn, text: TxnText, out: &mut Vec<u8>) -> AbiResul
     // SAFETY: a live transaction; the strings returned are Traffic Server's, valid during the
     // hook, and copied before it returns.
     let value = unsafe {
-        match text {
+        let c_string = match text {
             TxnText::PluginTag => TSHttpTxnPluginTagGet(txn),
             TxnText::NextHopName => TSHttpTxnNextHopNameGet(txn),
             TxnText::ClientTlsProtocol => tls_text(txn, TSVConnSslProtocolGet)?,
             TxnText::ClientTlsCipher => tls_text(txn, TSVConnSslCipherGet)?,
             TxnText::ClientTlsCurve => tls_text(txn, TSVConnSslCurveGet)?,
-        }
+            TxnText::ParentProxyName => {
+                return copy(
+                    routing::parent_proxy(txn).map(|(name, _)| name.into_bytes()),
+                    out,
+                )
+            }
+            TxnText::ParentSelectionUrl => return copy(routing::parent_selection_url(txn), out),
+        };
+        c_text(c_string).map(String::into_bytes)
     };
-    // SAFETY: null or a C string of Traffic Server's.
-    let value = unsafe { c_text(value) }.ok_or(Error::NotFound)?;
-    out.extend_from_slice(value.as_bytes());
+    copy(value, out)
+}
+
+fn copy(value: Option<Vec<u8>>, out: &mut Vec<u8>) -> AbiResult<()> {
+    out.extend_from_slice(&value.ok_or(Error::NotFound)?);
     Ok(())
 }
 

@@ -10,8 +10,8 @@
 //! 4. [`runtime`]: the engine and services every tswasm plugin of the process shares, and
 //!    loading a plugin into them.
 //! 5. The ABI's transaction over `TSHttpTxn`: [`txn`], [`message`], [`facts`] (connections and
-//!    state), [`extras`] (what it keeps between hooks), [`intercept`] (serving a response the
-//!    plugin made).
+//!    state), [`routing`] (where the origin connection goes), [`extras`] (what it keeps between
+//!    hooks), [`intercept`] (serving a response the plugin made).
 //! 6. Helpers: [`services`] (logging, statistics and records through Traffic Server), [`stats`]
 //!    (`plugin.tswasm.*`), [`config_strings`], [`log`], [`guard`] (the one panic policy),
 //!    [`hooks`], [`ts`], and [`ffi`] (the C API, generated from `ts/ts.h`).
@@ -31,6 +31,7 @@ pub mod extras;
 pub mod facts;
 pub mod intercept;
 pub mod message;
+pub mod routing;
 pub mod txn;
 
 pub mod config_strings;

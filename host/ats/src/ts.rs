@@ -116,6 +116,34 @@ pub unsafe fn socket_addr(addr: *const sockaddr) -> Option<SocketAddr> {
     }
 }
 
+/// `addr` as the C API takes it: a `sockaddr_in` or `sockaddr_in6` in a `sockaddr_storage`.
+pub fn c_socket_addr(addr: SocketAddr) -> sockaddr_storage {
+    // SAFETY: all-zero bytes are a valid (empty) sockaddr_storage.
+    let mut storage: sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut raw = [0u8; 28];
+    match addr {
+        SocketAddr::V4(v4) => {
+            raw[..2].copy_from_slice(&2u16.to_ne_bytes());
+            raw[2..4].copy_from_slice(&v4.port().to_be_bytes());
+            raw[4..8].copy_from_slice(&v4.ip().octets());
+        }
+        SocketAddr::V6(v6) => {
+            raw[..2].copy_from_slice(&10u16.to_ne_bytes());
+            raw[2..4].copy_from_slice(&v6.port().to_be_bytes());
+            raw[8..24].copy_from_slice(&v6.ip().octets());
+        }
+    }
+    // SAFETY: sockaddr_storage is 128 bytes, more than the 28 written.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            raw.as_ptr(),
+            (&mut storage as *mut sockaddr_storage).cast::<u8>(),
+            raw.len(),
+        )
+    };
+    storage
+}
+
 /// The words after the library on a configuration line (`skip` of them left out).
 ///
 /// # Safety

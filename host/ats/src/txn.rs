@@ -6,8 +6,8 @@ use std::ffi::{c_char, c_int, CStr, CString};
 use std::net::SocketAddr;
 
 use tswasm::abi_types::{
-    CacheStatus, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl, Timeout, TxnControl,
-    TxnFact, TxnText,
+    CacheStatus, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl, SocketOption, Timeout,
+    TxnControl, TxnFact, TxnText,
 };
 use tswasm::http::{reason_phrase, Response, Url, UrlEdit, Version};
 use tswasm::txn::{AbiResult, Transaction};
@@ -17,6 +17,7 @@ use crate::extras::TxnExtras;
 use crate::facts;
 use crate::ffi::*;
 use crate::message::Message as Msg;
+use crate::routing;
 use crate::ts::{bytes, take_string, ts_copy, Loc, NULL_MLOC};
 
 pub struct AtsTxn<'a> {
@@ -300,6 +301,11 @@ impl Transaction for AtsTxn<'_> {
         unsafe { facts::peer_addr(self.txn, peer) }
     }
 
+    fn addr_set(&mut self, peer: Peer, addr: SocketAddr) -> AbiResult<()> {
+        // SAFETY: a live transaction, as for every routing call below.
+        unsafe { routing::addr_set(self.txn, peer, addr) }
+    }
+
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         // SAFETY: as above.
         unsafe { facts::protocol_stack(self.txn, TSHttpTxnClientProtocolStackGet, index, out) }
@@ -357,6 +363,21 @@ impl Transaction for AtsTxn<'_> {
             unsafe { TSHttpTxnCntlSet(self.txn, control.raw() as TSHttpCntlType, on) },
             Error::InvalidArgument,
         )
+    }
+
+    fn socket_option_set(&mut self, option: SocketOption, value: u32) -> AbiResult<()> {
+        // SAFETY: as above.
+        unsafe { routing::socket_option_set(self.txn, option, value) }
+    }
+
+    fn parent_proxy_set(&mut self, host: &str, port: u16) -> AbiResult<()> {
+        // SAFETY: as above.
+        unsafe { routing::parent_proxy_set(self.txn, host, port) }
+    }
+
+    fn parent_selection_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
+        // SAFETY: as above.
+        unsafe { routing::parent_selection_url_set(self.txn, url) }
     }
 
     fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()> {

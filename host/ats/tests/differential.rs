@@ -26,6 +26,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("host-header-lifecycle", "/", "/", ""),
     ("txn-facts", "/", "/", ""),
     ("connection-facts", "/", "/", ""),
+    ("routing-controls", "/", "/", ""),
     ("uri-params", "/", "/", ""),
     ("header-block", "/", "/", ""),
     ("field-name-spelling", "/", "/", ""),

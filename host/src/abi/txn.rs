@@ -2,8 +2,8 @@
 //! local responses and configuration overrides.
 
 use tswasm_abi::{
-    CacheStatus, Error, Hook, Intercept, Milestone, Peer, RemapUrl, Timeout, TxnControl, TxnFact,
-    TxnText, UrlPart,
+    CacheStatus, Error, Hook, Intercept, Milestone, Peer, RemapUrl, SocketOption, Timeout,
+    TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 use super::http::{field, valid_status};
@@ -53,6 +53,28 @@ pub fn port_get(cx: &mut AbiCtx, peer: Peer) -> AbiResult<u16> {
     Ok(cx.txn()?.peer_addr(peer)?.port())
 }
 
+pub fn addr_set(cx: &mut AbiCtx, peer: Peer, ip: &[u8], port: u32) -> AbiResult<()> {
+    let hook = cx.hook();
+    let txn = cx.txn()?;
+    // Traffic Server takes the origin's address up to os-dns and connects right after it.
+    if hook.is_none_or(|hook| hook.raw() > Hook::OsDns.raw()) {
+        return Err(Error::NotAvailable);
+    }
+    if !matches!(peer, Peer::Server | Peer::Outgoing) {
+        return Err(Error::InvalidArgument);
+    }
+    let ip: std::net::IpAddr = std::str::from_utf8(ip)
+        .ok()
+        .and_then(|ip| ip.parse().ok())
+        .ok_or(Error::InvalidArgument)?;
+    let port = u16::try_from(port).map_err(|_| Error::InvalidArgument)?;
+    // An origin needs a port; the proxy's own end may leave it to the system.
+    if port == 0 && peer == Peer::Server {
+        return Err(Error::InvalidArgument);
+    }
+    txn.addr_set(peer, std::net::SocketAddr::new(ip, port))
+}
+
 pub fn protocol_get(cx: &mut AbiCtx, index: u32, out: &mut Vec<u8>) -> AbiResult<()> {
     cx.txn()?.protocol_get(index as usize, out)
 }
@@ -79,6 +101,28 @@ pub fn txn_control_get(cx: &mut AbiCtx, control: TxnControl) -> AbiResult<bool> 
 
 pub fn txn_control_set(cx: &mut AbiCtx, control: TxnControl, on: u32) -> AbiResult<()> {
     cx.txn()?.control_set(control, on != 0)
+}
+
+pub fn socket_option_set(cx: &mut AbiCtx, option: SocketOption, value: u32) -> AbiResult<()> {
+    cx.txn()?.socket_option_set(option, value)
+}
+
+pub fn parent_proxy_set(cx: &mut AbiCtx, host: &[u8], port: u32) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    let host = std::str::from_utf8(host)
+        .ok()
+        .filter(|h| !h.is_empty() && !h.contains(['\0', '/', ' ']))
+        .ok_or(Error::InvalidArgument)?;
+    let port = u16::try_from(port).map_err(|_| Error::InvalidArgument)?;
+    txn.parent_proxy_set(host, port)
+}
+
+pub fn parent_selection_url_set(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    if !url::is_absolute(target) {
+        return Err(Error::InvalidArgument);
+    }
+    txn.parent_selection_url_set(target)
 }
 
 pub fn timeout_set(cx: &mut AbiCtx, timeout: Timeout, ms: u32) -> AbiResult<()> {

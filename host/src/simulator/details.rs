@@ -23,6 +23,16 @@ pub struct Details {
     pub next_hop: Option<(String, SocketAddr)>,
     /// The proxy's end of the origin connection, once connected (before send-request).
     pub outgoing_addr: Option<SocketAddr>,
+    /// A plugin set the origin's address: the proxy does not resolve its name (no os-dns).
+    pub origin_addr_set: bool,
+    /// The address a plugin asked the origin connection to leave from (port 0: any).
+    pub outgoing_request: Option<SocketAddr>,
+    /// Socket options plugins set, by name; in memory they change nothing.
+    pub socket_options: BTreeMap<&'static str, u32>,
+    /// The parent proxy a plugin named: reported, not used (there is no parent.config here).
+    pub parent_proxy: Option<(String, u16)>,
+    /// The URL parent selection would use, once a plugin set one.
+    pub parent_selection_url: Option<String>,
     /// The client session (connection) this transaction belongs to.
     pub session_id: i64,
     /// Whether the request came from inside the proxy.
@@ -55,6 +65,11 @@ impl Details {
             server_addr: None,
             next_hop: None,
             outgoing_addr: None,
+            origin_addr_set: false,
+            outgoing_request: None,
+            socket_options: BTreeMap::new(),
+            parent_proxy: None,
+            parent_selection_url: None,
             session_id,
             internal: false,
             aborted: false,
@@ -106,14 +121,19 @@ impl Details {
     }
 
     /// Connects to the resolved origin: in memory there is no socket, so the proxy's end gets the
-    /// loopback address of the origin's family and an ephemeral port made up from the session.
+    /// address a plugin asked for, else the loopback address of the origin's family, and an
+    /// ephemeral port made up from the session unless a plugin chose one.
     pub fn connect(&mut self) {
-        let local: IpAddr = match self.server_addr {
+        let loopback: IpAddr = match self.server_addr {
             Some(SocketAddr::V6(_)) => Ipv6Addr::LOCALHOST.into(),
             _ => Ipv4Addr::LOCALHOST.into(),
         };
-        let port = 32768 + (self.session_id.unsigned_abs() % 28232) as u16;
-        self.outgoing_addr = Some(SocketAddr::new(local, port));
+        let ephemeral = 32768 + (self.session_id.unsigned_abs() % 28232) as u16;
+        self.outgoing_addr = Some(match self.outgoing_request {
+            Some(asked) if asked.port() == 0 => SocketAddr::new(asked.ip(), ephemeral),
+            Some(asked) => asked,
+            None => SocketAddr::new(loopback, ephemeral),
+        });
     }
 
     /// A connection's protocol stack, innermost first, as Traffic Server names the layers.

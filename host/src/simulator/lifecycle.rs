@@ -144,11 +144,21 @@ impl Run<'_, '_, '_> {
 
         txn.details.reach(&[Milestone::DnsLookupBegin]);
         // The origin is resolved before os-dns runs (Traffic Server's hook follows the lookup),
-        // and connected to after it.
+        // and connected to after it; an address a plugin set is used as it is, with no lookup
+        // and no os-dns.
         let origin_url = self.server_request(txn).url;
-        txn.details
-            .resolve(&origin_url.host, server_addr(&origin_url));
-        self.step(txn, Hook::OsDns)?;
+        match txn
+            .details
+            .server_addr
+            .filter(|_| txn.details.origin_addr_set)
+        {
+            Some(addr) => txn.details.resolve(&origin_url.host, addr),
+            None => {
+                txn.details
+                    .resolve(&origin_url.host, server_addr(&origin_url));
+                self.step(txn, Hook::OsDns)?;
+            }
+        }
         let request = self.server_request(txn);
         txn.details.connect();
         txn.details.reach(&[

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use tswasm_abi::{Hook, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnText};
+use tswasm_abi::{Hook, Milestone, Peer, SocketOption, Timeout, TxnControl, TxnFact, TxnText};
 
 use super::details::{self, Details};
 use super::field_names;
@@ -352,6 +352,17 @@ impl Transaction for SimTxn {
         self.details.peer(peer)
     }
 
+    fn addr_set(&mut self, peer: Peer, addr: SocketAddr) -> AbiResult<()> {
+        match peer {
+            Peer::Server => {
+                self.details.server_addr = Some(addr);
+                self.details.origin_addr_set = true;
+            }
+            _ => self.details.outgoing_request = Some(addr),
+        }
+        Ok(())
+    }
+
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         let stack = Details::protocols(&self.client_request.version, self.details.client_addr);
         out.extend_from_slice(stack.get(index).ok_or(Error::NotFound)?.as_bytes());
@@ -425,6 +436,11 @@ impl Transaction for SimTxn {
             TxnFact::ClientFd => IN_MEMORY_CLIENT_FD,
             TxnFact::ServerFd if self.details.outgoing_addr.is_some() => IN_MEMORY_CLIENT_FD + 1,
             TxnFact::ServerFd => return Err(Error::NotAvailable),
+            TxnFact::ParentProxyPort => self
+                .details
+                .parent_proxy
+                .as_ref()
+                .map_or(-1, |(_, port)| (*port).into()),
         })
     }
 
@@ -433,6 +449,20 @@ impl Transaction for SimTxn {
             TxnText::NextHopName => {
                 let (name, _) = self.details.next_hop.as_ref().ok_or(Error::NotFound)?;
                 out.extend_from_slice(name.as_bytes());
+                Ok(())
+            }
+            TxnText::ParentProxyName => {
+                let (name, _) = self.details.parent_proxy.as_ref().ok_or(Error::NotFound)?;
+                out.extend_from_slice(name.as_bytes());
+                Ok(())
+            }
+            TxnText::ParentSelectionUrl => {
+                let url = self
+                    .details
+                    .parent_selection_url
+                    .as_ref()
+                    .ok_or(Error::NotFound)?;
+                out.extend_from_slice(url.as_bytes());
                 Ok(())
             }
             // No internal requests (whose plugin would have a tag) in memory.
@@ -454,6 +484,23 @@ impl Transaction for SimTxn {
 
     fn control_set(&mut self, control: TxnControl, on: bool) -> AbiResult<()> {
         self.details.controls[control.raw() as usize] = on;
+        Ok(())
+    }
+
+    fn socket_option_set(&mut self, option: SocketOption, value: u32) -> AbiResult<()> {
+        self.details.socket_options.insert(option.name(), value);
+        Ok(())
+    }
+
+    fn parent_proxy_set(&mut self, host: &str, port: u16) -> AbiResult<()> {
+        self.details.parent_proxy = Some((host.to_owned(), port));
+        Ok(())
+    }
+
+    fn parent_selection_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
+        // Kept as the proxy prints the URL it parsed.
+        let url = Url::parse(&String::from_utf8_lossy(url)).map_err(|_| Error::InvalidArgument)?;
+        self.details.parent_selection_url = Some(url.to_string());
         Ok(())
     }
 

@@ -5,8 +5,8 @@
 use tswasm_guest_sdk::env::{self, Record, Stat};
 use tswasm_guest_sdk::{
     register, Action, CacheStatus, Error, Fields, Hook, LogLevel, Milestone, Peer, Plugin,
-    PluginEvent, RecordType, RemapStatus, RemapUrl, StatKind, Timeout, Txn, TxnControl, TxnFact,
-    TxnText, UrlPart,
+    PluginEvent, RecordType, RemapStatus, RemapUrl, SocketOption, StatKind, Timeout, Txn,
+    TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 #[derive(Default)]
@@ -335,6 +335,22 @@ impl Plugin for Probe {
             "X-Probe-Late-Cache-Key",
             show(txn.set_cache_key("late").map(|()| "ok")),
         );
+        // The connection controls, refused where they name nothing or come too late.
+        let ok = |r: Result<(), Error>| show(r.map(|()| "ok"));
+        let loopback = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let routing = [
+            ok(txn.set_parent_proxy("parent.example", 8081)),
+            show(txn.text(TxnText::ParentProxyName)),
+            show(txn.fact(TxnFact::ParentProxyPort)),
+            ok(txn.set_parent_selection_url(b"/relative")),
+            ok(txn.set_parent_selection_url(b"http://parent.example/p")),
+            show(txn.text(TxnText::ParentSelectionUrl)),
+            ok(txn.set_socket_option(SocketOption::ClientTos, 0x38)),
+            ok(txn.set_addr(Peer::Client, loopback(80))),
+            ok(txn.set_addr(Peer::Server, loopback(0))),
+            ok(txn.set_addr(Peer::Outgoing, loopback(0))),
+        ];
+        note(txn, "X-Probe-Routing", routing.join(","));
         Action::Continue
     }
 
@@ -356,6 +372,14 @@ impl Plugin for Probe {
             show(txn.fact(TxnFact::NextHopPort))
         );
         note(txn, "X-Probe-Next-Hop", next_hop);
+        note(
+            txn,
+            "X-Probe-Late-Addr",
+            show(
+                txn.set_addr(Peer::Server, "127.0.0.1:80".parse().unwrap())
+                    .map(|()| "ok"),
+            ),
+        );
         if resp.header("X-Probe-Set-Status").is_some() {
             let _ = resp.set_status(203);
             let _ = resp.set_reason("Probed");

@@ -98,6 +98,9 @@ impl Services for Quiet {
     fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue> {
         self.0.record(kind, name)
     }
+    fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
+        self.0.config_file_add(parent, file)
+    }
 }
 
 /// The cache directory the benchmarks share, so a .lua plugin compiles its guest once.

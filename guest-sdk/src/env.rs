@@ -89,6 +89,12 @@ pub fn record(kind: RecordType, name: &str) -> Result<Record, Error> {
     })
 }
 
+/// Attaches configuration file `file` to the proxy's configuration file `parent` (as
+/// `remap.config`): a configuration reload after `file` changed then reloads `parent`.
+pub fn attach_config_file(parent: &str, file: &str) -> Result<(), Error> {
+    host::config_file_add(parent.as_bytes(), file.as_bytes()).map(drop)
+}
+
 /// Wall-clock time in nanoseconds since the Unix epoch.
 pub fn now_ns() -> i64 {
     host::time_now_ns().unwrap_or(0)

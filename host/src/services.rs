@@ -36,6 +36,9 @@ pub trait Services: Send + Sync {
     /// The proxy's record `name` (a setting, or a statistic, plugins' included) of type `kind`;
     /// `NotFound` if there is none of that name and type.
     fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue>;
+    /// Attaches configuration file `file` to `parent`, so a reload after `file` changed reloads
+    /// `parent` (names come checked by the ABI layer).
+    fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()>;
     /// The runtime counted one more of `counter` for some plugin (every plugin also keeps its own
     /// counts): where a proxy's own statistics attach. Called on the hook path.
     fn count(&self, _counter: Counter) {}
@@ -138,6 +141,11 @@ impl Services for LocalServices {
             }
             ProxyInfo::ProcessUuid => self.process_uuid.clone(),
         })
+    }
+
+    /// In memory there are no configuration files to reload.
+    fn config_file_add(&self, _parent: &str, _file: &str) -> AbiResult<()> {
+        Ok(())
     }
 
     fn stat_get(&self, id: u32) -> AbiResult<i64> {

@@ -69,6 +69,13 @@ impl Services for Recording {
     ) -> AbiResult<tswasm::simulator::ConfigValue> {
         self.stats.record(kind, name)
     }
+    fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
+        self.lines
+            .lock()
+            .unwrap()
+            .push(format!("config file {file} attached to {parent}"));
+        Ok(())
+    }
 }
 
 fn cases_dir() -> PathBuf {

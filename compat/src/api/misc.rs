@@ -293,5 +293,16 @@ fn mgmt(lua: &Lua) -> Result<Table> {
         })?;
         mgmt.set(name, f)?;
     }
+    // As tslua.so: with exactly two arguments (parent, file), strings or numbers; else nothing.
+    mgmt.set(
+        "add_config_file",
+        lua.create_function(|lua, args: mlua::MultiValue| {
+            if args.len() == 2 {
+                let (parent, file): (String, String) = lua.unpack_multi(args)?;
+                let _ = env::attach_config_file(&parent, &file);
+            }
+            Ok(())
+        })?,
+    )?;
     Ok(mgmt)
 }

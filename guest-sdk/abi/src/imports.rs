@@ -188,6 +188,10 @@ macro_rules! for_each_import {
             /// written as 8 little-endian bytes (`i64`, `f64`, `i64`) and return 8; `String` returns its
             /// bytes. `NotFound` if there is no such record of that type.
             fn record_get(kind: RecordType, name: Bytes) -> Bytes;
+            /// Attaches configuration file `file` to the proxy's configuration file `parent` (as
+            /// `remap.config`): a configuration reload after `file` changed reloads `parent`.
+            /// Returns 0; `InvalidArgument` for an empty name or one with NUL.
+            fn config_file_add(parent: Bytes, file: Bytes) -> i32;
         }
     };
 }

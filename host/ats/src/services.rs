@@ -122,6 +122,15 @@ impl Services for AtsServices {
         Ok(unsafe { TSStatIntGet(id) })
     }
 
+    fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
+        let (parent, file) = (cstring(parent), cstring(file));
+        // SAFETY: two valid C strings, which Traffic Server copies.
+        match unsafe { TSMgmtConfigFileAdd(parent.as_ptr(), file.as_ptr()) } {
+            TS_SUCCESS => Ok(()),
+            _ => Err(Error::NotAvailable),
+        }
+    }
+
     fn proxy_info(&self, key: ProxyInfo) -> Option<String> {
         // SAFETY: the API returns static strings (or null).
         unsafe {

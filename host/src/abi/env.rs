@@ -73,6 +73,20 @@ pub fn record_get(
     Ok(())
 }
 
+pub fn config_file_add(cx: &mut AbiCtx, parent: &[u8], file: &[u8]) -> AbiResult<()> {
+    let name = |bytes| {
+        text(bytes).and_then(|name: &str| {
+            if name.is_empty() || name.contains('\0') {
+                Err(Error::InvalidArgument)
+            } else {
+                Ok(name)
+            }
+        })
+    };
+    let (parent, file) = (name(parent)?, name(file)?);
+    cx.services.config_file_add(parent, file)
+}
+
 pub fn stat_create(cx: &mut AbiCtx, name: &[u8], kind: StatKind) -> AbiResult<u32> {
     let name = text(name)?;
     if name.is_empty() || name.contains('\0') {

@@ -151,13 +151,13 @@ impl TxnHandle {
         host::socket_option_set(option, value).map(drop)
     }
 
-    /// Names a parent proxy for this transaction (the proxy's configuration decides whether it
-    /// is used).
+    /// Names a parent proxy (port 1 to 65535) for this transaction; the proxy's configuration
+    /// decides whether it is used.
     pub fn set_parent_proxy(&self, host: &str, port: u32) -> Result<(), Error> {
         host::parent_proxy_set(host.as_bytes(), port).map(drop)
     }
 
-    /// Sets the URL parent selection uses (an absolute URL).
+    /// Sets the URL parent selection uses.
     pub fn set_parent_selection_url(&self, url: &[u8]) -> Result<(), Error> {
         host::parent_selection_url_set(url).map(drop)
     }

@@ -106,10 +106,11 @@ pub trait Transaction {
     /// The IP address and TCP port of one end; `NotAvailable` for the origin, the next hop and the
     /// outgoing end before they exist.
     fn peer_addr(&self, peer: Peer) -> AbiResult<SocketAddr>;
-    /// Sets the origin's address ([`Peer::Server`]: no name resolution then) or the proxy's end of
-    /// the origin connection ([`Peer::Outgoing`], port 0 for any); the caller checked the peer and
-    /// the hook.
-    fn addr_set(&mut self, peer: Peer, addr: SocketAddr) -> AbiResult<()>;
+    /// Sets the origin's address (the proxy then does not resolve its name); the caller checked
+    /// the hook and the port.
+    fn origin_addr_set(&mut self, addr: SocketAddr) -> AbiResult<()>;
+    /// Sets the address the origin connection leaves from (port 0: any).
+    fn outgoing_addr_set(&mut self, addr: SocketAddr) -> AbiResult<()>;
     /// Appends protocol `index` (from 0) of the client connection's stack, innermost first;
     /// `NotFound` past the end.
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
@@ -131,8 +132,8 @@ pub trait Transaction {
     fn socket_option_set(&mut self, option: SocketOption, value: u32) -> AbiResult<()>;
     /// Names a parent proxy for this transaction.
     fn parent_proxy_set(&mut self, host: &str, port: u16) -> AbiResult<()>;
-    /// Sets the URL parent selection uses (an absolute URL, checked by the caller).
-    fn parent_selection_url_set(&mut self, url: &[u8]) -> AbiResult<()>;
+    /// Sets the URL parent selection uses (parsed by the caller).
+    fn parent_selection_url_set(&mut self, url: &Url) -> AbiResult<()>;
     /// Sets one of the transaction's timeouts, in milliseconds.
     fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()>;
     /// Follow a redirect to `url`, an absolute URL, once the origin answers.

@@ -170,10 +170,10 @@ fn response_side_functions_and_per_transaction_state() {
     assert_eq!(h("X-Probe-Final-Cache-Key"), "probe-key");
     assert_eq!(
         h("X-Probe-Routing"),
-        "ok,parent.example,8081,error: invalid argument,ok,http://parent.example/p,ok,\
-         error: invalid argument,error: invalid argument,ok",
-        "parent proxy and selection URL reported back; a relative URL, the client's address and \
-         an origin without a port refused"
+        "ok,parent.example,8081,ok,ok,http://parent.example/p,ok,\
+         error: invalid argument,error: invalid argument,error: invalid argument,ok",
+        "parent proxy and selection URL reported back; the client's address, an origin without a \
+         port and a parent on port 0 refused"
     );
     assert_eq!(
         h("X-Probe-Late-Addr"),
@@ -303,6 +303,11 @@ fn skipped_remapping_redirects_and_response_facts() {
         header(&resp.headers, "X-Probe-Server").as_deref(),
         Some("127.0.0.1:80"),
         "a host name is not resolved in memory: the origin is on loopback"
+    );
+    assert_eq!(
+        header(&resp.headers, "X-Probe-Outgoing").as_deref(),
+        Some("127.0.0.2"),
+        "the origin connection leaves from the address the plugin set"
     );
     assert_eq!(
         header(&resp.headers, "X-Probe-Next-Hop").as_deref(),

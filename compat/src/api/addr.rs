@@ -107,9 +107,7 @@ pub fn server_addr(lua: &Lua) -> Result<Table> {
             name,
             lua.create_function(move |lua, args: MultiValue| {
                 let addr = addr_argument(lua, name, args)?;
-                if let Some(txn) = TxnHandle::current() {
-                    let _ = txn.set_addr(which, addr);
-                }
+                let _ = super::http::txn()?.set_addr(which, addr);
                 Ok(())
             })?,
         )?;

@@ -28,6 +28,7 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
                 )));
             }
             let (host, port): (String, i64) = lua.unpack_multi(args)?;
+            // Out of range (port 0 too, on which Traffic Server aborts): refused, nothing set.
             let port = u32::try_from(port).unwrap_or(u32::MAX);
             let _ = txn()?.set_parent_proxy(&host, port);
             Ok(())
@@ -41,7 +42,8 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
         "set_parent_selection_url",
         lua.create_function(|_, url: mlua::LuaString| {
             let url = url.as_bytes();
-            // As tslua: an empty URL is ignored, one the proxy cannot parse is logged.
+            // As tslua: an empty URL is ignored, one the proxy cannot parse is logged (relative
+            // URLs parse).
             if !url.is_empty() && txn()?.set_parent_selection_url(&url).is_err() {
                 env::log(
                     LogLevel::Error,
@@ -65,10 +67,8 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
         http.set(
             name,
             lua.create_function(move |_, value: i64| {
-                // A value no socket takes changes nothing, as the proxy's setsockopt refuses it.
-                if let Ok(value) = u32::try_from(value) {
-                    let _ = txn()?.set_socket_option(option, value);
-                }
+                // tslua passes the number on as a C int: its low 32 bits, as they are.
+                let _ = txn()?.set_socket_option(option, value as i32 as u32);
                 Ok(())
             })?,
         )?;

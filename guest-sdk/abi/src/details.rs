@@ -8,7 +8,8 @@ abi_enum! {
         Client = 0 => "client",
         /// The proxy address the client connected to (Traffic Server's incoming address).
         Incoming = 1 => "incoming",
-        /// The origin server's address, once one was chosen ([`crate::Hook::SendRequest`] on).
+        /// The origin server's address, once resolved ([`crate::Hook::OsDns`] on) or set by a
+        /// plugin.
         Server = 2 => "server",
         /// The next hop's address (the origin, or a parent proxy), once resolved
         /// ([`crate::Hook::OsDns`] on).
@@ -131,7 +132,8 @@ abi_enum! {
     pub enum TxnText: u32 {
         /// The tag of the plugin that made an internal request (none for a client's request).
         PluginTag = 0 => "plugin-tag",
-        /// The next hop's host name, as the URL names it, once resolved ([`crate::Hook::OsDns`] on).
+        /// The next hop's host name (the origin's as the URL names it, or a parent proxy's), once
+        /// resolved ([`crate::Hook::OsDns`] on).
         NextHopName = 1 => "next-hop-name",
         /// The client connection's TLS protocol version, e.g. `TLSv1.3`.
         ClientTlsProtocol = 2 => "client-tls-protocol",

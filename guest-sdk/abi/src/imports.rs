@@ -125,10 +125,10 @@ macro_rules! for_each_import {
             /// Sets a [`SocketOption`] of the client or origin connection (of the origin's once
             /// it is made, if it is not yet).
             fn socket_option_set(option: SocketOption, value: u32) -> i32;
-            /// Names a parent proxy (host and port) for this transaction; the proxy's
+            /// Names a parent proxy (host and port 1 to 65535) for this transaction; the proxy's
             /// configuration decides whether it goes through it.
             fn parent_proxy_set(host: Bytes, port: u32) -> i32;
-            /// Sets the URL parent selection uses for this transaction (an absolute URL).
+            /// Sets the URL parent selection uses for this transaction.
             fn parent_selection_url_set(url: Bytes) -> i32;
             /// After the origin answers, follow a redirect to this URL instead of returning the
             /// response (Traffic Server's `TSHttpTxnRedirectUrlSet`).

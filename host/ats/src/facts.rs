@@ -146,6 +146,7 @@ fn copy(value: Option<Vec<u8>>, out: &mut Vec<u8>) -> AbiResult<()> {
 
 /// The client session, which an HTTP transaction always has.
 unsafe fn session(txn: TSHttpTxn) -> AbiResult<TSHttpSsn> {
+    // SAFETY: a live transaction (the caller's promise, as for the helpers below).
     let ssn = unsafe { TSHttpTxnSsnGet(txn) };
     if ssn.is_null() {
         Err(Error::NotAvailable)
@@ -156,6 +157,7 @@ unsafe fn session(txn: TSHttpTxn) -> AbiResult<TSHttpSsn> {
 
 /// The client connection if it is TLS.
 unsafe fn client_tls(txn: TSHttpTxn) -> AbiResult<Option<TSVConn>> {
+    // SAFETY: the transaction's live session, and its connection once checked for null.
     let vc = unsafe { TSHttpSsnClientVConnGet(session(txn)?) };
     Ok((!vc.is_null() && unsafe { TSVConnIsSsl(vc) } != 0).then_some(vc))
 }
@@ -165,6 +167,7 @@ unsafe fn tls_text(
     txn: TSHttpTxn,
     get: unsafe extern "C" fn(TSVConn) -> *const c_char,
 ) -> AbiResult<*const c_char> {
+    // SAFETY: a live transaction, and its TLS connection.
     match unsafe { client_tls(txn)? } {
         Some(vc) => Ok(unsafe { get(vc) }),
         None => Err(Error::NotAvailable),
@@ -177,6 +180,7 @@ unsafe fn fd(
     get: unsafe extern "C" fn(TSHttpTxn, *mut c_int) -> TSReturnCode,
 ) -> AbiResult<i64> {
     let mut fd: c_int = -1;
+    // SAFETY: a live transaction and an out pointer.
     if unsafe { get(txn, &mut fd) } != TS_SUCCESS {
         return Err(Error::NotAvailable);
     }
@@ -186,6 +190,7 @@ unsafe fn fd(
 /// One of Traffic Server's `TS_TXN_INFO_*` numbers; `NotAvailable` where it has none yet.
 unsafe fn info(txn: TSHttpTxn, key: TSHttpTxnInfoKey) -> AbiResult<i64> {
     let mut value: TSMgmtInt = 0;
+    // SAFETY: a live transaction, a key of the enumeration and an out pointer.
     if unsafe { TSHttpTxnInfoIntGet(txn, key, &mut value) } != TS_SUCCESS {
         return Err(Error::NotAvailable);
     }
@@ -198,6 +203,7 @@ unsafe fn protocol_error(
     get: unsafe extern "C" fn(TSHttpTxn, *mut u32, *mut u64),
 ) -> (i64, i64) {
     let (mut class, mut code): (u32, u64) = (0, 0);
+    // SAFETY: a live transaction and two out pointers.
     unsafe { get(txn, &mut class, &mut code) };
     (i64::from(class), code as i64)
 }

@@ -4,7 +4,8 @@
 use std::ffi::{c_char, c_int};
 use std::net::SocketAddr;
 
-use tswasm::abi_types::{Error, Peer, SocketOption};
+use tswasm::abi_types::{Error, SocketOption};
+use tswasm::http::Url;
 use tswasm::txn::AbiResult;
 
 use crate::ffi::*;
@@ -18,20 +19,20 @@ fn ok(rc: TSReturnCode) -> AbiResult<()> {
     }
 }
 
-/// Sets the origin's address (Traffic Server then skips resolving its name) or the address the
-/// origin connection leaves from.
+/// Sets the origin's address (Traffic Server then skips resolving its name) or, with
+/// `outgoing`, the address the origin connection leaves from.
 ///
 /// # Safety
 /// `txn` must be a live transaction, as for every function here.
-pub unsafe fn addr_set(txn: TSHttpTxn, peer: Peer, addr: SocketAddr) -> AbiResult<()> {
+pub unsafe fn addr_set(txn: TSHttpTxn, addr: SocketAddr, outgoing: bool) -> AbiResult<()> {
     let addr = c_socket_addr(addr);
     let addr = (&addr as *const sockaddr_storage).cast::<sockaddr>();
     // SAFETY: a live transaction; the API copies the address.
     ok(unsafe {
-        match peer {
-            Peer::Server => TSHttpTxnServerAddrSet(txn, addr),
-            Peer::Outgoing => TSHttpTxnOutgoingAddrSet(txn, addr),
-            _ => return Err(Error::InvalidArgument),
+        if outgoing {
+            TSHttpTxnOutgoingAddrSet(txn, addr)
+        } else {
+            TSHttpTxnServerAddrSet(txn, addr)
         }
     })
 }
@@ -41,7 +42,8 @@ pub unsafe fn addr_set(txn: TSHttpTxn, peer: Peer, addr: SocketAddr) -> AbiResul
 /// # Safety
 /// As [`addr_set`].
 pub unsafe fn socket_option_set(txn: TSHttpTxn, option: SocketOption, value: u32) -> AbiResult<()> {
-    let value = c_int::try_from(value).map_err(|_| Error::InvalidArgument)?;
+    // The C API's int holds the 32 bits as they are (a mark may use the highest).
+    let value = value as c_int;
     let set = match option {
         SocketOption::ClientMark => TSHttpTxnClientPacketMarkSet,
         SocketOption::ClientTos => TSHttpTxnClientPacketTosSet,
@@ -111,12 +113,12 @@ impl Drop for UrlBuffer {
     }
 }
 
-/// Sets the URL parent selection uses (an absolute URL; `InvalidArgument` if Traffic Server
-/// cannot parse it).
+/// Sets the URL parent selection uses (`InvalidArgument` if Traffic Server cannot parse it).
 ///
 /// # Safety
 /// As [`addr_set`].
-pub unsafe fn parent_selection_url_set(txn: TSHttpTxn, url: &[u8]) -> AbiResult<()> {
+pub unsafe fn parent_selection_url_set(txn: TSHttpTxn, url: &Url) -> AbiResult<()> {
+    let url = url.to_string();
     let parsed = UrlBuffer::new()?;
     let mut start = url.as_ptr().cast::<c_char>();
     // SAFETY: the text lies in `url`; the API copies the parsed URL into the transaction.

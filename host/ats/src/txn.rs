@@ -301,9 +301,14 @@ impl Transaction for AtsTxn<'_> {
         unsafe { facts::peer_addr(self.txn, peer) }
     }
 
-    fn addr_set(&mut self, peer: Peer, addr: SocketAddr) -> AbiResult<()> {
+    fn origin_addr_set(&mut self, addr: SocketAddr) -> AbiResult<()> {
         // SAFETY: a live transaction, as for every routing call below.
-        unsafe { routing::addr_set(self.txn, peer, addr) }
+        unsafe { routing::addr_set(self.txn, addr, false) }
+    }
+
+    fn outgoing_addr_set(&mut self, addr: SocketAddr) -> AbiResult<()> {
+        // SAFETY: as above.
+        unsafe { routing::addr_set(self.txn, addr, true) }
     }
 
     fn protocol_get(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
@@ -375,7 +380,7 @@ impl Transaction for AtsTxn<'_> {
         unsafe { routing::parent_proxy_set(self.txn, host, port) }
     }
 
-    fn parent_selection_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
+    fn parent_selection_url_set(&mut self, url: &Url) -> AbiResult<()> {
         // SAFETY: as above.
         unsafe { routing::parent_selection_url_set(self.txn, url) }
     }

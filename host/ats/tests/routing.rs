@@ -1,7 +1,8 @@
 //! Controls of the transaction's connections that only a real proxy shows: `set_addr` sends the
 //! request to another origin than the remap rule's, and `client_packet_tos_set` marks the
 //! client socket (read back with `ss`, where the proxy's socket options let it). tslua.so and
-//! tswasm.so run the same script.
+//! tswasm.so run the same script; tswasm.so also refuses a parent proxy on port 0, on which
+//! tslua.so makes Traffic Server abort.
 
 mod proxy;
 
@@ -98,5 +99,19 @@ fn set_addr_and_packet_tos_act_on_the_real_connections() {
             Some("0x38"),
             "{plugin}: the client socket's type of service"
         );
+        if plugin != "tslua.so" {
+            // Port 0, on which tslua.so makes Traffic Server abort: refused, the proxy serves on.
+            let port = origin.port.to_string();
+            let headers = [("X-Origin-Port", port.as_str()), ("X-Parent-Port", "0")];
+            let reply = proxy.get("routed.test", "/zero", &headers);
+            assert_eq!(reply.status, 200, "{reply:?}");
+            assert_eq!(reply.header("X-Parent").as_deref(), Some("nil,-1"));
+            let headers = [("X-Origin-Port", port.as_str()), ("X-Parent-Port", "3128")];
+            let reply = proxy.get("routed.test", "/kept", &headers);
+            assert_eq!(
+                reply.header("X-Parent").as_deref(),
+                Some("parent.example,3128")
+            );
+        }
     }
 }

@@ -8,7 +8,9 @@ use tswasm_abi::{
 
 use super::http::{field, valid_status};
 use super::{url, AbiCtx};
-use crate::http::Response;
+use std::net::{IpAddr, SocketAddr};
+
+use crate::http::{Response, Url};
 use crate::txn::AbiResult;
 
 pub fn txn_id(cx: &mut AbiCtx) -> AbiResult<i64> {
@@ -60,19 +62,18 @@ pub fn addr_set(cx: &mut AbiCtx, peer: Peer, ip: &[u8], port: u32) -> AbiResult<
     if hook.is_none_or(|hook| hook.raw() > Hook::OsDns.raw()) {
         return Err(Error::NotAvailable);
     }
-    if !matches!(peer, Peer::Server | Peer::Outgoing) {
-        return Err(Error::InvalidArgument);
-    }
-    let ip: std::net::IpAddr = std::str::from_utf8(ip)
+    let ip: IpAddr = std::str::from_utf8(ip)
         .ok()
         .and_then(|ip| ip.parse().ok())
         .ok_or(Error::InvalidArgument)?;
     let port = u16::try_from(port).map_err(|_| Error::InvalidArgument)?;
-    // An origin needs a port; the proxy's own end may leave it to the system.
-    if port == 0 && peer == Peer::Server {
-        return Err(Error::InvalidArgument);
+    let addr = SocketAddr::new(ip, port);
+    match peer {
+        // An origin needs a port; the proxy's own end may leave it to the system.
+        Peer::Server if port != 0 => txn.origin_addr_set(addr),
+        Peer::Outgoing => txn.outgoing_addr_set(addr),
+        _ => Err(Error::InvalidArgument),
     }
-    txn.addr_set(peer, std::net::SocketAddr::new(ip, port))
 }
 
 pub fn protocol_get(cx: &mut AbiCtx, index: u32, out: &mut Vec<u8>) -> AbiResult<()> {
@@ -113,16 +114,22 @@ pub fn parent_proxy_set(cx: &mut AbiCtx, host: &[u8], port: u32) -> AbiResult<()
         .ok()
         .filter(|h| !h.is_empty() && !h.contains(['\0', '/', ' ']))
         .ok_or(Error::InvalidArgument)?;
-    let port = u16::try_from(port).map_err(|_| Error::InvalidArgument)?;
+    // Port 0 is refused: Traffic Server 9.2 aborts on it (seen with tslua.so).
+    let port = u16::try_from(port)
+        .ok()
+        .filter(|&port| port != 0)
+        .ok_or(Error::InvalidArgument)?;
     txn.parent_proxy_set(host, port)
 }
 
 pub fn parent_selection_url_set(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
     let txn = cx.txn()?;
-    if !url::is_absolute(target) {
-        return Err(Error::InvalidArgument);
-    }
-    txn.parent_selection_url_set(target)
+    // Any URL Traffic Server parses, relative ones included (it takes those too).
+    let parsed = std::str::from_utf8(target)
+        .ok()
+        .and_then(|text| Url::parse(text).ok())
+        .ok_or(Error::InvalidArgument)?;
+    txn.parent_selection_url_set(&parsed)
 }
 
 pub fn timeout_set(cx: &mut AbiCtx, timeout: Timeout, ms: u32) -> AbiResult<()> {

@@ -19,16 +19,14 @@ pub struct Details {
     pub incoming_addr: SocketAddr,
     /// The origin's address, once the proxy resolved it (before os-dns).
     pub server_addr: Option<SocketAddr>,
-    /// The next hop's host name and address, once resolved (before os-dns).
-    pub next_hop: Option<(String, SocketAddr)>,
+    /// The next hop's host name, once resolved (before os-dns); its address is `server_addr`.
+    pub next_hop: Option<String>,
     /// The proxy's end of the origin connection, once connected (before send-request).
     pub outgoing_addr: Option<SocketAddr>,
     /// A plugin set the origin's address: the proxy does not resolve its name (no os-dns).
     pub origin_addr_set: bool,
     /// The address a plugin asked the origin connection to leave from (port 0: any).
     pub outgoing_request: Option<SocketAddr>,
-    /// Socket options plugins set, by name; in memory they change nothing.
-    pub socket_options: BTreeMap<&'static str, u32>,
     /// The parent proxy a plugin named: reported, not used (there is no parent.config here).
     pub parent_proxy: Option<(String, u16)>,
     /// The URL parent selection would use, once a plugin set one.
@@ -67,7 +65,6 @@ impl Details {
             outgoing_addr: None,
             origin_addr_set: false,
             outgoing_request: None,
-            socket_options: BTreeMap::new(),
             parent_proxy: None,
             parent_selection_url: None,
             session_id,
@@ -107,7 +104,7 @@ impl Details {
             Peer::NextHop => self
                 .next_hop
                 .as_ref()
-                .map(|(_, addr)| *addr)
+                .and(self.server_addr)
                 .ok_or(Error::NotAvailable),
             Peer::Outgoing => self.outgoing_addr.ok_or(Error::NotAvailable),
         }
@@ -116,7 +113,7 @@ impl Details {
     /// Resolves the next hop, the origin `name` (as the URL names it) at `addr`: Traffic Server
     /// knows both from os-dns on.
     pub fn resolve(&mut self, name: &str, addr: SocketAddr) {
-        self.next_hop = Some((name.to_owned(), addr));
+        self.next_hop = Some(name.to_owned());
         self.server_addr = Some(addr);
     }
 

@@ -156,6 +156,7 @@ impl Run<'_, '_, '_> {
             None => {
                 txn.details
                     .resolve(&origin_url.host, server_addr(&origin_url));
+                // A plugin may still set the origin's address here (the next hop follows it).
                 self.step(txn, Hook::OsDns)?;
             }
         }

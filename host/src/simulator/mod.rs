@@ -4,6 +4,7 @@
 //! transactions. Where the two disagree, this one is wrong.
 
 pub mod details;
+mod facts;
 mod field_names;
 pub mod lifecycle;
 pub mod txn;

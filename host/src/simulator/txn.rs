@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use tswasm_abi::{Hook, Milestone, Peer, SocketOption, Timeout, TxnControl, TxnFact, TxnText};
 
-use super::details::{self, Details};
+use super::details::Details;
 use super::field_names;
 use crate::error::{bail, format_err, Result};
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
@@ -54,9 +54,6 @@ impl RemapRule {
         url.port = self.to.port;
     }
 }
-
-/// The client connection's "file descriptor" in memory, where there is none.
-const IN_MEMORY_CLIENT_FD: i64 = 3;
 
 /// A transaction held in memory. The driver in [`super::lifecycle`] fills the messages in as the
 /// transaction progresses; a message is available to plugins exactly when it is present.
@@ -352,14 +349,14 @@ impl Transaction for SimTxn {
         self.details.peer(peer)
     }
 
-    fn addr_set(&mut self, peer: Peer, addr: SocketAddr) -> AbiResult<()> {
-        match peer {
-            Peer::Server => {
-                self.details.server_addr = Some(addr);
-                self.details.origin_addr_set = true;
-            }
-            _ => self.details.outgoing_request = Some(addr),
-        }
+    fn origin_addr_set(&mut self, addr: SocketAddr) -> AbiResult<()> {
+        self.details.server_addr = Some(addr);
+        self.details.origin_addr_set = true;
+        Ok(())
+    }
+
+    fn outgoing_addr_set(&mut self, addr: SocketAddr) -> AbiResult<()> {
+        self.details.outgoing_request = Some(addr);
         Ok(())
     }
 
@@ -378,100 +375,11 @@ impl Transaction for SimTxn {
     }
 
     fn fact(&self, fact: TxnFact) -> AbiResult<i64> {
-        let response = || self.server_response.as_ref().ok_or(Error::NotAvailable);
-        Ok(match fact {
-            TxnFact::SessionId => self.details.session_id,
-            TxnFact::Internal => self.details.internal.into(),
-            TxnFact::Aborted => self.details.aborted.into(),
-            TxnFact::Cacheable => details::cacheable(response()?, &self.details).into(),
-            TxnFact::MaxAge => details::max_age(response()?),
-            // A transaction alone on a new client session and a new origin connection.
-            TxnFact::ServerTransactionCount => 0,
-            TxnFact::SessionTransactionCount => 1,
-            TxnFact::Websocket => self
-                .client_request
-                .headers
-                .get(b"Upgrade", 0)
-                .is_some_and(|v| v.eq_ignore_ascii_case(b"websocket"))
-                .into(),
-            // Traffic Server's TS_SRVSTATE_CONNECTION_ALIVE once the origin connection is up.
-            TxnFact::ServerState => {
-                if self.server_request.is_some() {
-                    3
-                } else {
-                    0
-                }
-            }
-            TxnFact::ClientRequestHeaderBytes => self.details.client_header_bytes,
-            TxnFact::ServerRequestHeaderBytes => {
-                self.server_request.as_ref().map_or(0, header_bytes)
-            }
-            TxnFact::ClientRequestBodyBytes | TxnFact::ServerRequestBodyBytes => 0,
-            // No protocol errors in memory.
-            TxnFact::ClientReceivedErrorClass
-            | TxnFact::ClientReceivedErrorCode
-            | TxnFact::ClientSentErrorClass
-            | TxnFact::ClientSentErrorCode
-            | TxnFact::ServerReceivedErrorClass
-            | TxnFact::ServerReceivedErrorCode
-            | TxnFact::ServerSentErrorClass
-            | TxnFact::ServerSentErrorCode => 0,
-            // Nothing comes from RAM or a concurrent write in memory; a lookup reads once, a miss
-            // opens the cache for writing once, on volume 0.
-            TxnFact::CacheHitRam | TxnFact::CacheCompressedInRam | TxnFact::CacheHitRww => 0,
-            TxnFact::CacheOpenReadTries => self.cache_status.is_some().into(),
-            TxnFact::CacheOpenWriteTries => self.details.cache_write_opened.into(),
-            TxnFact::CacheVolume if self.details.cache_write_opened => 0,
-            TxnFact::CacheVolume => return Err(Error::NotAvailable),
-            // Requests reach the in-memory proxy as plain HTTP.
-            TxnFact::ClientTlsReused => 0,
-            TxnFact::NextHopPort => self
-                .details
-                .next_hop
-                .as_ref()
-                .map_or(-1, |(_, addr)| addr.port().into()),
-            // No sockets in memory: numbers that stand for the two connections, available while
-            // Traffic Server has them (the client's until txn-close, the origin's once connected).
-            TxnFact::ClientFd if self.hook == Hook::TxnClose => return Err(Error::NotAvailable),
-            TxnFact::ClientFd => IN_MEMORY_CLIENT_FD,
-            TxnFact::ServerFd if self.details.outgoing_addr.is_some() => IN_MEMORY_CLIENT_FD + 1,
-            TxnFact::ServerFd => return Err(Error::NotAvailable),
-            TxnFact::ParentProxyPort => self
-                .details
-                .parent_proxy
-                .as_ref()
-                .map_or(-1, |(_, port)| (*port).into()),
-        })
+        self.fact_of(fact)
     }
 
     fn text(&self, text: TxnText, out: &mut Vec<u8>) -> AbiResult<()> {
-        match text {
-            TxnText::NextHopName => {
-                let (name, _) = self.details.next_hop.as_ref().ok_or(Error::NotFound)?;
-                out.extend_from_slice(name.as_bytes());
-                Ok(())
-            }
-            TxnText::ParentProxyName => {
-                let (name, _) = self.details.parent_proxy.as_ref().ok_or(Error::NotFound)?;
-                out.extend_from_slice(name.as_bytes());
-                Ok(())
-            }
-            TxnText::ParentSelectionUrl => {
-                let url = self
-                    .details
-                    .parent_selection_url
-                    .as_ref()
-                    .ok_or(Error::NotFound)?;
-                out.extend_from_slice(url.as_bytes());
-                Ok(())
-            }
-            // No internal requests (whose plugin would have a tag) in memory.
-            TxnText::PluginTag => Err(Error::NotFound),
-            // Requests reach the in-memory proxy as plain HTTP.
-            TxnText::ClientTlsProtocol | TxnText::ClientTlsCipher | TxnText::ClientTlsCurve => {
-                Err(Error::NotAvailable)
-            }
-        }
+        self.text_of(text, out)
     }
 
     fn milestone(&self, milestone: Milestone) -> AbiResult<i64> {
@@ -487,8 +395,8 @@ impl Transaction for SimTxn {
         Ok(())
     }
 
-    fn socket_option_set(&mut self, option: SocketOption, value: u32) -> AbiResult<()> {
-        self.details.socket_options.insert(option.name(), value);
+    /// In memory there are no sockets for the options to change.
+    fn socket_option_set(&mut self, _option: SocketOption, _value: u32) -> AbiResult<()> {
         Ok(())
     }
 
@@ -497,9 +405,8 @@ impl Transaction for SimTxn {
         Ok(())
     }
 
-    fn parent_selection_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
+    fn parent_selection_url_set(&mut self, url: &Url) -> AbiResult<()> {
         // Kept as the proxy prints the URL it parsed.
-        let url = Url::parse(&String::from_utf8_lossy(url)).map_err(|_| Error::InvalidArgument)?;
         self.details.parent_selection_url = Some(url.to_string());
         Ok(())
     }
@@ -619,7 +526,7 @@ impl Transaction for SimTxn {
 }
 
 /// The size of a request's header as it goes over the wire (request line, fields, blank line).
-fn header_bytes(request: &Request) -> i64 {
+pub(super) fn header_bytes(request: &Request) -> i64 {
     (request.to_bytes().len() - request.body.len()) as i64
 }
 

@@ -348,7 +348,8 @@ impl Plugin for Probe {
             ok(txn.set_socket_option(SocketOption::ClientTos, 0x38)),
             ok(txn.set_addr(Peer::Client, loopback(80))),
             ok(txn.set_addr(Peer::Server, loopback(0))),
-            ok(txn.set_addr(Peer::Outgoing, loopback(0))),
+            ok(txn.set_parent_proxy("parent.example", 0)),
+            ok(txn.set_addr(Peer::Outgoing, "127.0.0.2:0".parse().unwrap())),
         ];
         note(txn, "X-Probe-Routing", routing.join(","));
         Action::Continue
@@ -372,6 +373,8 @@ impl Plugin for Probe {
             show(txn.fact(TxnFact::NextHopPort))
         );
         note(txn, "X-Probe-Next-Hop", next_hop);
+        let outgoing = txn.peer(Peer::Outgoing).map(|addr| addr.ip());
+        note(txn, "X-Probe-Outgoing", show(outgoing));
         note(
             txn,
             "X-Probe-Late-Addr",

@@ -192,6 +192,19 @@ impl TxnHandle {
         host::respond(code.into(), body).map(drop)
     }
 
+    /// Answers the client with status `code` and the proxy's own error page (or the body given
+    /// to [`TxnHandle::set_error_body`]) instead of going to the origin; up to remap, else
+    /// [`Error::NotAvailable`].
+    pub fn respond_status(&self, code: u32) -> Result<(), Error> {
+        host::respond_status(code).map(drop)
+    }
+
+    /// The body of the proxy's own error response for this transaction (`text/html`), instead of
+    /// its error page.
+    pub fn set_error_body(&self, body: &[u8]) -> Result<(), Error> {
+        host::error_body_set(body).map(drop)
+    }
+
     /// Adds a header to the response set by [`TxnHandle::respond`].
     pub fn respond_header(&self, name: &str, value: &str) -> Result<(), Error> {
         host::respond_header_add(name.as_bytes(), value.as_bytes()).map(drop)

@@ -13,6 +13,10 @@ use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
 use crate::counters::Counter;
 use crate::txn::{AbiResult, ConfigValue};
 
+/// Traffic Server's configuration directory in Debian's package, where a stand-alone run places
+/// the proxy it stands for.
+pub const DEBIAN_CONFIG_DIR: &str = "/etc/trafficserver";
+
 /// Services shared by every plugin and instance of a proxy process; called from any thread.
 pub trait Services: Send + Sync {
     /// Writes one log line if lines at `level` with `tag` are enabled; callers do not check
@@ -132,7 +136,7 @@ impl Services for LocalServices {
     /// scripts that build paths from them behave as they would there.
     fn proxy_info(&self, key: ProxyInfo) -> Option<String> {
         Some(match key {
-            ProxyInfo::ConfigDir => "/etc/trafficserver".into(),
+            ProxyInfo::ConfigDir => DEBIAN_CONFIG_DIR.into(),
             ProxyInfo::InstallDir => "/usr".into(),
             ProxyInfo::RuntimeDir => "/run/trafficserver".into(),
             ProxyInfo::PluginDir => "/usr/lib/trafficserver/modules".into(),

@@ -153,6 +153,12 @@ pub trait Transaction {
     /// response being sent takes the status, and the body only if it is the proxy's own (an error
     /// or local response; an origin's or cached body stays), as Traffic Server does.
     fn respond(&mut self, status: u16, body: &[u8]) -> AbiResult<()>;
+    /// Answer the client with `status` and the proxy's own error page (or the error body set),
+    /// instead of contacting the origin; the caller checked the hook.
+    fn respond_status(&mut self, status: u16) -> AbiResult<()>;
+    /// The body of the proxy's own error response, instead of its error page; at send-response
+    /// it replaces the body of a response that is the proxy's own.
+    fn error_body_set(&mut self, body: &[u8]) -> AbiResult<()>;
     /// Add a header to the local response; `NotAvailable` before [`Transaction::respond`], and for
     /// a response changed at send-response.
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()>;

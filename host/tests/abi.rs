@@ -176,6 +176,11 @@ fn response_side_functions_and_per_transaction_state() {
          port and a parent on port 0 refused"
     );
     assert_eq!(
+        h("X-Probe-Late-Status"),
+        "error: not available at this hook,ok",
+        "a status alone is taken up to remap; an error body any time before the response"
+    );
+    assert_eq!(
         h("X-Probe-Late-Addr"),
         "error: not available at this hook",
         "the origin's address is set up to os-dns"

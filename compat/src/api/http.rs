@@ -64,6 +64,24 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
             Ok(())
         })?,
     )?;
+    // Up to remap, the status with the proxy's error page (or the body set_retbody gave); the
+    // body alone only changes an error response the proxy sends (checked with tslua.so).
+    http.set(
+        "set_retstatus",
+        lua.create_function(|_, status: i64| {
+            if let Ok(status) = u32::try_from(status) {
+                let _ = txn()?.respond_status(status);
+            }
+            Ok(())
+        })?,
+    )?;
+    http.set(
+        "set_retbody",
+        lua.create_function(|_, body: mlua::LuaString| {
+            let _ = txn()?.set_error_body(&body.as_bytes());
+            Ok(())
+        })?,
+    )?;
     http.set("id", lua.create_function(|_, ()| Ok(txn()?.id()))?)?;
     http.set(
         "get_cache_lookup_status",

@@ -146,6 +146,13 @@ macro_rules! for_each_import {
             /// Answers the client with this status and body instead of going to the origin (or instead of
             /// the origin's response, when called later). Takes effect when the hook returns.
             fn respond(status: u32, body: Bytes) -> i32;
+            /// Answers the client with this status and the proxy's own error page (or the body
+            /// `error_body_set` gave) instead of going to the origin, up to remap (`NotAvailable`
+            /// later). Takes effect when the hook returns.
+            fn respond_status(status: u32) -> i32;
+            /// The body of the proxy's own error response for this transaction, instead of its
+            /// error page (`text/html`); `NotAvailable` after send-response.
+            fn error_body_set(body: Bytes) -> i32;
             /// Adds a header field to the local response set by `respond`.
             fn respond_header_add(name: Bytes, value: Bytes) -> i32;
             /// Serves a complete raw HTTP/1.x response (status line, headers, body) made by the plugin:

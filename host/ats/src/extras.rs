@@ -14,9 +14,10 @@ pub struct TxnExtras {
     pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
     /// A hook asked for a local response.
     pub responded: bool,
-    /// The local response's status and body, handed to Traffic Server when the hook returns (with
-    /// the `Content-Type` the hook added, which Traffic Server sets itself after send-response).
-    pub pending_response: Option<(u16, Vec<u8>)>,
+    /// The local response's status and body (none: Traffic Server's error page, or the error body
+    /// set), handed to Traffic Server when the hook returns (with the `Content-Type` the hook
+    /// added, which Traffic Server sets itself after send-response).
+    pub pending_response: Option<(u16, Option<Vec<u8>>)>,
     /// A response the plugin made, to be served when the hook returns.
     pub pending_intercept: Option<(Intercept, Vec<u8>)>,
     /// An intercept was arranged: Traffic Server takes only one per transaction.

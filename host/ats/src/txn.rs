@@ -160,8 +160,10 @@ impl AtsTxn<'_> {
         // from its allocator.
         unsafe {
             TSHttpTxnStatusSet(self.txn, TSHttpStatus::from(status));
-            let mime = content_type.map_or(std::ptr::null_mut(), |t| ts_copy(&t));
-            TSHttpTxnErrorBodySet(self.txn, ts_copy(&body), body.len(), mime);
+            if let Some(body) = body {
+                let mime = content_type.map_or(std::ptr::null_mut(), |t| ts_copy(&t));
+                TSHttpTxnErrorBodySet(self.txn, ts_copy(&body), body.len(), mime);
+            }
         }
         true
     }
@@ -463,9 +465,23 @@ impl Transaction for AtsTxn<'_> {
             };
             return Ok(());
         }
-        self.extras.pending_response = Some((status, body.to_vec()));
+        self.extras.pending_response = Some((status, Some(body.to_vec())));
         self.extras.responded = true;
         self.extras.respond_headers.clear();
+        Ok(())
+    }
+
+    fn respond_status(&mut self, status: u16) -> AbiResult<()> {
+        self.extras.pending_response = Some((status, None));
+        self.extras.responded = true;
+        self.extras.respond_headers.clear();
+        Ok(())
+    }
+
+    fn error_body_set(&mut self, body: &[u8]) -> AbiResult<()> {
+        // SAFETY: a live transaction; Traffic Server takes ownership of the buffer, which comes
+        // from its allocator, and sends it as text/html.
+        unsafe { TSHttpTxnErrorBodySet(self.txn, ts_copy(body), body.len(), std::ptr::null_mut()) };
         Ok(())
     }
 

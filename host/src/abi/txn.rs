@@ -209,6 +209,26 @@ pub(crate) fn can_respond(hook: Hook, status: u16) -> bool {
     hook.raw() < Hook::SendResponse.raw() && status >= 400
 }
 
+pub fn respond_status(cx: &mut AbiCtx, status: u32) -> AbiResult<()> {
+    let hook = cx.hook();
+    let txn = cx.txn()?;
+    // Traffic Server answers with its error page for a status set up to remap (checked with
+    // tslua.so's set_retstatus); later, without a failing hook, it ignores the status.
+    if hook.is_none_or(|hook| hook.raw() > Hook::Remap.raw()) {
+        return Err(Error::NotAvailable);
+    }
+    txn.respond_status(valid_status(status)?)
+}
+
+pub fn error_body_set(cx: &mut AbiCtx, body: &[u8]) -> AbiResult<()> {
+    let hook = cx.hook();
+    let txn = cx.txn()?;
+    if hook.is_none_or(|hook| hook.raw() > Hook::SendResponse.raw()) {
+        return Err(Error::NotAvailable);
+    }
+    txn.error_body_set(body)
+}
+
 pub fn respond_header_add(cx: &mut AbiCtx, name: &[u8], value: &[u8]) -> AbiResult<()> {
     let txn = cx.txn()?;
     let (name, value) = field(name, value)?;

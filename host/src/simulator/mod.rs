@@ -4,6 +4,7 @@
 //! transactions. Where the two disagree, this one is wrong.
 
 pub mod details;
+mod error_page;
 mod facts;
 mod field_names;
 pub mod lifecycle;

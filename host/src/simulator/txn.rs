@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use tswasm_abi::{Hook, Milestone, Peer, SocketOption, Timeout, TxnControl, TxnFact, TxnText};
 
 use super::details::Details;
+use super::error_page;
 use super::field_names;
 use crate::error::{bail, format_err, Result};
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
@@ -93,6 +94,11 @@ pub struct SimTxn {
     /// The local or client response is the proxy's own (an error or a `respond`), not an origin's,
     /// a cache's or a client intercept's: a send-response hook may still replace its body.
     pub own_response: bool,
+    /// The body a plugin gave the proxy's own error response, instead of its error page.
+    pub error_body: Option<Vec<u8>>,
+    /// The local response is the proxy's error page for a status a plugin set: the error body
+    /// replaces its body, even when set after the status.
+    pub error_page: bool,
     /// Configuration records by name: a few defaults, plus whatever plugins set.
     pub config: BTreeMap<String, ConfigValue>,
 }
@@ -126,6 +132,8 @@ impl SimTxn {
             server_intercept: None,
             intercepted: false,
             own_response: false,
+            error_body: None,
+            error_page: false,
             config,
         }
     }
@@ -461,6 +469,29 @@ impl Transaction for SimTxn {
         }
         self.local_response = Some(Response::local(status, body));
         self.own_response = true;
+        self.error_page = false;
+        Ok(())
+    }
+
+    fn respond_status(&mut self, status: u16) -> AbiResult<()> {
+        let page = error_page::response(status, self.error_body.as_deref());
+        self.local_response = Some(page);
+        self.own_response = true;
+        self.error_page = true;
+        Ok(())
+    }
+
+    fn error_body_set(&mut self, body: &[u8]) -> AbiResult<()> {
+        self.error_body = Some(body.to_vec());
+        let response = match self.hook {
+            Hook::SendResponse => self.client_response.as_mut().filter(|_| self.own_response),
+            _ => self.local_response.as_mut().filter(|_| self.error_page),
+        };
+        if let Some(response) = response {
+            response.body = body.to_vec();
+            let length = body.len().to_string();
+            response.headers.set(b"Content-Length", length.as_bytes());
+        }
         Ok(())
     }
 

@@ -352,6 +352,11 @@ impl Plugin for Probe {
             ok(txn.set_addr(Peer::Outgoing, "127.0.0.2:0".parse().unwrap())),
         ];
         note(txn, "X-Probe-Routing", routing.join(","));
+        let late = [
+            ok(txn.respond_status(403)),
+            ok(txn.set_error_body(b"unused")),
+        ];
+        note(txn, "X-Probe-Late-Status", late.join(","));
         Action::Continue
     }
 

@@ -9,7 +9,7 @@ use tswasm::txn::AbiResult;
 
 use crate::ffi::*;
 use crate::routing;
-use crate::ts::{socket_addr, text as c_text};
+use crate::ts::{ok, socket_addr, text as c_text};
 
 /// The address of one end of the transaction; `NotAvailable` where Traffic Server has none yet.
 ///
@@ -55,19 +55,29 @@ pub unsafe fn protocol_stack(
     Ok(())
 }
 
-/// A number describing the transaction, but those about the origin's response, which need its
-/// header (`Cacheable`, `MaxAge`: answered by the caller).
+/// A number describing the transaction; those about the origin's response read its header
+/// through `server_response` (`NotAvailable` before there is one).
 ///
 /// # Safety
-/// As [`peer_addr`].
-pub unsafe fn fact(txn: TSHttpTxn, fact: TxnFact) -> AbiResult<i64> {
-    // SAFETY: a live transaction; every getter takes it and out pointers to locals.
+/// As [`peer_addr`]; `server_response` gives the buffer of the transaction's live response.
+pub unsafe fn fact(
+    txn: TSHttpTxn,
+    fact: TxnFact,
+    server_response: impl Fn() -> AbiResult<TSMBuffer>,
+) -> AbiResult<i64> {
+    // SAFETY: a live transaction; every getter takes it and out pointers to locals, and the
+    // response facts come after the response was found.
     unsafe {
         Ok(match fact {
             TxnFact::SessionId => TSHttpSsnIdGet(session(txn)?),
             TxnFact::Internal => i64::from(TSHttpTxnIsInternal(txn) != 0),
             TxnFact::Aborted => i64::from(TSHttpTxnAborted(txn) == TS_SUCCESS),
-            TxnFact::Cacheable | TxnFact::MaxAge => return Err(Error::NotAvailable),
+            TxnFact::Cacheable => {
+                server_response()?;
+                let no_headers = std::ptr::null_mut();
+                i64::from(TSHttpTxnIsCacheable(txn, no_headers, no_headers) != 0)
+            }
+            TxnFact::MaxAge => i64::from(TSHttpTxnGetMaxAge(txn, server_response()?)),
             TxnFact::ServerTransactionCount => i64::from(TSHttpTxnServerSsnTransactionCount(txn)),
             TxnFact::SessionTransactionCount => i64::from(TSHttpSsnTransactionCount(session(txn)?)),
             TxnFact::Websocket => i64::from(TSHttpTxnIsWebsocket(txn) != 0),
@@ -181,9 +191,7 @@ unsafe fn fd(
 ) -> AbiResult<i64> {
     let mut fd: c_int = -1;
     // SAFETY: a live transaction and an out pointer.
-    if unsafe { get(txn, &mut fd) } != TS_SUCCESS {
-        return Err(Error::NotAvailable);
-    }
+    ok(unsafe { get(txn, &mut fd) }, Error::NotAvailable)?;
     Ok(i64::from(fd))
 }
 
@@ -191,9 +199,10 @@ unsafe fn fd(
 unsafe fn info(txn: TSHttpTxn, key: TSHttpTxnInfoKey) -> AbiResult<i64> {
     let mut value: TSMgmtInt = 0;
     // SAFETY: a live transaction, a key of the enumeration and an out pointer.
-    if unsafe { TSHttpTxnInfoIntGet(txn, key, &mut value) } != TS_SUCCESS {
-        return Err(Error::NotAvailable);
-    }
+    ok(
+        unsafe { TSHttpTxnInfoIntGet(txn, key, &mut value) },
+        Error::NotAvailable,
+    )?;
     Ok(value)
 }
 

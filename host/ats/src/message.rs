@@ -20,12 +20,9 @@ pub struct Message {
     pub hdr: TSMLoc,
 }
 
+/// A refused edit of a message is the guest's bad argument.
 fn ok(rc: TSReturnCode) -> AbiResult<()> {
-    if rc == TS_SUCCESS {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument)
-    }
+    crate::ts::ok(rc, Error::InvalidArgument)
 }
 
 fn len(value: &[u8]) -> AbiResult<c_int> {

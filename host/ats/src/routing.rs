@@ -11,12 +11,9 @@ use tswasm::txn::AbiResult;
 use crate::ffi::*;
 use crate::ts::{c_socket_addr, cstring, take_string, NULL_MLOC};
 
+/// What Traffic Server refuses here it refuses for the transaction's state.
 fn ok(rc: TSReturnCode) -> AbiResult<()> {
-    if rc == TS_SUCCESS {
-        Ok(())
-    } else {
-        Err(Error::NotAvailable)
-    }
+    crate::ts::ok(rc, Error::NotAvailable)
 }
 
 /// Sets the origin's address (Traffic Server then skips resolving its name) or, with

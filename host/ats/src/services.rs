@@ -13,7 +13,7 @@ use tswasm::Counter;
 
 use crate::ffi::*;
 use crate::stats::RuntimeStats;
-use crate::ts::{cstring, text, ts_free};
+use crate::ts::{cstring, ok, text, ts_free};
 
 /// Guests see only the statistics guests created. `TSStatFindName` would also hand out ids of
 /// Traffic Server's own records, which index other statistics blocks (or past the end of the
@@ -125,10 +125,10 @@ impl Services for AtsServices {
     fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
         let (parent, file) = (cstring(parent), cstring(file));
         // SAFETY: two valid C strings, which Traffic Server copies.
-        match unsafe { TSMgmtConfigFileAdd(parent.as_ptr(), file.as_ptr()) } {
-            TS_SUCCESS => Ok(()),
-            _ => Err(Error::NotAvailable),
-        }
+        ok(
+            unsafe { TSMgmtConfigFileAdd(parent.as_ptr(), file.as_ptr()) },
+            Error::NotAvailable,
+        )
     }
 
     fn proxy_info(&self, key: ProxyInfo) -> Option<String> {

@@ -4,6 +4,9 @@
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use tswasm::abi_types::Error;
+use tswasm::txn::AbiResult;
+
 use crate::ffi::*;
 
 /// `TS_NULL_MLOC` (a macro in the header).
@@ -87,6 +90,10 @@ impl Drop for Loc {
     }
 }
 
+/// Linux's address families, as `sockaddr` spells them.
+const AF_INET: sa_family_t = 2;
+const AF_INET6: sa_family_t = 10;
+
 /// A socket address the API returned (`sockaddr_in` or `sockaddr_in6`); `None` for null or another
 /// family (an address not filled in yet reads as family 0).
 ///
@@ -96,16 +103,16 @@ pub unsafe fn socket_addr(addr: *const sockaddr) -> Option<SocketAddr> {
     if addr.is_null() {
         return None;
     }
-    match unsafe { (*addr).sa_family } as i32 {
-        2 => {
-            // AF_INET: port and address in network order.
+    match unsafe { (*addr).sa_family } {
+        AF_INET => {
+            // Port and address in network order.
             let raw = unsafe { &*addr.cast::<[u8; 16]>() };
             let port = u16::from_be_bytes([raw[2], raw[3]]);
             let ip = Ipv4Addr::new(raw[4], raw[5], raw[6], raw[7]);
             Some(SocketAddr::new(IpAddr::V4(ip), port))
         }
-        10 => {
-            // AF_INET6: port at 2, flow info at 4, address at 8.
+        AF_INET6 => {
+            // Port at 2, flow info at 4, address at 8.
             let raw = unsafe { &*addr.cast::<[u8; 28]>() };
             let port = u16::from_be_bytes([raw[2], raw[3]]);
             let mut octets = [0u8; 16];
@@ -116,6 +123,15 @@ pub unsafe fn socket_addr(addr: *const sockaddr) -> Option<SocketAddr> {
     }
 }
 
+/// A return code as a result: `error` for anything but success.
+pub fn ok(rc: TSReturnCode, error: Error) -> AbiResult<()> {
+    if rc == TS_SUCCESS {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
 /// `addr` as the C API takes it: a `sockaddr_in` or `sockaddr_in6` in a `sockaddr_storage`.
 pub fn c_socket_addr(addr: SocketAddr) -> sockaddr_storage {
     // SAFETY: all-zero bytes are a valid (empty) sockaddr_storage.
@@ -123,12 +139,12 @@ pub fn c_socket_addr(addr: SocketAddr) -> sockaddr_storage {
     let mut raw = [0u8; 28];
     match addr {
         SocketAddr::V4(v4) => {
-            raw[..2].copy_from_slice(&2u16.to_ne_bytes());
+            raw[..2].copy_from_slice(&AF_INET.to_ne_bytes());
             raw[2..4].copy_from_slice(&v4.port().to_be_bytes());
             raw[4..8].copy_from_slice(&v4.ip().octets());
         }
         SocketAddr::V6(v6) => {
-            raw[..2].copy_from_slice(&10u16.to_ne_bytes());
+            raw[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
             raw[2..4].copy_from_slice(&v6.port().to_be_bytes());
             raw[8..24].copy_from_slice(&v6.ip().octets());
         }

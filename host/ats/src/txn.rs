@@ -18,7 +18,7 @@ use crate::facts;
 use crate::ffi::*;
 use crate::message::Message as Msg;
 use crate::routing;
-use crate::ts::{bytes, take_string, ts_copy, Loc, NULL_MLOC};
+use crate::ts::{bytes, ok, take_string, ts_copy, Loc, NULL_MLOC};
 
 pub struct AtsTxn<'a> {
     pub txn: TSHttpTxn,
@@ -42,14 +42,6 @@ impl Drop for AtsTxn<'_> {
 }
 
 type MsgGet = unsafe extern "C" fn(TSHttpTxn, *mut TSMBuffer, *mut TSMLoc) -> TSReturnCode;
-
-fn ok(rc: TSReturnCode, error: Error) -> AbiResult<()> {
-    if rc == TS_SUCCESS {
-        Ok(())
-    } else {
-        Err(error)
-    }
-}
 
 /// A URL the API handed out as a location, as text parsed with the ABI's URL rules.
 ///
@@ -324,22 +316,9 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn fact(&self, fact: TxnFact) -> AbiResult<i64> {
-        // SAFETY: a live transaction; the origin's response exists (checked) before it is read.
-        unsafe {
-            match fact {
-                TxnFact::Cacheable => {
-                    self.message(Message::ServerResponse)?;
-                    let cacheable =
-                        TSHttpTxnIsCacheable(self.txn, std::ptr::null_mut(), std::ptr::null_mut());
-                    Ok(i64::from(cacheable != 0))
-                }
-                TxnFact::MaxAge => {
-                    let response = self.message(Message::ServerResponse)?;
-                    Ok(i64::from(TSHttpTxnGetMaxAge(self.txn, response.buf)))
-                }
-                other => facts::fact(self.txn, other),
-            }
-        }
+        let server_response = || self.message(Message::ServerResponse).map(|m| m.buf);
+        // SAFETY: as above.
+        unsafe { facts::fact(self.txn, fact, server_response) }
     }
 
     fn text(&self, text: TxnText, out: &mut Vec<u8>) -> AbiResult<()> {

@@ -146,19 +146,17 @@ impl Run<'_, '_, '_> {
         // The origin is resolved before os-dns runs (Traffic Server's hook follows the lookup),
         // and connected to after it; an address a plugin set is used as it is, with no lookup
         // and no os-dns.
-        let origin_url = self.server_request(txn).url;
-        match txn
+        let mut origin_url = txn.client_request.url.clone();
+        fill_from_host_header(&mut origin_url, &txn.client_request.headers);
+        let set_by_plugin = txn
             .details
             .server_addr
-            .filter(|_| txn.details.origin_addr_set)
-        {
-            Some(addr) => txn.details.resolve(&origin_url.host, addr),
-            None => {
-                txn.details
-                    .resolve(&origin_url.host, server_addr(&origin_url));
-                // A plugin may still set the origin's address here (the next hop follows it).
-                self.step(txn, Hook::OsDns)?;
-            }
+            .filter(|_| txn.details.origin_addr_set);
+        let addr = set_by_plugin.unwrap_or_else(|| server_addr(&origin_url));
+        txn.details.resolve(&origin_url.host, addr);
+        if set_by_plugin.is_none() {
+            // A plugin may still set the origin's address here (the next hop follows it).
+            self.step(txn, Hook::OsDns)?;
         }
         let request = self.server_request(txn);
         txn.details.connect();

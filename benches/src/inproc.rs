@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tswasm::abi_types::{LogLevel, ProxyInfo, RecordType, StatKind};
+use tswasm::abi_types::{LogLevel, ProxyInfo, RecordType, StatKind, TextLogMode};
 use tswasm::services::{LocalServices, Services};
 use tswasm::settings::CacheDir;
 use tswasm::simulator::{self, Attached, RemapRule, Request, Response, Role, SimTxn};
@@ -100,6 +100,15 @@ impl Services for Quiet {
     }
     fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
         self.0.config_file_add(parent, file)
+    }
+    fn text_log_create(&self, name: &str, mode: TextLogMode) -> AbiResult<()> {
+        self.0.text_log_create(name, mode)
+    }
+    fn text_log_write(&self, name: &str, text: &[u8]) -> AbiResult<()> {
+        self.0.text_log_write(name, text)
+    }
+    fn text_log_destroy(&self, name: &str) -> AbiResult<()> {
+        self.0.text_log_destroy(name)
     }
 }
 

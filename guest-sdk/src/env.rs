@@ -1,4 +1,4 @@
-//! What a plugin can use outside a transaction: logging, arguments, time, statistics.
+//! What a plugin can use outside a transaction: logging, arguments, time, statistics, text logs.
 
 use crate::buffer::{read_bytes, read_string};
 use crate::{host, Error, LogLevel, RecordType, StatKind};
@@ -128,5 +128,40 @@ impl Stat {
     /// The current value, including every other instance's updates.
     pub fn get(self) -> Result<i64, Error> {
         host::stat_get(self.0)
+    }
+}
+
+/// A text log: a file in the proxy's log directory (Traffic Server adds `.log` to a name without
+/// an extension) that plugins write lines to. A name opens one log per process, shared by every
+/// plugin and instance that opens it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextLog {
+    name: String,
+}
+
+impl TextLog {
+    /// Opens the log `name` (letters, digits, `_`, `-` and `.`, not starting with `.`), or finds
+    /// it open, with its mode as first opened. [`Error::LimitReached`] when the process has as
+    /// many open as the host allows.
+    pub fn create(name: &str, mode: crate::TextLogMode) -> Result<TextLog, Error> {
+        host::text_log_create(name.as_bytes(), mode)?;
+        Ok(TextLog {
+            name: name.to_owned(),
+        })
+    }
+
+    /// Writes one line (text without NUL); [`Error::NotFound`] once the log was destroyed.
+    pub fn write(&self, text: &[u8]) -> Result<(), Error> {
+        host::text_log_write(self.name.as_bytes(), text).map(drop)
+    }
+
+    /// Closes the log for every plugin that has it open.
+    pub fn destroy(self) -> Result<(), Error> {
+        host::text_log_destroy(self.name.as_bytes()).map(drop)
+    }
+
+    /// The log's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }

@@ -44,7 +44,7 @@ pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
     Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, Milestone, Peer,
     PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply, SocketOption, StatKind,
-    Timeout, TxnControl, TxnFact, TxnText, UrlPart, ABI_VERSION,
+    TextLogMode, Timeout, TxnControl, TxnFact, TxnText, UrlPart, ABI_VERSION,
 };
 pub use txn::TxnHandle;
 pub use txn_state::Txn;

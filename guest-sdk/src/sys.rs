@@ -8,7 +8,8 @@
 
 use tswasm_abi::{
     AbiValue, CacheStatus, Error, Hook, Intercept, LogLevel, Message, Milestone, Peer, ProxyInfo,
-    RecordType, RemapUrl, SocketOption, StatKind, Timeout, TxnControl, TxnFact, TxnText, UrlPart,
+    RecordType, RemapUrl, SocketOption, StatKind, TextLogMode, Timeout, TxnControl, TxnFact,
+    TxnText, UrlPart,
 };
 
 /// One raw import, with the raw parameters `tswasm_abi::__raw_params!` made of its typed ones.

@@ -33,6 +33,7 @@ pub mod settings;
 pub mod shared_code;
 pub mod simulator;
 mod state;
+pub mod text_log;
 pub mod txn;
 
 pub use counters::Counter;

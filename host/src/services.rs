@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
+use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind, TextLogMode};
 
 use crate::counters::Counter;
+use crate::text_log::{self, TextLogFile, TextLogs};
 use crate::txn::{AbiResult, ConfigValue};
 
 /// Traffic Server's configuration directory in Debian's package, where a stand-alone run places
@@ -43,18 +44,59 @@ pub trait Services: Send + Sync {
     /// Attaches configuration file `file` to `parent`, so a reload after `file` changed reloads
     /// `parent` (names come checked by the ABI layer).
     fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()>;
+    /// Opens text log `name` (a plain file name, checked by the ABI layer), or finds the open one
+    /// of that name; `LimitReached` when the process has [`text_log::MAX_OPEN`] open.
+    fn text_log_create(&self, name: &str, mode: TextLogMode) -> AbiResult<()>;
+    /// Writes one line (without NUL) to the open text log `name`; `NotFound` if it is not open.
+    fn text_log_write(&self, name: &str, text: &[u8]) -> AbiResult<()>;
+    /// Closes the open text log `name`; `NotFound` if it is not open.
+    fn text_log_destroy(&self, name: &str) -> AbiResult<()>;
     /// The runtime counted one more of `counter` for some plugin (every plugin also keeps its own
     /// counts): where a proxy's own statistics attach. Called on the hook path.
     fn count(&self, _counter: Counter) {}
 }
 
-/// Logs to stderr and keeps statistics in memory.
+/// Where [`LocalServices`] writes text log lines, each as `NAME: [time ]text`.
+pub type TextLogSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Logs to stderr and keeps statistics in memory; text log lines go to a sink, stderr unless
+/// given another.
 pub struct LocalServices {
     min_level: LogLevel,
     process_uuid: String,
     stats: RwLock<StatTable>,
     /// One writer at a time, so lines from different threads do not interleave.
-    stderr: Mutex<()>,
+    stderr: Arc<Mutex<()>>,
+    text_logs: TextLogs<LocalTextLog>,
+    text_log_sink: TextLogSink,
+}
+
+struct LocalTextLog {
+    name: String,
+    timestamped: bool,
+    sink: TextLogSink,
+}
+
+impl TextLogFile for LocalTextLog {
+    /// As Traffic Server: an empty line is not written, nor one that does not fit its buffer.
+    fn write(&self, text: &[u8]) {
+        let mut line = Vec::new();
+        if self.timestamped {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            line.extend_from_slice(text_log::timestamp(now).as_bytes());
+            line.push(b' ');
+        }
+        line.extend_from_slice(text);
+        if !line.is_empty() && line.len() <= text_log::LONGEST_LINE {
+            (self.sink)(&format!(
+                "{}: {}",
+                self.name,
+                String::from_utf8_lossy(&line)
+            ));
+        }
+    }
 }
 
 #[derive(Default)]
@@ -66,11 +108,27 @@ struct StatTable {
 impl LocalServices {
     /// Writes lines at `min_level` and above.
     pub fn new(min_level: LogLevel) -> LocalServices {
+        let stderr = Arc::new(Mutex::new(()));
+        let lock = stderr.clone();
+        let sink: TextLogSink = Arc::new(move |line: &str| {
+            let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = writeln!(std::io::stderr(), "[text log] {line}");
+        });
+        LocalServices {
+            stderr,
+            ..LocalServices::with_text_log_sink(min_level, sink)
+        }
+    }
+
+    /// As [`LocalServices::new`], with text log lines going to `sink`.
+    pub fn with_text_log_sink(min_level: LogLevel, sink: TextLogSink) -> LocalServices {
         LocalServices {
             min_level,
             process_uuid: random_uuid(),
             stats: RwLock::default(),
-            stderr: Mutex::new(()),
+            stderr: Arc::default(),
+            text_logs: TextLogs::default(),
+            text_log_sink: sink,
         }
     }
 
@@ -156,6 +214,27 @@ impl Services for LocalServices {
         self.with_stat(id, |v| v.load(Ordering::Relaxed))
     }
 
+    fn text_log_create(&self, name: &str, mode: TextLogMode) -> AbiResult<()> {
+        self.text_logs.create(name, || {
+            Ok(LocalTextLog {
+                name: name.to_owned(),
+                timestamped: matches!(
+                    mode,
+                    TextLogMode::Timestamped | TextLogMode::TimestampedNoRename
+                ),
+                sink: self.text_log_sink.clone(),
+            })
+        })
+    }
+
+    fn text_log_write(&self, name: &str, text: &[u8]) -> AbiResult<()> {
+        self.text_logs.write(name, text)
+    }
+
+    fn text_log_destroy(&self, name: &str) -> AbiResult<()> {
+        self.text_logs.destroy(name)
+    }
+
     /// The settings are the in-memory transaction's defaults; the counters are the statistics.
     fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue> {
         if kind == RecordType::Counter {
@@ -230,6 +309,35 @@ fn random_uuid() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What host/ats/tests/text_log.rs reads in Traffic Server's files: no line for an empty
+    /// text, and lines longer than its log buffer holds dropped, the time stamp included.
+    #[test]
+    fn text_log_lines_are_written_as_traffic_server_writes_them() {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let seen = lines.clone();
+        let services = LocalServices::with_text_log_sink(
+            LogLevel::Error,
+            Arc::new(move |line: &str| seen.lock().unwrap().push(line.len())),
+        );
+        services
+            .text_log_create("plain", TextLogMode::NoRename)
+            .unwrap();
+        services
+            .text_log_create("stamped", TextLogMode::Timestamped)
+            .unwrap();
+        for text in [&b""[..], &[b'a'; 9111], &[b'b'; 9112]] {
+            services.text_log_write("plain", text).unwrap();
+        }
+        for text in [&b""[..], &[b'c'; 9092], &[b'd'; 9093]] {
+            services.text_log_write("stamped", text).unwrap();
+        }
+        let (plain, stamped) = ("plain: ".len(), "stamped: ".len());
+        assert_eq!(
+            *lines.lock().unwrap(),
+            [plain + 9111, stamped + 19, stamped + 9111]
+        );
+    }
 
     #[test]
     fn stats_are_found_by_name_and_shared() {

@@ -571,6 +571,15 @@ fn the_abi_layer_refuses_invalid_inputs_and_calls_at_the_wrong_hook() {
         ("cache-status-set-late", unavailable),
         ("intercept-server-late", unavailable),
         ("respond-at-send-response", "accepted"),
+        ("text-log-name-empty", invalid),
+        ("text-log-name-path", invalid),
+        ("text-log-name-absolute", invalid),
+        ("text-log-name-hidden", invalid),
+        ("text-log-name-space", invalid),
+        ("text-log-name-long", invalid),
+        ("text-log-name-longest", "accepted"),
+        ("text-log-text-nul", invalid),
+        ("text-log-write-unopened", missing),
     ]
     .into_iter()
     .map(|(case, answer)| (case.to_string(), answer.to_string()))

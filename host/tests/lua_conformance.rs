@@ -28,9 +28,9 @@ use tswasm::simulator::{self, Attached, Headers, RemapRule, Request, Response, R
 use tswasm::txn::AbiResult;
 use tswasm::{Engine, FailPolicy, Plugin, PoolLimits, Settings};
 
-/// Services that keep every log line, so cases can check what was logged.
+/// Services that keep every log line, text logs' too, so cases can check what was logged.
 struct Recording {
-    lines: Mutex<Vec<String>>,
+    lines: Arc<Mutex<Vec<String>>>,
     stats: LocalServices,
 }
 
@@ -68,6 +68,15 @@ impl Services for Recording {
         name: &str,
     ) -> AbiResult<tswasm::simulator::ConfigValue> {
         self.stats.record(kind, name)
+    }
+    fn text_log_create(&self, name: &str, mode: tswasm::abi_types::TextLogMode) -> AbiResult<()> {
+        self.stats.text_log_create(name, mode)
+    }
+    fn text_log_write(&self, name: &str, text: &[u8]) -> AbiResult<()> {
+        self.stats.text_log_write(name, text)
+    }
+    fn text_log_destroy(&self, name: &str) -> AbiResult<()> {
+        self.stats.text_log_destroy(name)
     }
     fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
         self.lines
@@ -154,9 +163,19 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
         },
         ..Settings::default()
     };
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let text_log_lines = lines.clone();
     let services = Arc::new(Recording {
-        lines: Mutex::default(),
-        stats: LocalServices::new(LogLevel::Debug),
+        lines,
+        stats: LocalServices::with_text_log_sink(
+            LogLevel::Debug,
+            Arc::new(move |line: &str| {
+                text_log_lines
+                    .lock()
+                    .unwrap()
+                    .push(format!("[text log] {line}"))
+            }),
+        ),
     });
     let script = dir.join(str_of("script").unwrap_or("script.lua"));
     let loaded = Plugin::load(engine, &script, settings, services.clone());

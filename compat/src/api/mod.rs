@@ -8,6 +8,7 @@ mod message;
 mod misc;
 mod remap;
 mod routing;
+mod text_log;
 
 use mlua::{Function, Lua, Result, Table, Value};
 use tswasm_guest_sdk::{Hook, TxnHandle};
@@ -103,6 +104,7 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
     http::install(lua, &ts)?;
     remap::install(lua, &ts)?;
     misc::install(lua, &ts)?;
+    text_log::install(lua, &ts)?;
     // `ts.hook` and `ts.ctx` are defined by the prelude around this, which knows the running
     // entry point's context.
     ts.set("hook", lua.create_function(add_hook)?)?;

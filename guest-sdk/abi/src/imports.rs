@@ -199,6 +199,17 @@ macro_rules! for_each_import {
             /// `remap.config`): a configuration reload after `file` changed reloads `parent`.
             /// Returns 0; `InvalidArgument` for an empty name or one with NUL.
             fn config_file_add(parent: Bytes, file: Bytes) -> i32;
+
+            // ---- text logs, shared by all instances of all plugins ----
+            /// Opens text log `name` (a file name: letters, digits, `_`, `-`, `.`, not starting with
+            /// `.`; at most 128 bytes) in the proxy's log directory as `name.log`, or finds the open one
+            /// of that name (whose mode stays). Returns 0; `LimitReached` when the process has 64.
+            fn text_log_create(name: Bytes, mode: TextLogMode) -> i32;
+            /// Writes `text` (without NUL) as one line to the open text log `name`.
+            fn text_log_write(name: Bytes, text: Bytes) -> i32;
+            /// Closes the open text log `name`; writes to it are then `NotFound` until it is
+            /// created again.
+            fn text_log_destroy(name: Bytes) -> i32;
         }
     };
 }

@@ -364,6 +364,20 @@ abi_enum! {
 }
 
 abi_enum! {
+    /// How a text log writes its lines (Traffic Server's `TS_LOG_MODE_*` flags, as numbers).
+    pub enum TextLogMode: u32 {
+        /// Each line as written.
+        Plain = 0 => "plain",
+        /// Each line after the time it was written (`20261203.21h16m38s `).
+        Timestamped = 1 => "timestamped",
+        /// As written; the proxy's log rolling leaves the file alone.
+        NoRename = 2 => "no-rename",
+        /// Both.
+        TimestampedNoRename = 3 => "timestamped-no-rename",
+    }
+}
+
+abi_enum! {
     /// Error codes returned (negated) by host functions.
     pub enum Error: i32 {
         /// The header, argument, statistic or setting does not exist.
@@ -377,6 +391,8 @@ abi_enum! {
         ReadOnly = -4 => "read-only",
         /// The proxy does not offer this operation.
         Unsupported = -5 => "not supported by this proxy",
+        /// A limit the host sets on resources a guest may hold (e.g. text logs) is reached.
+        LimitReached = -6 => "limit reached",
     }
 }
 

@@ -1,13 +1,14 @@
 //! [`Services`] over Traffic Server: log lines through `TSDebug`/`TSNote`/.../`TSError`, statistics
 //! as Traffic Server records (`TSStat*`, visible with `traffic_ctl metric`), records through
-//! `TSMgmt*Get`, and the proxy's directories and identity.
+//! `TSMgmt*Get`, text logs as `TSTextLogObject`s, and the proxy's directories and identity.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::c_int;
 use std::sync::RwLock;
 
-use tswasm::abi_types::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
+use tswasm::abi_types::{Error, LogLevel, ProxyInfo, RecordType, StatKind, TextLogMode};
 use tswasm::services::Services;
+use tswasm::text_log::{TextLogFile, TextLogs};
 use tswasm::txn::{AbiResult, ConfigValue};
 use tswasm::Counter;
 
@@ -22,6 +23,30 @@ pub struct AtsServices {
     guest_stats: RwLock<GuestStats>,
     /// The runtime's own, `plugin.tswasm.*`.
     pub stats: RuntimeStats,
+    text_logs: TextLogs<AtsTextLog>,
+}
+
+/// A `TSTextLogObject`, destroyed when dropped.
+struct AtsTextLog(TSTextLogObject);
+
+// SAFETY: Traffic Server's text log objects may be written from any thread (it buffers lines
+// per object under its own lock); TextLogs destroys one only when no write holds it.
+unsafe impl Send for AtsTextLog {}
+unsafe impl Sync for AtsTextLog {}
+
+impl TextLogFile for AtsTextLog {
+    fn write(&self, text: &[u8]) {
+        let len = c_int::try_from(text.len()).unwrap_or(c_int::MAX);
+        // SAFETY: an open log object; the text passes as data (`%.*s`), never as the format.
+        unsafe { TSTextLogObjectWrite(self.0, c"%.*s".as_ptr(), len, text.as_ptr()) };
+    }
+}
+
+impl Drop for AtsTextLog {
+    fn drop(&mut self) {
+        // SAFETY: created by TSTextLogObjectCreate and destroyed once, here.
+        unsafe { TSTextLogObjectDestroy(self.0) };
+    }
 }
 
 #[derive(Default)]
@@ -37,6 +62,7 @@ impl AtsServices {
         AtsServices {
             guest_stats: RwLock::default(),
             stats: RuntimeStats::create(),
+            text_logs: TextLogs::default(),
         }
     }
 
@@ -129,6 +155,30 @@ impl Services for AtsServices {
             unsafe { TSMgmtConfigFileAdd(parent.as_ptr(), file.as_ptr()) },
             Error::NotAvailable,
         )
+    }
+
+    /// Traffic Server refuses a log it cannot open (a file it cannot write; with no-rename, a
+    /// name another log object holds): `NotAvailable`.
+    fn text_log_create(&self, name: &str, mode: TextLogMode) -> AbiResult<()> {
+        self.text_logs.create(name, || {
+            let name = cstring(name);
+            let mut log: TSTextLogObject = std::ptr::null_mut();
+            // SAFETY: a valid C string (copied by the API) and out pointer.
+            let rc = unsafe { TSTextLogObjectCreate(name.as_ptr(), mode.raw() as c_int, &mut log) };
+            ok(rc, Error::NotAvailable)?;
+            match log.is_null() {
+                true => Err(Error::NotAvailable),
+                false => Ok(AtsTextLog(log)),
+            }
+        })
+    }
+
+    fn text_log_write(&self, name: &str, text: &[u8]) -> AbiResult<()> {
+        self.text_logs.write(name, text)
+    }
+
+    fn text_log_destroy(&self, name: &str) -> AbiResult<()> {
+        self.text_logs.destroy(name)
     }
 
     fn proxy_info(&self, key: ProxyInfo) -> Option<String> {

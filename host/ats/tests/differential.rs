@@ -33,6 +33,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("uri-params", "/", "/", ""),
     ("header-block", "/", "/", ""),
     ("field-name-spelling", "/", "/", ""),
+    ("text-log", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

@@ -1,6 +1,6 @@
 //! Host functions that do not need a transaction: logging, time, plugin arguments, statistics.
 
-use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind};
+use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind, TextLogMode};
 
 use super::AbiCtx;
 use crate::txn::{AbiResult, ConfigValue};
@@ -85,6 +85,39 @@ pub fn config_file_add(cx: &mut AbiCtx, parent: &[u8], file: &[u8]) -> AbiResult
     };
     let (parent, file) = (name(parent)?, name(file)?);
     cx.services.config_file_add(parent, file)
+}
+
+pub fn text_log_create(cx: &mut AbiCtx, name: &[u8], mode: TextLogMode) -> AbiResult<()> {
+    cx.services.text_log_create(text_log_name(name)?, mode)
+}
+
+pub fn text_log_write(cx: &mut AbiCtx, name: &[u8], line: &[u8]) -> AbiResult<()> {
+    let name = text_log_name(name)?;
+    if line.contains(&0) {
+        return Err(Error::InvalidArgument);
+    }
+    cx.services.text_log_write(name, line)
+}
+
+pub fn text_log_destroy(cx: &mut AbiCtx, name: &[u8]) -> AbiResult<()> {
+    cx.services.text_log_destroy(text_log_name(name)?)
+}
+
+/// The longest text log name.
+const TEXT_LOG_NAME_MAX: usize = 128;
+
+/// A text log's name is a plain file name in the proxy's log directory: no path, no hidden
+/// file, nothing a shell or the proxy's own logs would read differently.
+fn text_log_name(name: &[u8]) -> AbiResult<&str> {
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_-.".contains(b);
+    match name {
+        [first, ..]
+            if *first != b'.' && name.len() <= TEXT_LOG_NAME_MAX && name.iter().all(plain) =>
+        {
+            text(name)
+        }
+        _ => Err(Error::InvalidArgument),
+    }
 }
 
 pub fn stat_create(cx: &mut AbiCtx, name: &[u8], kind: StatKind) -> AbiResult<u32> {

@@ -200,6 +200,9 @@ fn chaos(seed: u64) -> (u32, u32) {
                 54 => sys::timeout_set(a, b).into(),
                 55 => sys::redirect_url_set(p1, l1).into(),
                 56 => sys::record_get(a, p1, l1, p2, l2).into(),
+                57 => sys::text_log_create(p1, l1, a).into(),
+                58 => sys::text_log_write(p1, l1, p2, l2).into(),
+                59 => sys::text_log_destroy(p1, l1).into(),
                 _ => sys::header_get(a, p1, l1, b, p2, l2).into(),
             }
         };

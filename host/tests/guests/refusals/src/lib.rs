@@ -3,10 +3,10 @@
 //! response. The same guest runs on the in-memory proxy and in Traffic Server, and the tests
 //! compare the answers: both proxies must refuse the same things the same way.
 
-use tswasm_guest_sdk::env::{self, Stat};
+use tswasm_guest_sdk::env::{self, Stat, TextLog};
 use tswasm_guest_sdk::{
     register, Action, CacheStatus, Error, Fields, Hook, Intercept, Plugin, RecordType, StatKind,
-    Txn, UrlPart,
+    TextLogMode, Txn, UrlPart,
 };
 
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -21,6 +21,20 @@ fn answer(result: Result<impl Sized, Error>) -> String {
         Ok(_) => "accepted".into(),
         Err(e) => e.name().replace(' ', "-"),
     }
+}
+
+/// Opens a text log of this name (and closes it again if that worked).
+fn text_log_named(name: &[u8]) -> String {
+    answer(
+        TextLog::create(&String::from_utf8_lossy(name), TextLogMode::Plain)
+            .and_then(TextLog::destroy),
+    )
+}
+
+/// Writes this line to an open text log.
+fn text_log_line(line: &[u8]) -> String {
+    let log = TextLog::create("refusals", TextLogMode::Plain);
+    answer(log.and_then(|log| log.write(line)))
 }
 
 impl Plugin for Refusals {
@@ -114,6 +128,23 @@ impl Plugin for Refusals {
             (
                 "config-string-nul",
                 answer(txn.set_config_string("proxy.config.http.response_server_str", "a\0b")),
+            ),
+            ("text-log-name-empty", text_log_named(b"")),
+            ("text-log-name-path", text_log_named(b"../escape")),
+            ("text-log-name-absolute", text_log_named(b"/tmp/escape")),
+            ("text-log-name-hidden", text_log_named(b".hidden")),
+            ("text-log-name-space", text_log_named(b"a b")),
+            ("text-log-name-long", text_log_named(&[b'a'; 129])),
+            ("text-log-name-longest", text_log_named(&[b'a'; 128])),
+            ("text-log-text-nul", text_log_line(b"a\0b")),
+            (
+                "text-log-write-unopened",
+                answer(
+                    TextLog::create("refusals", TextLogMode::Plain).and_then(|log| {
+                        log.clone().destroy()?;
+                        log.write(b"after destroy")
+                    }),
+                ),
             ),
         ];
         txn.state().extend(cases);

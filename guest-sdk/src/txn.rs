@@ -140,6 +140,12 @@ impl TxnHandle {
         host::redirect_url_set(url.as_bytes()).map(drop)
     }
 
+    /// Pushes `url` (absolute) to an HTTP/2 client, which then gets it as if it had asked;
+    /// [`Error::NotAvailable`] for a client that cannot take it, or a URL pushed to it before.
+    pub fn server_push(&self, url: &str) -> Result<(), Error> {
+        host::server_push(url.as_bytes()).map(drop)
+    }
+
     /// Sets the origin's address ([`Peer::Server`], up to os-dns, which then does not run) or the
     /// address the origin connection leaves from ([`Peer::Outgoing`], port 0 for any).
     pub fn set_addr(&self, peer: Peer, addr: SocketAddr) -> Result<(), Error> {

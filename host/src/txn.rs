@@ -138,6 +138,9 @@ pub trait Transaction {
     fn timeout_set(&mut self, timeout: Timeout, ms: u32) -> AbiResult<()>;
     /// Follow a redirect to `url`, an absolute URL, once the origin answers.
     fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()>;
+    /// Pushes `url`, an absolute URL, to an HTTP/2 client; `NotAvailable` if the client cannot
+    /// take it.
+    fn server_push(&mut self, url: &[u8]) -> AbiResult<()>;
     /// The cache lookup's outcome (asked for from cache-lookup-complete on).
     fn cache_status_get(&self) -> AbiResult<CacheStatus>;
     /// Overrides the lookup's outcome (at cache-lookup-complete, a lookup that was not skipped).

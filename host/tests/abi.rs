@@ -571,6 +571,8 @@ fn the_abi_layer_refuses_invalid_inputs_and_calls_at_the_wrong_hook() {
         ("cache-status-set-late", unavailable),
         ("intercept-server-late", unavailable),
         ("respond-at-send-response", "accepted"),
+        ("server-push-relative", invalid),
+        ("server-push-to-http1", unavailable),
         ("text-log-name-empty", invalid),
         ("text-log-name-path", invalid),
         ("text-log-name-absolute", invalid),

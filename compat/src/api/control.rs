@@ -1,10 +1,11 @@
-//! `ts.http`'s transaction switches, timeouts, redirects and facts (session, protocol stack,
+//! `ts.http`'s transaction switches, timeouts, redirects, server pushes and facts (session, protocol stack,
 //! milestones), with tslua's return conventions: numbers 0/1 rather than booleans, and no value at
 //! all where tslua returns none.
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Result, Table};
 use tswasm_guest_sdk::{
-    env, Error as SdkError, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnHandle, TxnText,
+    env, Error as SdkError, LogLevel, Milestone, Peer, Timeout, TxnControl, TxnFact, TxnHandle,
+    TxnText,
 };
 
 use super::http::txn;
@@ -250,6 +251,32 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
         lua.create_function(|_, url: mlua::LuaString| {
             let txn: TxnHandle = txn()?;
             let _ = txn.set_redirect_url(&url.to_str()?);
+            Ok(())
+        })?,
+    )?;
+    // Nothing happens for a client that is not HTTP/2 or a URL pushed to it before, as in
+    // tslua.so; a relative URL, which tslua.so promises without an authority (a protocol error
+    // to the client), is refused with an error line.
+    http.set(
+        "server_push",
+        lua.create_function(|lua, args: MultiValue| {
+            let url = match args.front() {
+                None => None,
+                Some(v) => lua.coerce_string(v.clone())?,
+            };
+            let Some(url) = url else {
+                return Err(mlua::Error::runtime(format!(
+                    "bad argument #1 to '?' (string expected, got {})",
+                    args.front().map_or("no value", |v| v.type_name())
+                )));
+            };
+            let url = url.to_string_lossy();
+            if txn()?.server_push(&url) == Err(SdkError::InvalidArgument) {
+                env::log(
+                    LogLevel::Error,
+                    &format!("ts.http.server_push: `{url}` is not an absolute URL"),
+                );
+            }
             Ok(())
         })?,
     )?;

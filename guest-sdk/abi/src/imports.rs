@@ -133,6 +133,11 @@ macro_rules! for_each_import {
             /// After the origin answers, follow a redirect to this URL instead of returning the
             /// response (Traffic Server's `TSHttpTxnRedirectUrlSet`).
             fn redirect_url_set(url: Bytes) -> i32;
+            /// Pushes `url` (absolute, with a host) to an HTTP/2 client: the proxy promises it on
+            /// this transaction's stream and serves it as a request of its own. `NotAvailable` when
+            /// the client is not HTTP/2 with pushes enabled, or the URL was pushed on its connection
+            /// already.
+            fn server_push(url: Bytes) -> i32;
             /// The [`CacheStatus`] of the lookup, from [`Hook::CacheLookupComplete`] on.
             fn cache_status_get() -> i32;
             /// Overrides the [`CacheStatus`], at [`Hook::CacheLookupComplete`].

@@ -387,6 +387,20 @@ impl Transaction for AtsTxn<'_> {
         Ok(())
     }
 
+    fn server_push(&mut self, url: &[u8]) -> AbiResult<()> {
+        let n = c_int::try_from(url.len()).map_err(|_| Error::InvalidArgument)?;
+        // Traffic Server remembers the pushed URLs of a connection reading the bytes up to a
+        // NUL, whatever the length says.
+        let url = CString::new(url).map_err(|_| Error::InvalidArgument)?;
+        // SAFETY: a live transaction and a C string of `n` bytes, which Traffic Server copies.
+        // It refuses a client that is not HTTP/2 with pushes on, and a URL pushed on the
+        // connection before.
+        ok(
+            unsafe { TSHttpTxnServerPush(self.txn, url.as_ptr(), n) },
+            Error::NotAvailable,
+        )
+    }
+
     fn cache_status_get(&self) -> AbiResult<CacheStatus> {
         let mut status: c_int = -1;
         // SAFETY: a live transaction and out pointer.

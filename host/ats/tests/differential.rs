@@ -34,6 +34,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("header-block", "/", "/", ""),
     ("field-name-spelling", "/", "/", ""),
     ("text-log", "/", "/", ""),
+    ("server-push", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

@@ -132,6 +132,16 @@ pub fn parent_selection_url_set(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()>
     txn.parent_selection_url_set(&parsed)
 }
 
+pub fn server_push(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
+    let txn = cx.txn()?;
+    // A relative URL would make the proxy promise a request without an authority, which the
+    // client must reject as a protocol error.
+    if !url::is_absolute(target) {
+        return Err(Error::InvalidArgument);
+    }
+    txn.server_push(target)
+}
+
 pub fn timeout_set(cx: &mut AbiCtx, timeout: Timeout, ms: u32) -> AbiResult<()> {
     cx.txn()?.timeout_set(timeout, ms)
 }

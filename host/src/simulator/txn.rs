@@ -429,6 +429,11 @@ impl Transaction for SimTxn {
         Ok(())
     }
 
+    /// The in-memory client speaks HTTP/1.1, which has no pushes.
+    fn server_push(&mut self, _url: &[u8]) -> AbiResult<()> {
+        Err(Error::NotAvailable)
+    }
+
     fn cache_status_get(&self) -> AbiResult<CacheStatus> {
         self.cache_status.ok_or(Error::NotAvailable)
     }

@@ -140,7 +140,7 @@ fn chaos(seed: u64) -> (u32, u32) {
         // SAFETY (for the guest): every buffer lies inside `scratch`, which outlives the calls.
         let ret: i64 = unsafe {
             // hook_failed is left out: it reports a script error by design.
-            match rng.next() % 60 {
+            match rng.next() % 61 {
                 // Empty tag and message: random bytes would only make noisy log lines
                 // (and warning-and-up levels turned invalid, so the test log stays readable).
                 0 => sys::log(if (3..=5).contains(&a) { a + 100 } else { a }, p1, 0, p2, 0).into(),
@@ -203,6 +203,7 @@ fn chaos(seed: u64) -> (u32, u32) {
                 57 => sys::text_log_create(p1, l1, a).into(),
                 58 => sys::text_log_write(p1, l1, p2, l2).into(),
                 59 => sys::text_log_destroy(p1, l1).into(),
+                60 => sys::server_push(p1, l1).into(),
                 _ => sys::header_get(a, p1, l1, b, p2, l2).into(),
             }
         };

@@ -129,6 +129,14 @@ impl Plugin for Refusals {
                 "config-string-nul",
                 answer(txn.set_config_string("proxy.config.http.response_server_str", "a\0b")),
             ),
+            (
+                "server-push-relative",
+                answer(txn.server_push("/style.css")),
+            ),
+            (
+                "server-push-to-http1",
+                answer(txn.server_push("http://h/style.css")),
+            ),
             ("text-log-name-empty", text_log_named(b"")),
             ("text-log-name-path", text_log_named(b"../escape")),
             ("text-log-name-absolute", text_log_named(b"/tmp/escape")),

@@ -197,6 +197,11 @@ impl Plugin {
         &self.blueprint.settings
     }
 
+    /// A fact about the proxy the plugin runs in, as its guest would read it.
+    pub fn proxy_info(&self, key: ProxyInfo) -> Option<String> {
+        self.blueprint.services.proxy_info(key)
+    }
+
     /// The directories the guest may read (read-only), in the order they were granted.
     pub fn granted_dirs(&self) -> &[PathBuf] {
         &self.blueprint.granted

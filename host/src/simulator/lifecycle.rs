@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use tswasm_abi::{Hook, Milestone, RemapStatus, Reply, TxnControl};
+use tswasm_abi::{Hook, Milestone, ProxyInfo, RemapStatus, Reply, TxnControl};
 
+use super::forwarding::add_forwarding_fields;
 use super::txn::{fill_from_host_header, SimTxn};
 use crate::fault::{FaultKind, ERROR_BODY};
 use crate::http::{Request, Response, Url};
@@ -254,10 +255,17 @@ impl Run<'_, '_, '_> {
         Ok(())
     }
 
-    /// The request as it leaves for the origin: the client request as the hooks left it.
+    /// The request as it leaves for the origin: the client request as the hooks left it, with
+    /// what Traffic Server adds.
     fn server_request(&self, txn: &SimTxn) -> Request {
         let mut request = txn.client_request.clone();
         fill_from_host_header(&mut request.url, &request.headers);
+        let uuid = self
+            .plugins
+            .first()
+            .and_then(|attached| attached.plugin.proxy_info(ProxyInfo::ProcessUuid))
+            .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".into());
+        add_forwarding_fields(&mut request, txn.details.client_addr.ip(), &uuid);
         request
     }
 

@@ -7,6 +7,7 @@ pub mod details;
 mod error_page;
 mod facts;
 mod field_names;
+mod forwarding;
 pub mod lifecycle;
 pub mod txn;
 

@@ -85,7 +85,7 @@ impl TextLogFile for LocalTextLog {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap_or_default();
-            line.extend_from_slice(text_log::timestamp(now).as_bytes());
+            line.extend_from_slice(crate::http::date::log_timestamp(now).as_bytes());
             line.push(b' ');
         }
         line.extend_from_slice(text);
@@ -243,14 +243,14 @@ impl Services for LocalServices {
                 .and_then(|id| self.stat_get(id))
                 .map(ConfigValue::Int);
         }
-        let (_, value) = RECORD_DEFAULTS
-            .iter()
+        let (_, value) = record_defaults()
+            .into_iter()
             .find(|(n, _)| *n == name)
             .ok_or(Error::NotFound)?;
-        match (kind, value) {
+        match (kind, &value) {
             (RecordType::Int, ConfigValue::Int(_))
             | (RecordType::Float, ConfigValue::Float(_))
-            | (RecordType::String, ConfigValue::String(_)) => Ok(value.clone()),
+            | (RecordType::String, ConfigValue::String(_)) => Ok(value),
             _ => Err(Error::NotFound),
         }
     }
@@ -258,21 +258,32 @@ impl Services for LocalServices {
 
 /// Overridable records with their Traffic Server defaults, so that reads before writes behave
 /// without a Traffic Server (in `tswasm run`'s transactions too).
-pub(crate) const RECORD_DEFAULTS: &[(&str, ConfigValue)] = &[
-    ("proxy.config.http.cache.http", ConfigValue::Int(1)),
-    (
-        "proxy.config.http.insert_age_in_response",
-        ConfigValue::Int(1),
-    ),
-    (
-        "proxy.config.http.transaction_active_timeout_out",
-        ConfigValue::Int(0),
-    ),
-    (
-        "proxy.config.http.cache.heuristic_lm_factor",
-        ConfigValue::Float(0.10),
-    ),
-];
+pub(crate) fn record_defaults() -> [(&'static str, ConfigValue); 6] {
+    [
+        ("proxy.config.http.cache.http", ConfigValue::Int(1)),
+        (
+            "proxy.config.http.insert_age_in_response",
+            ConfigValue::Int(1),
+        ),
+        (
+            "proxy.config.http.transaction_active_timeout_out",
+            ConfigValue::Int(0),
+        ),
+        (
+            "proxy.config.http.cache.heuristic_lm_factor",
+            ConfigValue::Float(0.10),
+        ),
+        (
+            "proxy.config.http.response_server_enabled",
+            ConfigValue::Int(1),
+        ),
+        // Traffic Server names its version; the in-memory proxy stands for Debian's 9.2.
+        (
+            "proxy.config.http.response_server_str",
+            ConfigValue::String(b"ATS/9.2".to_vec()),
+        ),
+    ]
+}
 
 /// A version-4 UUID from the standard library's per-process random hash keys.
 fn random_uuid() -> String {

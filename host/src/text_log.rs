@@ -68,44 +68,10 @@ impl<F: TextLogFile> TextLogs<F> {
     }
 }
 
-/// The time as Traffic Server stamps a text log's lines (`20261203.21h16m38s`), in UTC.
-pub fn timestamp(since_epoch: std::time::Duration) -> String {
-    let secs = since_epoch.as_secs();
-    let (days, day_secs) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_date(days as i64);
-    format!(
-        "{year:04}{month:02}{day:02}.{:02}h{:02}m{:02}s",
-        day_secs / 3600,
-        day_secs / 60 % 60,
-        day_secs % 60
-    )
-}
-
-/// The Gregorian (year, month, day) of a count of days since 1970-01-01.
-fn civil_date(days: i64) -> (i64, u32, u32) {
-    // Counted in 400-year eras from 0000-03-01, so the leap day ends each year.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
 
     struct Lines(Arc<Mutex<Vec<Vec<u8>>>>);
 
@@ -154,19 +120,5 @@ mod tests {
         logs.destroy("log0").unwrap();
         logs.create("one-more", || Ok(Lines(sink.clone())))
             .expect("a closed one makes room");
-    }
-
-    #[test]
-    fn timestamps_read_as_traffic_servers() {
-        assert_eq!(timestamp(Duration::ZERO), "19700101.00h00m00s");
-        // 2026-12-03 21:16:38 UTC, and a leap day.
-        assert_eq!(
-            timestamp(Duration::from_secs(1_796_332_598)),
-            "20261203.21h16m38s"
-        );
-        assert_eq!(
-            timestamp(Duration::from_secs(951_782_400)),
-            "20000229.00h00m00s"
-        );
     }
 }

@@ -1,7 +1,8 @@
-//! The request Traffic Server sends the origin, next to the one `tswasm run`'s in-memory proxy
-//! predicts, for the same client requests through the same remap rule and script: the version,
-//! and every field in order (the fields the proxy adds, the client's hop-by-hop fields it drops).
-//! The proxy's process UUID and exact version in `Via` are the only parts left out.
+//! The request Traffic Server sends the origin and the response it sends the client, next to the
+//! ones `tswasm run`'s in-memory proxy predicts, for the same client requests through the same
+//! remap rule and script, and the same origin response: the versions, and every field in order
+//! (the fields the proxy adds, the hop-by-hop fields it drops). Left out: the proxy's process UUID
+//! and patch version, the date, and the lengths and counts that follow from them.
 
 mod proxy;
 
@@ -32,17 +33,43 @@ const REQUESTS: &[&str] = &[
      Max-Forwards: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
 ];
 
-/// The request line and fields the origin saw, with the UUID and version in `Via` cut.
-fn comparable(lines: impl Iterator<Item = String>) -> Vec<String> {
-    lines
-        .map(|line| match line.find(" traffic_server[") {
-            Some(at) => format!("{} traffic_server[...]", &line[..at]),
-            None => line,
+/// The origin's response, as the test origin (tests/proxy) answers.
+fn origin_response(echo: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 200 Origin\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
+         X-Origin-Count: 1\r\nServer: test-origin\r\nCache-Control: no-store\r\n\r\n{echo}",
+        echo.len()
+    )
+    .into_bytes()
+}
+
+/// A message's head, line by line, with what differs from run to run cut: the UUID and version
+/// in `Via` and `Server`, the date, lengths and counts.
+fn comparable(head: &str) -> Vec<String> {
+    head.split("\r\n")
+        .take_while(|line| !line.is_empty())
+        .map(|line| {
+            let cut = [
+                " traffic_server[",
+                "Server: ATS/",
+                "Date: ",
+                "Content-Length: ",
+                "X-Origin-Count: ",
+            ]
+            .iter()
+            .find_map(|marker| line.find(marker).map(|at| at + marker.len()));
+            match cut {
+                Some(at) => format!("{}...", &line[..at]),
+                None => line.to_string(),
+            }
         })
         .collect()
 }
 
-fn in_traffic_server(origin: &Origin) -> Vec<Vec<String>> {
+/// What the origin received and what the client received, for each request.
+type Seen = Vec<(Vec<String>, Vec<String>)>;
+
+fn in_traffic_server(origin: &Origin) -> Seen {
     let dir = std::env::temp_dir().join(format!("tswasm-fwd-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("nop.lua");
@@ -69,17 +96,18 @@ fn in_traffic_server(origin: &Origin) -> Vec<Vec<String>> {
             let mut reply = Vec::new();
             let _ = stream.read_to_end(&mut reply);
             let reply = String::from_utf8_lossy(&reply).into_owned();
-            comparable(
-                reply
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("> "))
-                    .map(str::to_string),
-            )
+            let (head, body) = reply.split_once("\r\n\r\n").unwrap_or_default();
+            let echoed: String = body
+                .lines()
+                .filter_map(|l| l.strip_prefix("> "))
+                .map(|l| format!("{l}\r\n"))
+                .collect();
+            (comparable(&echoed), comparable(head))
         })
         .collect()
 }
 
-fn in_memory(origin_port: u16) -> Vec<Vec<String>> {
+fn in_memory(origin_port: u16) -> Seen {
     let dir = std::env::temp_dir().join(format!("tswasm-fwd-mem-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let script = dir.join("nop.lua");
@@ -110,16 +138,19 @@ fn in_memory(origin_port: u16) -> Vec<Vec<String>> {
                 &attached,
                 &mut txn,
                 &mut |request: &Request| {
-                    sent = Some(request.to_bytes());
-                    Response::local(200, b"origin")
+                    let raw = String::from_utf8(request.to_bytes()).unwrap();
+                    let head = raw.split("\r\n\r\n").next().unwrap_or_default();
+                    let echo: String = head.lines().map(|l| format!("> {l}\n")).collect();
+                    sent = Some(raw);
+                    Response::parse(&origin_response(&echo)).unwrap()
                 },
                 None,
             );
-            let sent = String::from_utf8(sent.expect("the origin was asked")).unwrap();
-            comparable(
-                sent.split("\r\n")
-                    .take_while(|l| !l.is_empty())
-                    .map(str::to_string),
+            let sent = sent.expect("the origin was asked");
+            let response = txn.client_response.expect("answered").to_bytes();
+            (
+                comparable(&sent),
+                comparable(&String::from_utf8_lossy(&response)),
             )
         })
         .collect()
@@ -131,6 +162,7 @@ fn the_in_memory_proxy_predicts_the_origin_request() {
     let expected = in_traffic_server(&origin);
     let predicted = in_memory(origin.port);
     for ((raw, expected), predicted) in REQUESTS.iter().zip(&expected).zip(&predicted) {
+        assert!(expected.1.contains(&"Age: 0".to_string()), "{expected:?}");
         assert_eq!(predicted, expected, "for {raw:?}");
     }
 }

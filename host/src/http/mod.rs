@@ -2,6 +2,7 @@
 //! Server splits them, header fields and the rules for what may be sent, and HTTP/1.x messages
 //! with their raw text form.
 
+pub mod date;
 pub mod fields;
 pub mod message;
 pub mod url;

@@ -1,13 +1,21 @@
-//! What Traffic Server changes in the request it sends the origin, with the settings of Debian's
+//! What Traffic Server changes in the messages it passes on, with the settings of Debian's
 //! package (`insert_client_ip`, `insert_squid_x_forwarded_for` and `insert_request_via_str` on,
-//! `send_http11_requests` always): HTTP/1.1 whatever the client spoke, the client's hop-by-hop
-//! fields dropped, a `Client-ip` field unless the client sent one, the client's address after any
-//! in `X-Forwarded-For`, and the proxy after any in `Via`. Plugins see the request so from
+//! `send_http11_requests` always, `response_server_enabled` 1, `insert_age_in_response` 1).
+//!
+//! To the origin: HTTP/1.1 whatever the client spoke, the client's hop-by-hop fields dropped, a
+//! `Client-ip` field unless the client sent one, the client's address after any in
+//! `X-Forwarded-For`, and the proxy after any in `Via`. Plugins see the request so from
 //! send-request on; the client request keeps what the client sent.
+//!
+//! To the client: the client's HTTP version, the origin's hop-by-hop fields dropped, the proxy's
+//! `Server`, a `Date` unless the origin sent one, `Age`, and the connection's fate as the client
+//! asked for it. Plugins see the response so at send-response.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
-use crate::http::{Headers, Request};
+use crate::http::date::http_date;
+use crate::http::{Headers, Request, Response};
 
 /// The product and version Traffic Server names in `Via` (the in-memory proxy stands for
 /// Debian's 9.2).
@@ -41,15 +49,79 @@ pub fn add_forwarding_fields(request: &mut Request, client: IpAddr, process_uuid
     append_to_list(&mut request.headers, b"Via", &via);
 }
 
+/// What the proxy's settings for this transaction say about the client response.
+pub struct ResponseSettings {
+    /// `response_server_enabled`: 0 leaves `Server` alone, 1 sets it, 2 adds it if missing.
+    pub server_enabled: i64,
+    /// `response_server_str`.
+    pub server: Vec<u8>,
+    /// `insert_age_in_response`.
+    pub insert_age: bool,
+}
+
+/// Turns the origin's response into the one for the client, `now` after the epoch.
+pub fn prepare_client_response(
+    response: &mut Response,
+    client: &Request,
+    settings: &ResponseSettings,
+    now: Duration,
+) {
+    response.version = client.version.clone();
+    for name in HOP_BY_HOP {
+        response.headers.remove(name);
+    }
+    let has_server = response.headers.count(b"Server") > 0;
+    if settings.server_enabled == 1 || (settings.server_enabled == 2 && !has_server) {
+        response.headers.set(b"Server", &settings.server);
+    }
+    if response.headers.count(b"Date") == 0 {
+        response.headers.append(b"Date", http_date(now).as_bytes());
+    }
+    if settings.insert_age {
+        response.headers.set(b"Age", b"0");
+    }
+    // A client that names its proxy connection hears about that one; HTTP/1.1 keeps the
+    // connection unless told to close it, HTTP/1.0 only when asked to keep it.
+    let (name, asked) = match client.headers.count(b"Proxy-Connection") {
+        0 => (&b"Connection"[..], list(&client.headers, b"Connection")),
+        _ => (
+            &b"Proxy-Connection"[..],
+            list(&client.headers, b"Proxy-Connection"),
+        ),
+    };
+    let asked = String::from_utf8_lossy(&asked).to_ascii_lowercase();
+    let http10 = client.version == "HTTP/1.0";
+    let keep_alive = match http10 {
+        true => asked.contains("keep-alive"),
+        false => !asked.contains("close"),
+    };
+    if keep_alive && (http10 || name == b"Proxy-Connection") {
+        response.headers.set(name, b"keep-alive");
+    } else if !keep_alive && !asked.is_empty() {
+        response.headers.set(name, b"close");
+    }
+}
+
+/// Every value of field `name`, joined by `, `.
+fn list(fields: &Headers, name: &[u8]) -> Vec<u8> {
+    let mut joined = Vec::new();
+    for index in 0..fields.count(name) {
+        if index > 0 {
+            joined.extend_from_slice(b", ");
+        }
+        joined.extend_from_slice(fields.get(name, index).unwrap_or_default());
+    }
+    joined
+}
+
 /// Adds `item` to the comma-separated list in field `name`, which then is one field.
 fn append_to_list(fields: &mut Headers, name: &[u8], item: &str) {
-    let mut list: Vec<u8> = Vec::new();
-    for index in 0..fields.count(name) {
-        list.extend_from_slice(fields.get(name, index).unwrap_or_default());
-        list.extend_from_slice(b", ");
+    let mut joined = list(fields, name);
+    if !joined.is_empty() {
+        joined.extend_from_slice(b", ");
     }
-    list.extend_from_slice(item.as_bytes());
-    fields.set(name, &list);
+    joined.extend_from_slice(item.as_bytes());
+    fields.set(name, &joined);
 }
 
 #[cfg(test)]
@@ -80,5 +152,52 @@ mod tests {
              Via: 1.0 upstream, http/1.1 traffic_server[u-u-i-d] (ApacheTrafficServer/9.2)\r\n\
              Client-ip: 10.9.9.9\r\nX-Hop: 1\r\nHost: o\r\n\r\n"
         );
+    }
+
+    fn to_client(client: &str) -> String {
+        let mut response = Response::parse(
+            b"HTTP/1.1 200 Origin\r\nServer: origin\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        )
+        .unwrap();
+        let client = Request::parse(client.as_bytes()).unwrap();
+        let settings = ResponseSettings {
+            server_enabled: 1,
+            server: b"ATS/9.2".to_vec(),
+            insert_age: true,
+        };
+        prepare_client_response(&mut response, &client, &settings, Duration::ZERO);
+        String::from_utf8(response.to_bytes()).unwrap()
+    }
+
+    /// As clients got them from Traffic Server 9.2 (host/ats/tests/forwarding.rs).
+    #[test]
+    fn responses_reach_the_client_as_traffic_server_sends_them() {
+        let head = "200 Origin\r\nServer: ATS/9.2\r\nContent-Length: 0\r\n\
+                    Date: Thu, 01 Jan 1970 00:00:00 GMT\r\nAge: 0\r\n";
+        for (client, version, connection) in [
+            ("GET / HTTP/1.0\r\n\r\n", "1.0", ""),
+            ("GET / HTTP/1.1\r\nHost: h\r\n\r\n", "1.1", ""),
+            (
+                "GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+                "1.1",
+                "Connection: close\r\n",
+            ),
+            (
+                "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                "1.0",
+                "Connection: keep-alive\r\n",
+            ),
+            (
+                "GET / HTTP/1.1\r\nConnection: close\r\nProxy-Connection: keep-alive\r\n\r\n",
+                "1.1",
+                "Proxy-Connection: keep-alive\r\n",
+            ),
+        ] {
+            assert_eq!(
+                to_client(client),
+                format!("HTTP/{version} {head}{connection}\r\n"),
+                "{client:?}"
+            );
+        }
     }
 }

@@ -16,12 +16,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use tswasm_abi::{Hook, Milestone, ProxyInfo, RemapStatus, Reply, TxnControl};
 
-use super::forwarding::add_forwarding_fields;
+use super::forwarding::{add_forwarding_fields, prepare_client_response, ResponseSettings};
 use super::txn::{fill_from_host_header, SimTxn};
 use crate::fault::{FaultKind, ERROR_BODY};
 use crate::http::{Request, Response, Url};
 use crate::plugin::{Binding, Plugin};
 use crate::txn::CacheStatus;
+use crate::txn::Transaction;
 
 /// How a plugin is attached: to every transaction (plugin.config), or to a remap rule (remap.config).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,7 +186,24 @@ impl Run<'_, '_, '_> {
         ]);
         txn.server_response = Some(response);
         self.step(txn, Hook::ReadResponse)?;
-        txn.client_response = txn.server_response.clone();
+        let mut response = txn.server_response.clone().expect("set above");
+        let mut server = Vec::new();
+        let _ = txn.config_string_get("proxy.config.http.response_server_str", &mut server);
+        let settings = ResponseSettings {
+            server_enabled: txn
+                .config_int_get("proxy.config.http.response_server_enabled")
+                .unwrap_or(1),
+            server,
+            insert_age: txn
+                .config_int_get("proxy.config.http.insert_age_in_response")
+                .unwrap_or(1)
+                != 0,
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        prepare_client_response(&mut response, &txn.client_request, &settings, now);
+        txn.client_response = Some(response);
         Ok(())
     }
 

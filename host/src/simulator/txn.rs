@@ -10,7 +10,7 @@ use super::error_page;
 use super::field_names;
 use crate::error::{bail, format_err, Result};
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
-use crate::services::RECORD_DEFAULTS;
+use crate::services::record_defaults;
 use crate::txn::{
     AbiResult, CacheStatus, ConfigValue, Error, Intercept, Message, RemapUrl, Transaction,
 };
@@ -109,9 +109,9 @@ impl SimTxn {
     pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> SimTxn {
         let mut pristine_url = client_request.url.clone();
         fill_from_host_header(&mut pristine_url, &client_request.headers);
-        let config = RECORD_DEFAULTS
-            .iter()
-            .map(|(name, value)| (name.to_string(), value.clone()))
+        let config = record_defaults()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
             .collect();
         let mut details = Details::new(client_addr, id as i64);
         details.client_header_bytes = header_bytes(&client_request);

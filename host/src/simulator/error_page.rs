@@ -1,16 +1,17 @@
-//! The proxy's own error page, as Traffic Server answers a status a plugin set without a body:
-//! its body factory's default template, from the configuration directory of Debian's package
-//! (where `tswasm run` places the proxy), sent as `text/html` in English.
+//! The response Traffic Server makes for a status a plugin set: the body the plugin set, else its
+//! body factory's default template, from the configuration directory of Debian's package (where
+//! `tswasm run` places the proxy), sent as `text/html` in English.
 
 use crate::http::Response;
 use crate::services::DEBIAN_CONFIG_DIR;
 
-/// A response with `status` and `body` (the error body a plugin set), else the default page.
+/// A response with `status` and `body` (the body a plugin set), else the default page (for no
+/// body, or an empty one).
 pub fn response(status: u16, body: Option<&[u8]>) -> Response {
     let page;
     let body = match body {
-        Some(body) => body,
-        None => {
+        Some(body) if !body.is_empty() => body,
+        _ => {
             // Without Traffic Server's templates installed the page is empty.
             let template = format!("{DEBIAN_CONFIG_DIR}/body_factory/default/default");
             page = std::fs::read(template).unwrap_or_default();
@@ -18,7 +19,9 @@ pub fn response(status: u16, body: Option<&[u8]>) -> Response {
         }
     };
     let mut response = Response::local(status, body);
-    response.headers.set(b"Content-Type", b"text/html");
-    response.headers.set(b"Content-Language", b"en");
+    let length = response.headers.0.split_off(0);
+    response.headers.append(b"Content-Type", b"text/html");
+    response.headers.append(b"Content-Language", b"en");
+    response.headers.0.extend(length);
     response
 }

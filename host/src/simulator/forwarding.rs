@@ -9,7 +9,8 @@
 //!
 //! To the client: the client's HTTP version, the origin's hop-by-hop fields dropped, the proxy's
 //! `Server`, a `Date` unless the origin sent one, `Age`, and the connection's fate as the client
-//! asked for it. Plugins see the response so at send-response.
+//! asked for it. Plugins see the response so at send-response. A response a plugin asked the
+//! proxy to make gets the same first fields, and `Cache-Control: no-store`.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -80,12 +81,45 @@ pub fn prepare_client_response(
     if settings.insert_age {
         response.headers.set(b"Age", b"0");
     }
-    // A client that names its proxy connection hears about that one; HTTP/1.1 keeps the
-    // connection unless told to close it, HTTP/1.0 only when asked to keep it.
-    let (name, asked) = match client.headers.count(b"Proxy-Connection") {
-        0 => (&b"Connection"[..], list(&client.headers, b"Connection")),
+    if let Some((name, value)) = connection_field(client) {
+        response.headers.set(name, value);
+    }
+}
+
+/// Shapes a response made by the proxy (a plugin's status and body, or its error page) as
+/// Traffic Server sends it: `Date`, the connection's fate, `Server` and `Cache-Control: no-store`
+/// before the response's own fields.
+pub fn prepare_local_response(
+    response: &mut Response,
+    client: &Request,
+    settings: &ResponseSettings,
+    now: Duration,
+) {
+    response.version = client.version.clone();
+    let mut first = Headers::default();
+    first.append(b"Date", http_date(now).as_bytes());
+    if let Some((name, value)) = connection_field(client) {
+        first.append(name, value);
+    }
+    if settings.server_enabled != 0 {
+        first.append(b"Server", &settings.server);
+    }
+    first.append(b"Cache-Control", b"no-store");
+    for (name, _) in &first.0 {
+        response.headers.remove(name);
+    }
+    first.0.append(&mut response.headers.0);
+    response.headers = first;
+}
+
+/// The field telling the client what becomes of its connection, where it asked: a client that
+/// names its proxy connection hears about that one; HTTP/1.1 keeps the connection unless told to
+/// close it, HTTP/1.0 closes it unless asked to keep it (and then says nothing).
+fn connection_field(client: &Request) -> Option<(&'static [u8], &'static [u8])> {
+    let (name, asked): (&'static [u8], _) = match client.headers.count(b"Proxy-Connection") {
+        0 => (b"Connection", list(&client.headers, b"Connection")),
         _ => (
-            &b"Proxy-Connection"[..],
+            b"Proxy-Connection",
             list(&client.headers, b"Proxy-Connection"),
         ),
     };
@@ -96,9 +130,11 @@ pub fn prepare_client_response(
         false => !asked.contains("close"),
     };
     if keep_alive && (http10 || name == b"Proxy-Connection") {
-        response.headers.set(name, b"keep-alive");
-    } else if !keep_alive && !asked.is_empty() {
-        response.headers.set(name, b"close");
+        Some((name, b"keep-alive"))
+    } else if !keep_alive && !http10 && !asked.is_empty() {
+        Some((name, b"close"))
+    } else {
+        None
     }
 }
 

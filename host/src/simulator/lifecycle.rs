@@ -16,7 +16,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use tswasm_abi::{Hook, Milestone, ProxyInfo, RemapStatus, Reply, TxnControl};
 
-use super::forwarding::{add_forwarding_fields, prepare_client_response, ResponseSettings};
+use super::forwarding::{
+    add_forwarding_fields, prepare_client_response, prepare_local_response, ResponseSettings,
+};
 use super::txn::{fill_from_host_header, SimTxn};
 use crate::fault::{FaultKind, ERROR_BODY};
 use crate::http::{Request, Response, Url};
@@ -80,7 +82,14 @@ pub fn run(
     ]);
     match run.request_side(txn, origin) {
         Ok(()) => txn.own_response = false,
-        Err(Stop::Local) => txn.client_response = txn.local_response.take(),
+        Err(Stop::Local) => {
+            let mut response = txn.local_response.take();
+            if let Some(response) = response.as_mut().filter(|_| txn.own_response) {
+                let settings = response_settings(txn);
+                prepare_local_response(response, &txn.client_request, &settings, now());
+            }
+            txn.client_response = response;
+        }
         Err(Stop::Fail) => {
             txn.client_response = Some(error_response(txn));
             txn.own_response = true;
@@ -187,22 +196,8 @@ impl Run<'_, '_, '_> {
         txn.server_response = Some(response);
         self.step(txn, Hook::ReadResponse)?;
         let mut response = txn.server_response.clone().expect("set above");
-        let mut server = Vec::new();
-        let _ = txn.config_string_get("proxy.config.http.response_server_str", &mut server);
-        let settings = ResponseSettings {
-            server_enabled: txn
-                .config_int_get("proxy.config.http.response_server_enabled")
-                .unwrap_or(1),
-            server,
-            insert_age: txn
-                .config_int_get("proxy.config.http.insert_age_in_response")
-                .unwrap_or(1)
-                != 0,
-        };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        prepare_client_response(&mut response, &txn.client_request, &settings, now);
+        let settings = response_settings(txn);
+        prepare_client_response(&mut response, &txn.client_request, &settings, now());
         txn.client_response = Some(response);
         Ok(())
     }
@@ -382,4 +377,26 @@ fn error_response(txn: &mut SimTxn) -> Response {
     txn.local_response
         .take()
         .unwrap_or_else(|| Response::local(500, ERROR_BODY))
+}
+
+/// The transaction's settings for what the proxy adds to the client response.
+fn response_settings(txn: &SimTxn) -> ResponseSettings {
+    let mut server = Vec::new();
+    let _ = txn.config_string_get("proxy.config.http.response_server_str", &mut server);
+    ResponseSettings {
+        server_enabled: txn
+            .config_int_get("proxy.config.http.response_server_enabled")
+            .unwrap_or(1),
+        server,
+        insert_age: txn
+            .config_int_get("proxy.config.http.insert_age_in_response")
+            .unwrap_or(1)
+            != 0,
+    }
+}
+
+fn now() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }

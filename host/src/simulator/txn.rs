@@ -472,9 +472,9 @@ impl Transaction for SimTxn {
             }
             return Ok(());
         }
-        self.local_response = Some(Response::local(status, body));
+        self.local_response = Some(error_page::response(status, Some(body)));
         self.own_response = true;
-        self.error_page = false;
+        self.error_page = body.is_empty();
         Ok(())
     }
 
@@ -515,12 +515,13 @@ impl Transaction for SimTxn {
         Ok(())
     }
 
+    /// As tswasm.so applies them: one field per name, the last value set.
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
         self.local_response
             .as_mut()
             .ok_or(Error::NotAvailable)?
             .headers
-            .append(name, value);
+            .set(name, value);
         Ok(())
     }
 

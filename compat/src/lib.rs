@@ -40,6 +40,12 @@ impl Plugin for LuaGuest {
                 self.script.forget(txn);
                 Reply::Action(Action::Continue)
             }
+            // A connection's start belongs to no transaction: nothing of it is kept.
+            Hook::VconnStart => {
+                let action = self.script.run(txn, Hook::VconnStart);
+                self.script.forget(txn);
+                Reply::Action(action)
+            }
             _ => Reply::Action(self.script.run(txn, hook)),
         }
     }

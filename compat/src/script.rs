@@ -38,6 +38,7 @@ const GLOBAL_FUNCTIONS: &[(Hook, &str)] = &[
     (Hook::ReadResponse, "do_global_read_response"),
     (Hook::SendResponse, "do_global_send_response"),
     (Hook::TxnClose, "do_global_txn_close"),
+    (Hook::VconnStart, "do_global_vconn_start"),
 ];
 
 /// Where `ts.hook(TS_LUA_HOOK_X, fn)` keeps `fn` for the transaction (tslua's names).

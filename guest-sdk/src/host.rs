@@ -7,9 +7,9 @@
 use crate::buffer::{fill, status, value};
 use crate::sys;
 use tswasm_abi::{
-    AbiValue, CacheStatus, Error, Hook, Intercept, LogLevel, Message, Milestone, Peer, ProxyInfo,
-    RecordType, RemapUrl, SocketOption, StatKind, TextLogMode, Timeout, TxnControl, TxnFact,
-    TxnText, UrlPart,
+    AbiValue, CacheStatus, ClientProtocol, Error, Hook, Intercept, LogLevel, Message, Milestone,
+    Peer, ProxyInfo, RecordType, RemapUrl, SocketOption, StatKind, TextLogMode, Timeout,
+    TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 /// The type a safe function takes for an argument of the list.

@@ -42,9 +42,10 @@ mod txn_state;
 
 pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
-    Action, CacheStatus, Error, Hook, HookSet, Intercept, LogLevel, Message, Milestone, Peer,
-    PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply, SocketOption, StatKind,
-    TextLogMode, Timeout, TxnControl, TxnFact, TxnText, UrlPart, ABI_VERSION,
+    Action, CacheStatus, ClientProtocol, Error, Hook, HookSet, Intercept, LogLevel, Message,
+    Milestone, Peer, PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply,
+    SocketOption, StatKind, TextLogMode, Timeout, TxnControl, TxnFact, TxnText, UrlPart,
+    ABI_VERSION,
 };
 pub use txn::TxnHandle;
 pub use txn_state::Txn;
@@ -99,6 +100,7 @@ pub trait Plugin: Sized + 'static {
                 self.on_txn_close(txn);
                 Action::Continue
             }
+            Hook::VconnStart => self.on_vconn_start(txn),
         })
     }
 
@@ -149,6 +151,12 @@ pub trait Plugin: Sized + 'static {
     }
     /// The transaction ended; its [`Plugin::TxnState`] is dropped after this returns.
     fn on_txn_close(&mut self, txn: &mut Txn<Self::TxnState>) {}
+    /// A client connection is starting, before any transaction ([`Hook::VconnStart`]): `txn`
+    /// stands for the connection (the client's [`TxnHandle::peer`], its descriptor, and
+    /// [`TxnHandle::disable_client_protocol`]); its state is dropped after this returns.
+    fn on_vconn_start(&mut self, txn: &mut Txn<Self::TxnState>) -> Action {
+        Action::Continue
+    }
 
     /// The plugin is being unloaded or reloaded ([`PluginEvent`]), outside any transaction: release
     /// what must not outlive this instance.
@@ -260,7 +268,8 @@ pub mod __private {
         };
         let mut txn = Txn::new(txn as u64, states);
         let reply = crate::txn::running(hook, || plugin.on_hook(&mut txn, hook));
-        if hook == Hook::TxnClose {
+        // A connection's call has no transaction to keep anything for.
+        if matches!(hook, Hook::TxnClose | Hook::VconnStart) {
             txn.forget();
         }
         reply.raw()

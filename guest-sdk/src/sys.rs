@@ -7,9 +7,9 @@
 #![allow(unused_imports)] // the enums are named by the imports' docs and argument types
 
 use tswasm_abi::{
-    AbiValue, CacheStatus, Error, Hook, Intercept, LogLevel, Message, Milestone, Peer, ProxyInfo,
-    RecordType, RemapUrl, SocketOption, StatKind, TextLogMode, Timeout, TxnControl, TxnFact,
-    TxnText, UrlPart,
+    AbiValue, CacheStatus, ClientProtocol, Error, Hook, Intercept, LogLevel, Message, Milestone,
+    Peer, ProxyInfo, RecordType, RemapUrl, SocketOption, StatKind, TextLogMode, Timeout,
+    TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 /// One raw import, with the raw parameters `tswasm_abi::__raw_params!` made of its typed ones.

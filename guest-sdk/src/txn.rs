@@ -146,6 +146,11 @@ impl TxnHandle {
         host::server_push(url.as_bytes()).map(drop)
     }
 
+    /// At [`crate::Hook::VconnStart`], keeps the client connection from negotiating `protocol`.
+    pub fn disable_client_protocol(&self, protocol: crate::ClientProtocol) -> Result<(), Error> {
+        host::client_protocol_disable(protocol).map(drop)
+    }
+
     /// Sets the origin's address ([`Peer::Server`], up to os-dns, which then does not run) or the
     /// address the origin connection leaves from ([`Peer::Outgoing`], port 0 for any).
     pub fn set_addr(&self, peer: Peer, addr: SocketAddr) -> Result<(), Error> {

@@ -16,8 +16,8 @@ use std::net::SocketAddr;
 use crate::http::{Response, Url, UrlEdit, Version};
 
 pub use tswasm_abi::{
-    CacheStatus, Error, Intercept, Message, Milestone, Peer, RemapUrl, SocketOption, Timeout,
-    TxnControl, TxnFact, TxnText, UrlPart,
+    CacheStatus, ClientProtocol, Error, Intercept, Message, Milestone, Peer, RemapUrl,
+    SocketOption, Timeout, TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 /// What a [`Transaction`] or [`crate::services::Services`] method returns: `Err` is the code the guest
@@ -141,6 +141,8 @@ pub trait Transaction {
     /// Pushes `url`, an absolute URL, to an HTTP/2 client; `NotAvailable` if the client cannot
     /// take it.
     fn server_push(&mut self, url: &[u8]) -> AbiResult<()>;
+    /// Keeps the client connection from negotiating `protocol` (at vconn-start).
+    fn client_protocol_disable(&mut self, protocol: ClientProtocol) -> AbiResult<()>;
     /// The cache lookup's outcome (asked for from cache-lookup-complete on).
     fn cache_status_get(&self) -> AbiResult<CacheStatus>;
     /// Overrides the lookup's outcome (at cache-lookup-complete, a lookup that was not skipped).

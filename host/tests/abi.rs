@@ -572,6 +572,7 @@ fn the_abi_layer_refuses_invalid_inputs_and_calls_at_the_wrong_hook() {
         ("intercept-server-late", unavailable),
         ("respond-at-send-response", "accepted"),
         ("server-push-relative", invalid),
+        ("client-protocol-in-txn", unavailable),
         ("server-push-to-http1", unavailable),
         ("text-log-name-empty", invalid),
         ("text-log-name-path", invalid),

@@ -9,6 +9,7 @@ mod misc;
 mod remap;
 mod routing;
 mod text_log;
+mod vconn;
 
 use mlua::{Function, Lua, Result, Table, Value};
 use tswasm_guest_sdk::{Hook, TxnHandle};
@@ -105,6 +106,7 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
     remap::install(lua, &ts)?;
     misc::install(lua, &ts)?;
     text_log::install(lua, &ts)?;
+    vconn::install(lua, &ts)?;
     // `ts.hook` and `ts.ctx` are defined by the prelude around this, which knows the running
     // entry point's context.
     ts.set("hook", lua.create_function(add_hook)?)?;

@@ -138,6 +138,9 @@ macro_rules! for_each_import {
             /// the client is not HTTP/2 with pushes enabled, or the URL was pushed on its connection
             /// already.
             fn server_push(url: Bytes) -> i32;
+            /// Keeps the client connection from negotiating this [`ClientProtocol`], at
+            /// [`Hook::VconnStart`] only (`NotAvailable` elsewhere).
+            fn client_protocol_disable(protocol: ClientProtocol) -> i32;
             /// The [`CacheStatus`] of the lookup, from [`Hook::CacheLookupComplete`] on.
             fn cache_status_get() -> i32;
             /// Overrides the [`CacheStatus`], at [`Hook::CacheLookupComplete`].

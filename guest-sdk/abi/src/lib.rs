@@ -121,6 +121,11 @@ abi_enum! {
         /// Delivered to every instance a transaction was bound to, so guests can drop its state
         /// (unless the guest asks for it only where it needs it: [`export::TXN_CLOSE_ON_REQUEST`]).
         TxnClose = 11 => "txn-close",
+        /// A client connection is starting, before any transaction (Traffic Server's vconn-start:
+        /// for TLS connections, before the handshake). The id passed is the connection's; of the
+        /// transaction's imports only the client's address and port, [`TxnFact::ClientFd`] and
+        /// `client_protocol_disable` answer. Global plugins only.
+        VconnStart = 12 => "vconn-start",
     }
 }
 
@@ -364,6 +369,14 @@ abi_enum! {
 }
 
 abi_enum! {
+    /// An application protocol a client connection may negotiate (TLS ALPN).
+    pub enum ClientProtocol: u32 {
+        /// HTTP/2 (`h2`).
+        Http2 = 0 => "http2",
+    }
+}
+
+abi_enum! {
     /// How a text log writes its lines (Traffic Server's `TS_LOG_MODE_*` flags, as numbers).
     pub enum TextLogMode: u32 {
         /// Each line as written.
@@ -432,7 +445,8 @@ mod tests {
         let set = HookSet::EMPTY.with(Hook::Remap).with(Hook::TxnClose);
         assert!(set.contains(Hook::Remap) && !set.contains(Hook::TxnStart));
         assert!(!set.has_unknown_bits());
-        assert!(HookSet(1 << 12).has_unknown_bits());
+        assert!(!HookSet(1 << 12).has_unknown_bits(), "vconn-start");
+        assert!(HookSet(1 << 13).has_unknown_bits());
         assert_eq!(
             set.iter().collect::<Vec<_>>(),
             [Hook::Remap, Hook::TxnClose]

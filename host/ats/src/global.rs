@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 
 use tswasm::abi_types::{Hook, HookSet, PluginEvent};
+use tswasm::connection::{Connection, ConnectionTxn};
 use tswasm::{Plugin, PluginLine};
 
 use crate::ffi::*;
@@ -17,6 +18,7 @@ use crate::hooks::{hook_id, hook_of};
 use crate::runtime::{recount, runtime};
 use crate::ts::config_dir;
 use crate::txn_state::{event_for, Owner, TxnState};
+use crate::vconn::AtsConnection;
 
 /// One plugin.config line. Lives for the life of the process, as the line does.
 struct GlobalPlugin {
@@ -125,11 +127,15 @@ pub fn init(words: &[String]) -> Result<(), String> {
             (global as *const GlobalPlugin).cast_mut().cast(),
         )
     };
-    for hook in hooks_to_add(declared, enable_reload).iter() {
+    let hooks = hooks_to_add(declared, enable_reload);
+    for hook in hooks.iter() {
         if let Some(id) = hook_id(hook) {
             // SAFETY: our continuation, which lives for the process; in TSPluginInit.
             unsafe { TSHttpHookAdd(id, global.cont.0) };
         }
+    }
+    if hooks.contains(Hook::VconnStart) {
+        crate::vconn::on_start(Box::new(|connection| global.vconn_start(connection)));
     }
     if enable_reload {
         crate::reload::watch(move || global.reload());
@@ -138,6 +144,21 @@ pub fn init(words: &[String]) -> Result<(), String> {
 }
 
 impl GlobalPlugin {
+    /// A client connection starts: the current version's guest runs if it declared the hook.
+    /// The connection goes on whatever it answers, as under tslua.
+    fn vconn_start(&self, connection: &mut AtsConnection) {
+        let plugin = self.current();
+        if !plugin.declared_hooks().contains(Hook::VconnStart) {
+            return;
+        }
+        let mut binding = plugin.bind(connection.id());
+        let _ = plugin.call(
+            &mut binding,
+            Hook::VconnStart,
+            &mut ConnectionTxn(connection),
+        );
+    }
+
     /// Loads the file again: a version that fails to load is reported (naming the file and the
     /// reason) and the loaded one keeps serving; transactions finish on the version they started
     /// with.

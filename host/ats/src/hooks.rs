@@ -4,7 +4,8 @@ use tswasm::abi_types::Hook;
 
 use crate::ffi::*;
 
-/// The Traffic Server hook a tswasm hook runs at; `None` for remap, which is not a hook there.
+/// The Traffic Server HTTP hook a tswasm hook runs at; `None` for remap, which is not a hook
+/// there, and for vconn-start, which is not a transaction's (crate::vconn).
 pub fn hook_id(hook: Hook) -> Option<TSHttpHookID> {
     Some(match hook {
         Hook::TxnStart => TS_HTTP_TXN_START_HOOK,
@@ -19,6 +20,7 @@ pub fn hook_id(hook: Hook) -> Option<TSHttpHookID> {
         Hook::ReadResponse => TS_HTTP_READ_RESPONSE_HDR_HOOK,
         Hook::SendResponse => TS_HTTP_SEND_RESPONSE_HDR_HOOK,
         Hook::TxnClose => TS_HTTP_TXN_CLOSE_HOOK,
+        Hook::VconnStart => return None,
     })
 }
 

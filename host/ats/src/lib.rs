@@ -11,7 +11,8 @@
 //!    loading a plugin into them.
 //! 5. The ABI's transaction over `TSHttpTxn`: [`txn`], [`message`], [`facts`] (connections and
 //!    state), [`routing`] (where the origin connection goes), [`extras`] (what it keeps between
-//!    hooks), [`intercept`] (serving a response the plugin made).
+//!    hooks), [`intercept`] (serving a response the plugin made); [`vconn`], a client
+//!    connection as it starts, before any transaction.
 //! 6. Helpers: [`services`] (logging, statistics and records through Traffic Server), [`stats`]
 //!    (`plugin.tswasm.*`), [`config_strings`], [`log`], [`guard`] (the one panic policy),
 //!    [`hooks`], [`ts`], and [`ffi`] (the C API, generated from `ts/ts.h`).
@@ -33,6 +34,7 @@ pub mod intercept;
 pub mod message;
 pub mod routing;
 pub mod txn;
+pub mod vconn;
 
 pub mod config_strings;
 pub mod ffi;

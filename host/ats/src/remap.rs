@@ -139,11 +139,12 @@ pub unsafe extern "C" fn do_remap(
     })
 }
 
-/// The declared hooks a rule's plugin runs for a transaction the rule matched: those after remap.
+/// The declared hooks a rule's plugin runs for a transaction the rule matched: those after remap
+/// (a connection's start is a global plugin's only).
 fn after_remap(declared: HookSet) -> HookSet {
     declared
         .iter()
-        .filter(|hook| hook.raw() > Hook::Remap.raw())
+        .filter(|hook| hook.raw() > Hook::Remap.raw() && *hook != Hook::VconnStart)
         .fold(HookSet::EMPTY, HookSet::with)
 }
 
@@ -157,7 +158,8 @@ mod tests {
             .with(Hook::ReadRequest)
             .with(Hook::Remap)
             .with(Hook::PostRemap)
-            .with(Hook::TxnClose);
+            .with(Hook::TxnClose)
+            .with(Hook::VconnStart);
         let after = after_remap(declared);
         assert_eq!(
             after.iter().collect::<Vec<_>>(),

@@ -6,8 +6,8 @@ use std::ffi::{c_char, c_int, CStr, CString};
 use std::net::SocketAddr;
 
 use tswasm::abi_types::{
-    CacheStatus, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl, SocketOption, Timeout,
-    TxnControl, TxnFact, TxnText,
+    CacheStatus, ClientProtocol, Error, Hook, Intercept, Message, Milestone, Peer, RemapUrl,
+    SocketOption, Timeout, TxnControl, TxnFact, TxnText,
 };
 use tswasm::http::{reason_phrase, Response, Url, UrlEdit, Version};
 use tswasm::txn::{AbiResult, Transaction};
@@ -385,6 +385,11 @@ impl Transaction for AtsTxn<'_> {
         // SAFETY: Traffic Server takes ownership of a buffer from its own allocator.
         unsafe { TSHttpTxnRedirectUrlSet(self.txn, ts_copy(url), n) };
         Ok(())
+    }
+
+    /// Only a connection's start can (crate::vconn).
+    fn client_protocol_disable(&mut self, _protocol: ClientProtocol) -> AbiResult<()> {
+        Err(Error::NotAvailable)
     }
 
     fn server_push(&mut self, url: &[u8]) -> AbiResult<()> {

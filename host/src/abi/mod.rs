@@ -22,8 +22,9 @@ use guest_memory::{IntoCode, LeBytes};
 
 #[allow(unused_imports)] // every enum some import takes, named by the list
 use tswasm_abi::{
-    CacheStatus, Hook, Intercept, LogLevel, Message, Milestone, Peer, ProxyInfo, RecordType,
-    RemapUrl, SocketOption, StatKind, TextLogMode, Timeout, TxnControl, TxnFact, TxnText, UrlPart,
+    CacheStatus, ClientProtocol, Hook, Intercept, LogLevel, Message, Milestone, Peer, ProxyInfo,
+    RecordType, RemapUrl, SocketOption, StatKind, TextLogMode, Timeout, TxnControl, TxnFact,
+    TxnText, UrlPart,
 };
 
 /// The host functions, in one namespace so the import list can name them. Each takes the

@@ -2,8 +2,8 @@
 //! local responses and configuration overrides.
 
 use tswasm_abi::{
-    CacheStatus, Error, Hook, Intercept, Milestone, Peer, RemapUrl, SocketOption, Timeout,
-    TxnControl, TxnFact, TxnText, UrlPart,
+    CacheStatus, ClientProtocol, Error, Hook, Intercept, Milestone, Peer, RemapUrl, SocketOption,
+    Timeout, TxnControl, TxnFact, TxnText, UrlPart,
 };
 
 use super::http::{field, valid_status};
@@ -140,6 +140,15 @@ pub fn server_push(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
         return Err(Error::InvalidArgument);
     }
     txn.server_push(target)
+}
+
+pub fn client_protocol_disable(cx: &mut AbiCtx, protocol: ClientProtocol) -> AbiResult<()> {
+    let hook = cx.hook();
+    let txn = cx.txn()?;
+    if hook != Some(Hook::VconnStart) {
+        return Err(Error::NotAvailable);
+    }
+    txn.client_protocol_disable(protocol)
 }
 
 pub fn timeout_set(cx: &mut AbiCtx, timeout: Timeout, ms: u32) -> AbiResult<()> {

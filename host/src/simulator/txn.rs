@@ -12,7 +12,8 @@ use crate::error::{bail, format_err, Result};
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
 use crate::services::record_defaults;
 use crate::txn::{
-    AbiResult, CacheStatus, ConfigValue, Error, Intercept, Message, RemapUrl, Transaction,
+    AbiResult, CacheStatus, ClientProtocol, ConfigValue, Error, Intercept, Message, RemapUrl,
+    Transaction,
 };
 
 /// The rule a request matched in remap.config: `map FROM TO`.
@@ -427,6 +428,11 @@ impl Transaction for SimTxn {
     fn redirect_url_set(&mut self, url: &[u8]) -> AbiResult<()> {
         self.details.redirect_url = Some(String::from_utf8_lossy(url).into_owned());
         Ok(())
+    }
+
+    /// Only a connection's start (which the in-memory proxy does not run) can.
+    fn client_protocol_disable(&mut self, _protocol: ClientProtocol) -> AbiResult<()> {
+        Err(Error::NotAvailable)
     }
 
     /// The in-memory client speaks HTTP/1.1, which has no pushes.

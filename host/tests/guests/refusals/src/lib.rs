@@ -5,8 +5,8 @@
 
 use tswasm_guest_sdk::env::{self, Stat, TextLog};
 use tswasm_guest_sdk::{
-    register, Action, CacheStatus, Error, Fields, Hook, Intercept, Plugin, RecordType, StatKind,
-    TextLogMode, Txn, UrlPart,
+    register, Action, CacheStatus, ClientProtocol, Error, Fields, Hook, Intercept, Plugin,
+    RecordType, StatKind, TextLogMode, Txn, UrlPart,
 };
 
 const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
@@ -136,6 +136,10 @@ impl Plugin for Refusals {
             (
                 "server-push-to-http1",
                 answer(txn.server_push("http://h/style.css")),
+            ),
+            (
+                "client-protocol-in-txn",
+                answer(txn.disable_client_protocol(ClientProtocol::Http2)),
             ),
             ("text-log-name-empty", text_log_named(b"")),
             ("text-log-name-path", text_log_named(b"../escape")),

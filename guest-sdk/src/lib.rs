@@ -266,10 +266,16 @@ pub mod __private {
         let Some(hook) = Hook::from_raw(hook as u32) else {
             return RemapStatus::Error.raw();
         };
+        // A connection's start keeps nothing: its state, if the call makes one, is a scratch
+        // one, apart from the transactions'.
+        let mut scratch = States::default();
+        let states = match hook {
+            Hook::VconnStart => &mut scratch,
+            _ => states,
+        };
         let mut txn = Txn::new(txn as u64, states);
         let reply = crate::txn::running(hook, || plugin.on_hook(&mut txn, hook));
-        // A connection's call has no transaction to keep anything for.
-        if matches!(hook, Hook::TxnClose | Hook::VconnStart) {
+        if hook == Hook::TxnClose {
             txn.forget();
         }
         reply.raw()

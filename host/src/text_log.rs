@@ -39,6 +39,16 @@ impl<F> Default for TextLogs<F> {
 impl<F: TextLogFile> TextLogs<F> {
     /// Opens log `name` with `open`, unless it is open already (then its mode stays as it was).
     pub fn create(&self, name: &str, open: impl FnOnce() -> AbiResult<F>) -> AbiResult<()> {
+        // Scripts create their log again and again (tslua's in every request): found under the
+        // lock writers share.
+        if self
+            .open
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(name)
+        {
+            return Ok(());
+        }
         let mut logs = self.open.write().unwrap_or_else(|e| e.into_inner());
         if logs.contains_key(name) {
             return Ok(());

@@ -579,6 +579,7 @@ fn the_abi_layer_refuses_invalid_inputs_and_calls_at_the_wrong_hook() {
         ("text-log-name-absolute", invalid),
         ("text-log-name-hidden", invalid),
         ("text-log-name-space", invalid),
+        ("text-log-name-proxys", invalid),
         ("text-log-name-long", invalid),
         ("text-log-name-longest", "accepted"),
         ("text-log-text-nul", invalid),

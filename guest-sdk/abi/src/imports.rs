@@ -209,9 +209,10 @@ macro_rules! for_each_import {
             fn config_file_add(parent: Bytes, file: Bytes) -> i32;
 
             // ---- text logs, shared by all instances of all plugins ----
-            /// Opens text log `name` (a file name: letters, digits, `_`, `-`, `.`, not starting with
-            /// `.`; at most 128 bytes) in the proxy's log directory as `name.log`, or finds the open one
-            /// of that name (whose mode stays). Returns 0; `LimitReached` when the process has 64.
+            /// Opens text log `name` in the proxy's log directory, or finds the open one of that
+            /// name (whose mode stays): a file name of letters, digits, `_`, `-`, `.`, not starting
+            /// with `.`, at most 128 bytes, not one of the proxy's own logs; `.log` is added to a
+            /// name without an extension. Returns 0; `LimitReached` when the process has 64 open.
             fn text_log_create(name: Bytes, mode: TextLogMode) -> i32;
             /// Writes `text` (without NUL) as one line to the open text log `name`.
             fn text_log_write(name: Bytes, text: Bytes) -> i32;

@@ -20,8 +20,10 @@ pub struct AtsConnection {
     id: u64,
 }
 
-/// Connection ids, from 1: connections have no id of their own in Traffic Server's API.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// Connection ids: connections have no id of their own in Traffic Server's API. They count from
+/// 2^62, apart from transaction ids (which count from 0), so a guest never takes one for the
+/// other; as an `i64` they stay positive.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1 << 62);
 
 impl Connection for AtsConnection {
     fn id(&self) -> u64 {

@@ -88,7 +88,7 @@ pub fn config_file_add(cx: &mut AbiCtx, parent: &[u8], file: &[u8]) -> AbiResult
 }
 
 pub fn text_log_create(cx: &mut AbiCtx, name: &[u8], mode: TextLogMode) -> AbiResult<()> {
-    cx.services.text_log_create(text_log_name(name)?, mode)
+    cx.services.text_log_create(&text_log_name(name)?, mode)
 }
 
 pub fn text_log_write(cx: &mut AbiCtx, name: &[u8], line: &[u8]) -> AbiResult<()> {
@@ -96,28 +96,41 @@ pub fn text_log_write(cx: &mut AbiCtx, name: &[u8], line: &[u8]) -> AbiResult<()
     if line.contains(&0) {
         return Err(Error::InvalidArgument);
     }
-    cx.services.text_log_write(name, line)
+    cx.services.text_log_write(&name, line)
 }
 
 pub fn text_log_destroy(cx: &mut AbiCtx, name: &[u8]) -> AbiResult<()> {
-    cx.services.text_log_destroy(text_log_name(name)?)
+    cx.services.text_log_destroy(&text_log_name(name)?)
 }
 
 /// The longest text log name.
 const TEXT_LOG_NAME_MAX: usize = 128;
 
-/// A text log's name is a plain file name in the proxy's log directory: no path, no hidden
-/// file, nothing a shell or the proxy's own logs would read differently.
-fn text_log_name(name: &[u8]) -> AbiResult<&str> {
+/// The proxy's own log files, by the name before the extension, which a plugin's log must not
+/// write into or make the proxy rename.
+const PROXY_LOGS: &[&str] = &["diags", "error", "manager", "squid", "traffic", "crash"];
+
+/// A text log's file name in the proxy's log directory, from the name a guest gave: a plain file
+/// name (no path, no hidden file, nothing a shell would read differently), not one of the proxy's
+/// own logs, with `.log` added when it has no extension (as Traffic Server adds it, so `a` and
+/// `a.log` are one log).
+fn text_log_name(name: &[u8]) -> AbiResult<String> {
     let plain = |b: &u8| b.is_ascii_alphanumeric() || b"_-.".contains(b);
-    match name {
-        [first, ..]
-            if *first != b'.' && name.len() <= TEXT_LOG_NAME_MAX && name.iter().all(plain) =>
-        {
-            text(name)
-        }
-        _ => Err(Error::InvalidArgument),
+    let [first, ..] = name else {
+        return Err(Error::InvalidArgument);
+    };
+    if *first == b'.' || name.len() > TEXT_LOG_NAME_MAX || !name.iter().all(plain) {
+        return Err(Error::InvalidArgument);
     }
+    let name = text(name)?;
+    let stem = name.split('.').next().unwrap_or(name);
+    if PROXY_LOGS.iter().any(|own| stem.eq_ignore_ascii_case(own)) {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(match name.contains('.') {
+        true => name.to_owned(),
+        false => format!("{name}.log"),
+    })
 }
 
 pub fn stat_create(cx: &mut AbiCtx, name: &[u8], kind: StatKind) -> AbiResult<u32> {

@@ -18,12 +18,14 @@ pub fn txn_id(cx: &mut AbiCtx) -> AbiResult<i64> {
 }
 
 pub fn hook_add(cx: &mut AbiCtx, hook: Hook) -> AbiResult<()> {
-    if hook == Hook::Remap {
+    // Neither is a transaction's to add: remap belongs to a rule, vconn-start to a connection.
+    if matches!(hook, Hook::Remap | Hook::VconnStart) {
         return Err(Error::InvalidArgument);
     }
     let now = cx.hook().ok_or(Error::NotAvailable)?;
-    // A hook that already passed would never run: tell the guest instead of ignoring it.
-    if hook != Hook::TxnClose && hook.raw() <= now.raw() {
+    // A hook that already passed would never run: tell the guest instead of ignoring it; a
+    // connection's start has no transaction to add hooks to.
+    if now == Hook::VconnStart || (hook != Hook::TxnClose && hook.raw() <= now.raw()) {
         return Err(Error::NotAvailable);
     }
     cx.call.add_hook(hook)

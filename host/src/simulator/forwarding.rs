@@ -78,8 +78,9 @@ pub fn prepare_client_response(
     if response.headers.count(b"Date") == 0 {
         response.headers.append(b"Date", http_date(now).as_bytes());
     }
-    if settings.insert_age {
-        response.headers.set(b"Age", b"0");
+    // The age the origin gave, else none: the in-memory proxy takes no time.
+    if settings.insert_age && response.headers.count(b"Age") == 0 {
+        response.headers.append(b"Age", b"0");
     }
     if let Some((name, value)) = connection_field(client) {
         response.headers.set(name, value);
@@ -124,10 +125,11 @@ fn connection_field(client: &Request) -> Option<(&'static [u8], &'static [u8])> 
         ),
     };
     let asked = String::from_utf8_lossy(&asked).to_ascii_lowercase();
+    let says = |token: &str| asked.split(',').any(|t| t.trim() == token);
     let http10 = client.version == "HTTP/1.0";
     let keep_alive = match http10 {
-        true => asked.contains("keep-alive"),
-        false => !asked.contains("close"),
+        true => says("keep-alive"),
+        false => !says("close"),
     };
     if keep_alive && (http10 || name == b"Proxy-Connection") {
         Some((name, b"keep-alive"))
@@ -150,14 +152,20 @@ fn list(fields: &Headers, name: &[u8]) -> Vec<u8> {
     joined
 }
 
-/// Adds `item` to the comma-separated list in field `name`, which then is one field.
+/// Adds `item` to the comma-separated list in field `name`: to its last field, or as a new one.
 fn append_to_list(fields: &mut Headers, name: &[u8], item: &str) {
-    let mut joined = list(fields, name);
-    if !joined.is_empty() {
-        joined.extend_from_slice(b", ");
+    let last = fields
+        .0
+        .iter_mut()
+        .rev()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name));
+    match last {
+        Some((_, value)) => {
+            value.extend_from_slice(b", ");
+            value.extend_from_slice(item.as_bytes());
+        }
+        None => fields.append(name, item.as_bytes()),
     }
-    joined.extend_from_slice(item.as_bytes());
-    fields.set(name, &joined);
 }
 
 #[cfg(test)]
@@ -187,6 +195,16 @@ mod tests {
             "GET /a HTTP/1.1\r\nX-Forwarded-For: 10.0.0.1, 127.0.0.1\r\n\
              Via: 1.0 upstream, http/1.1 traffic_server[u-u-i-d] (ApacheTrafficServer/9.2)\r\n\
              Client-ip: 10.9.9.9\r\nX-Hop: 1\r\nHost: o\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn a_list_in_several_fields_grows_in_its_last() {
+        assert_eq!(
+            forwarded("GET /a HTTP/1.1\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-For: 10.0.0.2\r\nHost: o\r\n\r\n"),
+            "GET /a HTTP/1.1\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-For: 10.0.0.2, 127.0.0.1\r\n\
+             Host: o\r\nClient-ip: 127.0.0.1\r\n\
+             Via: http/1.1 traffic_server[u-u-i-d] (ApacheTrafficServer/9.2)\r\n\r\n"
         );
     }
 
@@ -222,6 +240,11 @@ mod tests {
                 "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
                 "1.0",
                 "Connection: keep-alive\r\n",
+            ),
+            (
+                "GET / HTTP/1.1\r\nConnection: x-close-me\r\n\r\n",
+                "1.1",
+                "",
             ),
             (
                 "GET / HTTP/1.1\r\nConnection: close\r\nProxy-Connection: keep-alive\r\n\r\n",

@@ -83,15 +83,15 @@ pub fn run(
     match run.request_side(txn, origin) {
         Ok(()) => txn.own_response = false,
         Err(Stop::Local) => {
-            let mut response = txn.local_response.take();
-            if let Some(response) = response.as_mut().filter(|_| txn.own_response) {
-                let settings = response_settings(txn);
-                prepare_local_response(response, &txn.client_request, &settings, now());
-            }
-            txn.client_response = response;
+            let response = txn.local_response.take();
+            txn.client_response = match txn.own_response {
+                true => response.map(|response| finish_local(txn, response)),
+                false => response,
+            };
         }
         Err(Stop::Fail) => {
-            txn.client_response = Some(error_response(txn));
+            let response = error_response(txn);
+            txn.client_response = Some(finish_local(txn, response));
             txn.own_response = true;
         }
     }
@@ -99,7 +99,8 @@ pub fn run(
     txn.hook = Hook::SendResponse;
     // No local response is taken here: the client response exists, and `respond` changes it.
     if let Flow::Fail = run.hook(txn, Hook::SendResponse) {
-        txn.client_response = Some(error_response(txn));
+        let response = error_response(txn);
+        txn.client_response = Some(finish_local(txn, response));
     }
     txn.details
         .reach(&[Milestone::UaClose, Milestone::SmFinish]);
@@ -146,7 +147,10 @@ impl Run<'_, '_, '_> {
         });
         self.step(txn, Hook::CacheLookupComplete)?;
         if txn.cache_status == Some(CacheStatus::HitFresh) && hit {
-            txn.client_response = txn.cached_response.clone();
+            let mut response = txn.cached_response.clone().expect("a hit");
+            let settings = response_settings(txn);
+            prepare_client_response(&mut response, &txn.client_request, &settings, now());
+            txn.client_response = Some(response);
             return Ok(());
         }
         // A miss opens the cache for writing before the origin is asked (Traffic Server's
@@ -377,6 +381,23 @@ fn error_response(txn: &mut SimTxn) -> Response {
     txn.local_response
         .take()
         .unwrap_or_else(|| Response::local(500, ERROR_BODY))
+}
+
+/// A response the proxy made, as it reaches the client: shaped as Traffic Server's, then the
+/// fields the plugin added, as tswasm.so applies them (each name replaces the proxy's; its
+/// repeats add).
+fn finish_local(txn: &mut SimTxn, mut response: Response) -> Response {
+    let settings = response_settings(txn);
+    prepare_local_response(&mut response, &txn.client_request, &settings, now());
+    let mut done: Vec<&[u8]> = Vec::new();
+    for (name, value) in &txn.respond_headers {
+        match done.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            true => response.headers.append(name, value),
+            false => response.headers.set(name, value),
+        }
+        done.push(name);
+    }
+    response
 }
 
 /// The transaction's settings for what the proxy adds to the client response.

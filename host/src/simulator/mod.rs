@@ -9,10 +9,12 @@ mod facts;
 mod field_names;
 mod forwarding;
 pub mod lifecycle;
+mod remap_rule;
 pub mod txn;
 
 pub use crate::http::{Headers, Request, Response, Url};
 pub use crate::txn::ConfigValue;
 pub use details::Details;
 pub use lifecycle::{run, Attached, Role, TraceEntry};
-pub use txn::{RemapRule, SimTxn};
+pub use remap_rule::RemapRule;
+pub use txn::SimTxn;

@@ -8,54 +8,14 @@ use tswasm_abi::{Hook, Milestone, Peer, SocketOption, Timeout, TxnControl, TxnFa
 use super::details::Details;
 use super::error_page;
 use super::field_names;
-use crate::error::{bail, format_err, Result};
+use super::remap_rule::RemapRule;
+
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
 use crate::services::record_defaults;
 use crate::txn::{
     AbiResult, CacheStatus, ClientProtocol, ConfigValue, Error, Intercept, Message, RemapUrl,
     Transaction,
 };
-
-/// The rule a request matched in remap.config: `map FROM TO`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RemapRule {
-    /// The URL requests are matched against; its path is the prefix [`RemapRule::apply`] replaces.
-    pub from: Url,
-    /// The URL matching requests are mapped to.
-    pub to: Url,
-}
-
-impl RemapRule {
-    /// Parses `"FROM_URL TO_URL"`.
-    pub fn parse(text: &str) -> Result<RemapRule> {
-        let parts: Vec<&str> = text.split_whitespace().collect();
-        let [from, to] = parts[..] else {
-            bail!("remap rule `{text}`: expected `FROM_URL TO_URL`");
-        };
-        let absolute = |s: &str| match Url::parse(s) {
-            Ok(url) if !url.host.is_empty() => Ok(url),
-            Ok(_) => Err(format_err!("remap rule: `{s}` must be an absolute URL")),
-            Err(e) => Err(format_err!("remap rule: {e}")),
-        };
-        Ok(RemapRule {
-            from: absolute(from)?,
-            to: absolute(to)?,
-        })
-    }
-
-    /// Traffic Server's default mapping: the `to` URL's scheme, host and port, and its path in place
-    /// of the `from` path prefix.
-    pub fn apply(&self, url: &mut Url) {
-        let rest = url
-            .path
-            .strip_prefix(self.from.path.as_str())
-            .unwrap_or(&url.path);
-        url.path = format!("{}{rest}", self.to.path);
-        url.scheme = self.to.scheme.clone();
-        url.host = self.to.host.clone();
-        url.port = self.to.port;
-    }
-}
 
 /// A transaction held in memory. The driver in [`super::lifecycle`] fills the messages in as the
 /// transaction progresses; a message is available to plugins exactly when it is present.
@@ -100,6 +60,8 @@ pub struct SimTxn {
     /// The local response is the proxy's error page for a status a plugin set: the error body
     /// replaces its body, even when set after the status.
     pub error_page: bool,
+    /// The fields a plugin added to its local response, in order.
+    pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
     /// Configuration records by name: a few defaults, plus whatever plugins set.
     pub config: BTreeMap<String, ConfigValue>,
 }
@@ -135,6 +97,7 @@ impl SimTxn {
             own_response: false,
             error_body: None,
             error_page: false,
+            respond_headers: Vec::new(),
             config,
         }
     }
@@ -481,6 +444,7 @@ impl Transaction for SimTxn {
         self.local_response = Some(error_page::response(status, Some(body)));
         self.own_response = true;
         self.error_page = body.is_empty();
+        self.respond_headers.clear();
         Ok(())
     }
 
@@ -489,6 +453,7 @@ impl Transaction for SimTxn {
         self.local_response = Some(page);
         self.own_response = true;
         self.error_page = true;
+        self.respond_headers.clear();
         Ok(())
     }
 
@@ -521,13 +486,12 @@ impl Transaction for SimTxn {
         Ok(())
     }
 
-    /// As tswasm.so applies them: one field per name, the last value set.
+    /// Kept apart and applied as the response goes to the client (lifecycle's `finish_local`).
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        self.local_response
-            .as_mut()
-            .ok_or(Error::NotAvailable)?
-            .headers
-            .set(name, value);
+        if self.local_response.is_none() {
+            return Err(Error::NotAvailable);
+        }
+        self.respond_headers.push((name.to_vec(), value.to_vec()));
         Ok(())
     }
 
@@ -549,8 +513,9 @@ impl Transaction for SimTxn {
         }
     }
 
+    /// Traffic Server keeps a float setting as a C `float`: 0.1 reads back as 0.10000000149.
     fn config_float_set(&mut self, name: &str, value: f64) -> AbiResult<()> {
-        self.config_set(name, ConfigValue::Float(value))
+        self.config_set(name, ConfigValue::Float(f64::from(value as f32)))
     }
 
     fn config_string_get(&self, name: &str, out: &mut Vec<u8>) -> AbiResult<()> {

@@ -146,6 +146,7 @@ impl Plugin for Refusals {
             ("text-log-name-absolute", text_log_named(b"/tmp/escape")),
             ("text-log-name-hidden", text_log_named(b".hidden")),
             ("text-log-name-space", text_log_named(b"a b")),
+            ("text-log-name-proxys", text_log_named(b"diags.log")),
             ("text-log-name-long", text_log_named(&[b'a'; 129])),
             ("text-log-name-longest", text_log_named(&[b'a'; 128])),
             ("text-log-text-nul", text_log_line(b"a\0b")),

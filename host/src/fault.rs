@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use wasmtime::{Trap, WasmBacktrace};
 
-/// The body of the 500 a failed transaction gets when no plugin set a response of its own.
+/// The body of the 500 tswasm answers a failed remap with, when the plugin set no response of
+/// its own (at other hooks Traffic Server answers a failed transaction itself).
 pub const ERROR_BODY: &[u8] = b"tswasm: a plugin failed this request\n";
 
 /// Why a hook call faulted; each kind has its own [`crate::Counter`].

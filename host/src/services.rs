@@ -69,6 +69,7 @@ pub struct LocalServices {
     stderr: Arc<Mutex<()>>,
     text_logs: TextLogs<LocalTextLog>,
     text_log_sink: TextLogSink,
+    config_dir: String,
 }
 
 struct LocalTextLog {
@@ -129,6 +130,16 @@ impl LocalServices {
             stderr: Arc::default(),
             text_logs: TextLogs::default(),
             text_log_sink: sink,
+            config_dir: DEBIAN_CONFIG_DIR.into(),
+        }
+    }
+
+    /// The same, standing for a proxy whose configuration directory is `dir` (where scripts
+    /// read their configuration by convention).
+    pub fn with_config_dir(self, dir: &std::path::Path) -> LocalServices {
+        LocalServices {
+            config_dir: dir.display().to_string(),
+            ..self
         }
     }
 
@@ -190,11 +201,12 @@ impl Services for LocalServices {
         self.with_stat(id, |v| v.store(value, Ordering::Relaxed))
     }
 
-    /// A stand-alone run has no Traffic Server: the directories are those of Debian's package, so
-    /// scripts that build paths from them behave as they would there.
+    /// A stand-alone run has no Traffic Server: the directories are those of Debian's package
+    /// (the configuration directory unless given another), so scripts that build paths from them
+    /// behave as they would there.
     fn proxy_info(&self, key: ProxyInfo) -> Option<String> {
         Some(match key {
-            ProxyInfo::ConfigDir => DEBIAN_CONFIG_DIR.into(),
+            ProxyInfo::ConfigDir => self.config_dir.clone(),
             ProxyInfo::InstallDir => "/usr".into(),
             ProxyInfo::RuntimeDir => "/run/trafficserver".into(),
             ProxyInfo::PluginDir => "/usr/lib/trafficserver/modules".into(),

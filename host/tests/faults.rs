@@ -91,9 +91,11 @@ fn fail_closed_answers_500_and_still_serves_the_next_request() {
         txn.server_request.is_none(),
         "a failed request does not reach the origin"
     );
+    // At read-request: Traffic Server's bare answer to a failed transaction.
     let resp = txn.client_response.unwrap();
-    assert_eq!(resp.status, 500);
-    assert_eq!(resp.body, tswasm::fault::ERROR_BODY);
+    assert_eq!((resp.status, resp.reason.as_str()), (500, "INKApi Error"));
+    assert_eq!(resp.body, b"");
+    assert_eq!(resp.headers.get(b"Content-Length", 0), Some(&b"0"[..]));
     let (txn, _) = run(&[&plugin], request(SKIP), None);
     assert_eq!(txn.client_response.unwrap().status, 200);
 }

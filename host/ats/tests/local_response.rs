@@ -3,10 +3,11 @@
 //! after remap is refused; at send-response set_resp replaces the body of such a response (the
 //! proxy's own) and nothing of the origin's, and set_error_resp changes the status of the origin's
 //! response, not its body, as in tslua.so. The script is the conformance case the in-memory proxy runs
-//! too (compat/conformance/set-resp-late).
+//! too (compat/conformance/set-resp-late), and it predicts every one of these answers.
 
 mod proxy;
 
+use proxy::in_memory::{comparable, InMemory};
 use proxy::{plugin_so, repo_root, Origin, Proxy, Reply};
 
 fn origin_count(reply: &Reply) -> i64 {
@@ -74,4 +75,14 @@ fn a_response_set_after_remap_answers_the_request() {
     assert_eq!(error.status, 503, "{error:?}");
     assert!(error.body.starts_with("> GET /error-resp"), "{error:?}");
     assert!(proxy.alive());
+
+    let mut in_memory = InMemory::new(origin.port, &[]);
+    let to = format!("http://127.0.0.1:{}/", origin.port);
+    in_memory.map("http://late.test/", &to, Some((&script, &[])));
+    for path in ["/post-remap", "/late", "/other", "/error", "/error-resp"] {
+        let expected = comparable(&proxy.get("late.test", path, &[]));
+        let predicted = in_memory.request("GET", "late.test", path, &[]);
+        let predicted = comparable(&predicted.expect("an origin on loopback"));
+        assert_eq!(predicted, expected, "{path}");
+    }
 }

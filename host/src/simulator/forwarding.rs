@@ -9,8 +9,8 @@
 //!
 //! To the client: the client's HTTP version, the origin's hop-by-hop fields dropped, the proxy's
 //! `Server`, a `Date` unless the origin sent one, `Age`, and the connection's fate as the client
-//! asked for it. Plugins see the response so at send-response. A response a plugin asked the
-//! proxy to make gets the same first fields, and `Cache-Control: no-store`.
+//! asked for it. Plugins see the response so at send-response. A response the proxy makes gets
+//! the same first fields (its error page's own are in `error_page`).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -71,10 +71,6 @@ pub fn prepare_client_response(
     for name in HOP_BY_HOP {
         response.headers.remove(name);
     }
-    let has_server = response.headers.count(b"Server") > 0;
-    if settings.server_enabled == 1 || (settings.server_enabled == 2 && !has_server) {
-        response.headers.set(b"Server", &settings.server);
-    }
     if response.headers.count(b"Date") == 0 {
         response.headers.append(b"Date", http_date(now).as_bytes());
     }
@@ -85,11 +81,16 @@ pub fn prepare_client_response(
     if let Some((name, value)) = connection_field(client) {
         response.headers.set(name, value);
     }
+    // Last: where the origin sent none, the proxy's follows the connection's fate.
+    let has_server = response.headers.count(b"Server") > 0;
+    if settings.server_enabled == 1 || (settings.server_enabled == 2 && !has_server) {
+        response.headers.set(b"Server", &settings.server);
+    }
 }
 
-/// Shapes a response made by the proxy (a plugin's status and body, or its error page) as
-/// Traffic Server sends it: `Date`, the connection's fate, `Server` and `Cache-Control: no-store`
-/// before the response's own fields.
+/// Shapes a response made by the proxy (a plugin's status and body, its error page, or the
+/// response to a failed transaction) as Traffic Server sends it: `Date`, the connection's fate
+/// and `Server` before the response's own fields.
 pub fn prepare_local_response(
     response: &mut Response,
     client: &Request,
@@ -105,7 +106,6 @@ pub fn prepare_local_response(
     if settings.server_enabled != 0 {
         first.append(b"Server", &settings.server);
     }
-    first.append(b"Cache-Control", b"no-store");
     for (name, _) in &first.0 {
         response.headers.remove(name);
     }

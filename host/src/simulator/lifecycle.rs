@@ -16,6 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use tswasm_abi::{Hook, Milestone, ProxyInfo, RemapStatus, Reply, TxnControl};
 
+use super::error_page;
 use super::forwarding::{
     add_forwarding_fields, prepare_client_response, prepare_local_response, ResponseSettings,
 };
@@ -86,11 +87,16 @@ pub fn run(
             let response = txn.local_response.take();
             txn.client_response = match txn.own_response {
                 true => response.map(|response| finish_local(txn, response)),
-                false => response,
+                // A client intercept answers as an origin would, through the same changes.
+                false => response.map(|mut response| {
+                    let settings = response_settings(txn);
+                    prepare_client_response(&mut response, &txn.client_request, &settings, now());
+                    response
+                }),
             };
         }
         Err(Stop::Fail) => {
-            let response = error_response(txn);
+            let response = failed_response(txn);
             txn.client_response = Some(finish_local(txn, response));
             txn.own_response = true;
         }
@@ -99,8 +105,16 @@ pub fn run(
     txn.hook = Hook::SendResponse;
     // No local response is taken here: the client response exists, and `respond` changes it.
     if let Flow::Fail = run.hook(txn, Hook::SendResponse) {
-        let response = error_response(txn);
+        let response = failed_response(txn);
         txn.client_response = Some(finish_local(txn, response));
+        txn.own_response = true;
+    }
+    if let Some(response) = txn.client_response.as_mut().filter(|_| txn.own_response) {
+        error_page::attach_body(
+            response,
+            txn.body_type.as_deref(),
+            &txn.client_request.method,
+        );
     }
     txn.details
         .reach(&[Milestone::UaClose, Milestone::SmFinish]);
@@ -134,16 +148,22 @@ impl Run<'_, '_, '_> {
         }
         self.step(txn, Hook::PostRemap)?;
 
-        txn.details.reach(&[Milestone::CacheOpenReadBegin]);
-        let hit = txn.cached_response.is_some();
-        txn.details.reach(&[Milestone::CacheOpenReadEnd]);
+        // A transaction with caching off (`proxy.config.http.cache.http` 0) skips the lookup.
+        let cache_on = !txn
+            .config_int_get("proxy.config.http.cache.http")
+            .is_ok_and(|v| v == 0);
+        let hit = cache_on && txn.cached_response.is_some();
+        if cache_on {
+            txn.details
+                .reach(&[Milestone::CacheOpenReadBegin, Milestone::CacheOpenReadEnd]);
+        }
         if hit {
             self.step(txn, Hook::ReadCache)?;
         }
-        txn.cache_status = Some(if hit {
-            CacheStatus::HitFresh
-        } else {
-            CacheStatus::Miss
+        txn.cache_status = Some(match (cache_on, hit) {
+            (false, _) => CacheStatus::Skipped,
+            (true, true) => CacheStatus::HitFresh,
+            (true, false) => CacheStatus::Miss,
         });
         self.step(txn, Hook::CacheLookupComplete)?;
         if txn.cache_status == Some(CacheStatus::HitFresh) && hit {
@@ -211,7 +231,12 @@ impl Run<'_, '_, '_> {
         txn.hook = hook;
         match self.hook(txn, hook) {
             Flow::Fail => Err(Stop::Fail),
-            Flow::Continue if txn.local_response.is_some() => Err(Stop::Local),
+            // After remap a response of the proxy's own is sent only as the transaction fails
+            // (tswasm.so fails the hook that set it, which is what Traffic Server honours).
+            Flow::Continue if txn.local_response.is_some() => match txn.own_response {
+                true if hook.raw() > Hook::Remap.raw() => Err(Stop::Fail),
+                _ => Err(Stop::Local),
+            },
             Flow::Continue => Ok(()),
         }
     }
@@ -255,7 +280,14 @@ impl Run<'_, '_, '_> {
             match self.call(index, txn, Hook::Remap) {
                 Reply::Remap(RemapStatus::DidRemap | RemapStatus::NoRemap) => {}
                 Reply::Remap(RemapStatus::DidRemapStop | RemapStatus::NoRemapStop) => break,
-                Reply::Remap(RemapStatus::Error) | Reply::Action(_) => return Err(Stop::Fail),
+                // tswasm.so answers a failed remap with a 500 of its own, unless one was set.
+                Reply::Remap(RemapStatus::Error) | Reply::Action(_) => {
+                    if txn.local_response.is_none() {
+                        txn.local_response = Some(error_page::response(500, Some(ERROR_BODY)));
+                        txn.own_response = true;
+                    }
+                    return Err(Stop::Local);
+                }
             }
         }
         if txn.local_response.is_some() {
@@ -377,18 +409,30 @@ fn server_addr(url: &Url) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
 
-fn error_response(txn: &mut SimTxn) -> Response {
-    txn.local_response
-        .take()
-        .unwrap_or_else(|| Response::local(500, ERROR_BODY))
+/// The response to a transaction a hook failed: the error status a plugin set with the body a
+/// plugin gave (the status's page is not made here).
+fn failed_response(txn: &mut SimTxn) -> Response {
+    let local = txn.local_response.take();
+    let body = match (&local, txn.error_page) {
+        (Some(response), false) => Some(response.body.clone()),
+        _ => txn.error_body.clone(),
+    };
+    error_page::api_error(local.map(|r| r.status), body.as_deref())
 }
 
 /// A response the proxy made, as it reaches the client: shaped as Traffic Server's, then the
 /// fields the plugin added, as tswasm.so applies them (each name replaces the proxy's; its
-/// repeats add).
+/// repeats add), but for its `Content-Type`, which goes with the body (`attach_body`).
 fn finish_local(txn: &mut SimTxn, mut response: Response) -> Response {
     let settings = response_settings(txn);
     prepare_local_response(&mut response, &txn.client_request, &settings, now());
+    let headers = &mut txn.respond_headers;
+    if let Some(at) = headers
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case(b"Content-Type"))
+    {
+        txn.body_type = Some(headers.remove(at).1);
+    }
     let mut done: Vec<&[u8]> = Vec::new();
     for (name, value) in &txn.respond_headers {
         match done.iter().any(|n| n.eq_ignore_ascii_case(name)) {

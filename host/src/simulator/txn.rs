@@ -62,6 +62,8 @@ pub struct SimTxn {
     pub error_page: bool,
     /// The fields a plugin added to its local response, in order.
     pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The media type of the proxy's own body, where a plugin gave one (else `text/html`).
+    pub body_type: Option<Vec<u8>>,
     /// Configuration records by name: a few defaults, plus whatever plugins set.
     pub config: BTreeMap<String, ConfigValue>,
 }
@@ -98,6 +100,7 @@ impl SimTxn {
             error_body: None,
             error_page: false,
             respond_headers: Vec::new(),
+            body_type: None,
             config,
         }
     }
@@ -434,10 +437,10 @@ impl Transaction for SimTxn {
                 response.status = status;
                 response.reason = reason_phrase(status).into();
             }
+            // Its length and type follow when the hooks are done (lifecycle's `attach_body`).
             if own {
                 response.body = body.to_vec();
-                let length = body.len().to_string();
-                response.headers.set(b"Content-Length", length.as_bytes());
+                self.body_type = None;
             }
             return Ok(());
         }
@@ -465,9 +468,8 @@ impl Transaction for SimTxn {
         };
         if let Some(response) = response {
             response.body = body.to_vec();
-            let length = body.len().to_string();
-            response.headers.set(b"Content-Length", length.as_bytes());
         }
+        self.body_type = None;
         Ok(())
     }
 
@@ -570,11 +572,12 @@ mod tests {
         );
         assert_eq!(response.body, b"origin");
 
-        // The proxy's own response takes the body, and its length.
+        // The proxy's own response takes the body; its length follows after the hooks.
         let mut txn = at_send_response(true);
         txn.respond(200, b"replaced").unwrap();
-        let response = txn.client_response.as_ref().unwrap();
+        let response = txn.client_response.as_mut().unwrap();
         assert_eq!(response.body, b"replaced");
+        error_page::attach_body(response, None, "GET");
         assert_eq!(response.headers.get(b"Content-Length", 0), Some(&b"8"[..]));
     }
 }

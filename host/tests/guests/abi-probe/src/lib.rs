@@ -209,6 +209,8 @@ impl Plugin for Probe {
                 show(txn.config_int(cfg))
             }),
         ));
+        // Caching back on: the cache lookup (and its status) is probed later.
+        let _ = txn.set_config_int(cfg, 1);
         let _ = txn.set_config_float("proxy.config.http.cache.heuristic_lm_factor", 0.5);
         out.push((
             "X-Probe-Config-Float",

@@ -27,6 +27,7 @@ pub mod http;
 mod instance;
 pub mod limits;
 mod lua_guest;
+pub mod overridable;
 pub mod plugin;
 pub mod plugin_line;
 pub mod services;

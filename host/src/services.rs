@@ -255,8 +255,7 @@ impl Services for LocalServices {
                 .and_then(|id| self.stat_get(id))
                 .map(ConfigValue::Int);
         }
-        let (_, value) = record_defaults()
-            .into_iter()
+        let (_, value) = crate::overridable::readable()
             .find(|(n, _)| *n == name)
             .ok_or(Error::NotFound)?;
         match (kind, &value) {
@@ -266,35 +265,6 @@ impl Services for LocalServices {
             _ => Err(Error::NotFound),
         }
     }
-}
-
-/// Overridable records with their Traffic Server defaults, so that reads before writes behave
-/// without a Traffic Server (in `tswasm run`'s transactions too).
-pub(crate) fn record_defaults() -> [(&'static str, ConfigValue); 6] {
-    [
-        ("proxy.config.http.cache.http", ConfigValue::Int(1)),
-        (
-            "proxy.config.http.insert_age_in_response",
-            ConfigValue::Int(1),
-        ),
-        (
-            "proxy.config.http.transaction_active_timeout_out",
-            ConfigValue::Int(0),
-        ),
-        (
-            "proxy.config.http.cache.heuristic_lm_factor",
-            ConfigValue::Float(0.10),
-        ),
-        (
-            "proxy.config.http.response_server_enabled",
-            ConfigValue::Int(1),
-        ),
-        // Traffic Server names its version; the in-memory proxy stands for Debian's 9.2.
-        (
-            "proxy.config.http.response_server_str",
-            ConfigValue::String(b"ATS/9.2".to_vec()),
-        ),
-    ]
 }
 
 /// A version-4 UUID from the standard library's per-process random hash keys.

@@ -27,6 +27,8 @@ pub struct TxnExtras {
     /// String configuration overrides the process no longer keeps (see [`crate::config_strings`]):
     /// Traffic Server keeps the pointer, so the bytes must live as long as the transaction.
     pub config_strings: Vec<CString>,
+    /// A plugin set [`crate::txn::IP_RESOLVE`] for this transaction, which can then be read.
+    pub ip_resolve_set: bool,
 }
 
 impl TxnExtras {
@@ -38,6 +40,7 @@ impl TxnExtras {
             || self.intercepted
             || self.cache_key.is_some()
             || !self.config_strings.is_empty()
+            || self.ip_resolve_set
     }
 }
 
@@ -55,6 +58,10 @@ mod tests {
             },
             TxnExtras {
                 intercepted: true,
+                ..TxnExtras::default()
+            },
+            TxnExtras {
+                ip_resolve_set: true,
                 ..TxnExtras::default()
             },
             TxnExtras {

@@ -18,7 +18,7 @@ use crate::facts;
 use crate::ffi::*;
 use crate::message::Message as Msg;
 use crate::routing;
-use crate::ts::{bytes, ok, take_string, ts_copy, Loc, NULL_MLOC};
+use crate::ts::{bytes, ok, take_string, ts_copy, ts_free, Loc, NULL_MLOC};
 
 pub struct AtsTxn<'a> {
     pub txn: TSHttpTxn,
@@ -128,6 +128,25 @@ impl AtsTxn<'_> {
             return Err(Error::InvalidArgument);
         }
         Ok(key)
+    }
+}
+
+/// The one setting whose string Traffic Server 9.2 reads with `strlen` even while it is unset (its
+/// default), crashing the proxy (seen with tslua.so too): unset, it reads as empty here.
+pub const IP_RESOLVE: &str = "proxy.config.hostdb.ip_resolve";
+
+/// Whether records.config gives [`IP_RESOLVE`] a value, which every transaction then starts with.
+fn ip_resolve_configured() -> bool {
+    let name = CString::new(IP_RESOLVE).expect("no NUL");
+    let mut value: TSMgmtString = std::ptr::null_mut();
+    // SAFETY: a valid name and out pointer; the string is ours to free.
+    unsafe {
+        if TSMgmtStringGet(name.as_ptr(), &mut value) != TS_SUCCESS || value.is_null() {
+            return false;
+        }
+        let set = *value != 0;
+        ts_free(value);
+        set
     }
 }
 
@@ -545,6 +564,9 @@ impl Transaction for AtsTxn<'_> {
 
     fn config_string_get(&self, name: &str, out: &mut Vec<u8>) -> AbiResult<()> {
         let key = self.config_key(name, TS_RECORDDATATYPE_STRING)?;
+        if name == IP_RESOLVE && !self.extras.ip_resolve_set && !ip_resolve_configured() {
+            return Ok(());
+        }
         let (mut ptr, mut n): (*const c_char, c_int) = (std::ptr::null(), 0);
         // SAFETY: as above; the string belongs to the transaction's configuration.
         unsafe {
@@ -572,6 +594,7 @@ impl Transaction for AtsTxn<'_> {
         if kept.is_none() {
             self.extras.config_strings.push(value);
         }
+        self.extras.ip_resolve_set |= name == IP_RESOLVE;
         Ok(())
     }
 }

@@ -39,6 +39,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("field-name-spelling", "/", "/", ""),
     ("text-log", "/", "/", ""),
     ("server-push", "/", "/", ""),
+    ("config-defaults", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

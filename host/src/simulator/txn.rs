@@ -9,9 +9,9 @@ use super::details::Details;
 use super::error_page;
 use super::field_names;
 use super::remap_rule::RemapRule;
+use crate::overridable::{self, Initial};
 
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
-use crate::services::record_defaults;
 use crate::txn::{
     AbiResult, CacheStatus, ClientProtocol, ConfigValue, Error, Intercept, Message, RemapUrl,
     Transaction,
@@ -74,8 +74,7 @@ impl SimTxn {
     pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> SimTxn {
         let mut pristine_url = client_request.url.clone();
         fill_from_host_header(&mut pristine_url, &client_request.headers);
-        let config = record_defaults()
-            .into_iter()
+        let config = overridable::readable()
             .map(|(name, value)| (name.to_string(), value))
             .collect();
         let mut details = Details::new(client_addr, id as i64);
@@ -168,22 +167,26 @@ impl SimTxn {
     }
 
     fn config_entry(&self, name: &str) -> AbiResult<&ConfigValue> {
+        if let Some(Initial::Unset) = overridable::initial(name) {
+            return Err(Error::NotFound);
+        }
         self.config.get(name).ok_or(Error::NotFound)
     }
 
+    /// Only the settings Traffic Server lets a transaction override, each with its own type.
     fn config_set(&mut self, name: &str, value: ConfigValue) -> AbiResult<()> {
-        if !name.starts_with("proxy.config.") {
-            return Err(Error::NotFound);
+        let initial = overridable::initial(name).ok_or(Error::NotFound)?;
+        let same_type = matches!(
+            (initial, &value),
+            (Initial::Int(_), ConfigValue::Int(_))
+                | (Initial::Float(_), ConfigValue::Float(_))
+                | (Initial::Text(_) | Initial::Unset, ConfigValue::String(_))
+        );
+        if !same_type {
+            return Err(Error::InvalidArgument);
         }
-        match self.config.get(name) {
-            Some(old) if std::mem::discriminant(old) != std::mem::discriminant(&value) => {
-                Err(Error::InvalidArgument)
-            }
-            _ => {
-                self.config.insert(name.to_owned(), value);
-                Ok(())
-            }
-        }
+        self.config.insert(name.to_owned(), value);
+        Ok(())
     }
 }
 

@@ -177,7 +177,10 @@ pub fn comparable(reply: &Reply) -> String {
             continue;
         }
         let value = match value.strip_prefix("ATS/9.2") {
-            Some(_) if name.eq_ignore_ascii_case("server") => "ATS/9.2",
+            // The server string, as the header or as a setting a script read.
+            Some(patch) if patch.starts_with('.') || name.eq_ignore_ascii_case("server") => {
+                "ATS/9.2"
+            }
             _ if name.eq_ignore_ascii_case("content-length") && *value == body_length => {
                 "(the body's length)"
             }

@@ -179,7 +179,8 @@ impl TxnHandle {
         CacheStatus::from_raw(raw).ok_or(Error::InvalidArgument)
     }
 
-    /// Overrides the cache lookup's outcome; only at the cache-lookup-complete hook, else
+    /// Overrides the cache lookup's outcome; only at the cache-lookup-complete hook, and never
+    /// for a skipped lookup or to make a miss a hit (there is nothing to serve): else
     /// [`Error::NotAvailable`].
     pub fn set_cache_status(&self, cache_status: CacheStatus) -> Result<(), Error> {
         host::cache_status_set(cache_status).map(drop)

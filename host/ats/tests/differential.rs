@@ -40,6 +40,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("text-log", "/", "/", ""),
     ("server-push", "/", "/", ""),
     ("config-defaults", "/", "/", ""),
+    ("cache-status-set", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

@@ -185,6 +185,10 @@ pub fn cache_status_set(cx: &mut AbiCtx, status: CacheStatus) -> AbiResult<()> {
     if txn.cache_status_get()? == CacheStatus::Skipped {
         return Err(Error::NotAvailable);
     }
+    // Traffic Server refuses to make a miss anything else (there is no object to serve).
+    if txn.cache_status_get()? == CacheStatus::Miss && status != CacheStatus::Miss {
+        return Err(Error::NotAvailable);
+    }
     txn.cache_status_set(status)
 }
 

@@ -323,18 +323,31 @@ unsafe extern "C-unwind" fn get_method(state: *mut lua_State) -> c_int {
 }
 
 /// `get_uri()`: tslua's "uri" is the path with its leading slash and without the `;params` that
-/// Traffic Server keeps apart from the path (and that `set_uri` leaves in place there).
+/// Traffic Server keeps apart from the path (and that `set_uri` leaves in place there); a `;` the
+/// path was set with stays in it.
 unsafe extern "C-unwind" fn get_uri(state: *mut lua_State) -> c_int {
     // SAFETY: Lua calls this with its state.
     unsafe {
         raw::run(state, |args| {
-            let path = Request::new(upvalue_message(args)?).path().ok();
-            Ok(path.map_or(Ret::Nil, |p| {
-                let path = p.split(';').next().unwrap_or_default();
-                // Not `format!`: its machinery was 2% of the guest's time on a remap script that
-                // reads the URI on every request.
-                Ret::Bytes([b"/", path.as_bytes()].concat())
-            }))
+            let request = Request::new(upvalue_message(args)?);
+            let Ok(path) = request.path() else {
+                return Ok(Ret::Nil);
+            };
+            // The path part reads `path;params`: only a path with a `;` may have any.
+            let params = match path.contains(';') {
+                true => request.url_part(UrlPart::Params).unwrap_or_default(),
+                false => String::new(),
+            };
+            let path = match params.is_empty() {
+                true => &path[..],
+                false => path
+                    .strip_suffix(&params)
+                    .and_then(|p| p.strip_suffix(';'))
+                    .unwrap_or(&path),
+            };
+            // Not `format!`: its machinery was 2% of the guest's time on a remap script that
+            // reads the URI on every request.
+            Ok(Ret::Bytes([b"/", path.as_bytes()].concat()))
         })
     }
 }

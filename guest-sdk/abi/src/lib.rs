@@ -271,7 +271,8 @@ abi_enum! {
         Host = 1 => "host",
         /// The port: reading gives the scheme's default when none is explicit; setting `""` removes it.
         Port = 2 => "port",
-        /// The path without its leading `/` (as Traffic Server stores it).
+        /// The path without its leading `/`, as the URL reads (with its `;params`: setting the
+        /// path keeps them, as Traffic Server does).
         Path = 3 => "path",
         /// The query without its leading `?`.
         Query = 4 => "query",

@@ -266,7 +266,20 @@ impl Message {
         // SAFETY: a live URL; the string is ours to free.
         let text = unsafe { take_string(TSUrlStringGet(url.buf, url.loc, &mut n), n) }
             .ok_or(Error::InvalidArgument)?;
-        Url::parse(&String::from_utf8_lossy(&text)).map_err(|_| Error::InvalidArgument)
+        let mut parsed =
+            Url::parse(&String::from_utf8_lossy(&text)).map_err(|_| Error::InvalidArgument)?;
+        // Path and parameters as stored: printed, a `;` set with the path reads like theirs.
+        // SAFETY: a live URL; the API returns pointers into it, valid until it changes.
+        let (path, params) = unsafe {
+            (
+                url_part(&url, TSUrlPathGet),
+                url_part(&url, TSUrlHttpParamsGet),
+            )
+        };
+        parsed.path = String::from_utf8_lossy(path).into_owned();
+        parsed.params =
+            Some(String::from_utf8_lossy(params).into_owned()).filter(|p| !p.is_empty());
+        Ok(parsed)
     }
 
     /// The path, read in place rather than by printing and parsing the whole URL (which cost more
@@ -316,6 +329,7 @@ impl Message {
                 set(TSUrlHostSet, &wanted.host)?;
                 port(wanted.port)?;
                 set(TSUrlPathSet, &wanted.path)?;
+                set(TSUrlHttpParamsSet, wanted.params.as_deref().unwrap_or(""))?;
                 set(TSUrlHttpQuerySet, wanted.query.as_deref().unwrap_or(""))
             }
         }

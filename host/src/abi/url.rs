@@ -17,7 +17,7 @@ pub(super) fn write_part(url: &Url, part: UrlPart, out: &mut Vec<u8>) {
                 out.extend_from_slice(port.to_string().as_bytes())
             }
         }
-        UrlPart::Path => out.extend_from_slice(url.path.as_bytes()),
+        UrlPart::Path => url.write_path_and_params(out),
         UrlPart::Query => out.extend_from_slice(url.query.as_deref().unwrap_or("").as_bytes()),
         UrlPart::Url => out.extend_from_slice(url.to_string().as_bytes()),
         UrlPart::Params => out.extend_from_slice(url.params().unwrap_or("").as_bytes()),

@@ -13,8 +13,10 @@ pub struct Url {
     pub host: String,
     /// The explicit port, if any; see [`Url::effective_port`].
     pub port: Option<u16>,
-    /// Without its leading `/`, with its `;params` if any.
+    /// Without its leading `/` and its `;params` (a `;` set with the path stays in it).
     pub path: String,
+    /// The path's parameters, without `;`; `None` when there are none.
+    pub params: Option<String>,
     /// Without `?`; `None` when there is no `?`.
     pub query: Option<String>,
 }
@@ -50,11 +52,16 @@ impl Url {
             Some((path, query)) => (path, Some(query.to_owned())),
             None => (target, None),
         };
+        let (path, params) = match path.split_once(';') {
+            Some((path, params)) => (path, Some(params.to_owned()).filter(|p| !p.is_empty())),
+            None => (path, None),
+        };
         Ok(Url {
             scheme,
             host,
             port,
             path: path.to_owned(),
+            params,
             query,
         })
     }
@@ -68,11 +75,29 @@ impl Url {
         })
     }
 
-    /// `/path?query`, as sent to an origin server.
+    /// `/path;params?query`, as sent to an origin server.
     pub fn target(&self) -> String {
-        match &self.query {
-            Some(q) => format!("/{}?{q}", self.path),
-            None => format!("/{}", self.path),
+        let mut target = format!("/{}", self.path_and_params());
+        if let Some(query) = &self.query {
+            target.push('?');
+            target.push_str(query);
+        }
+        target
+    }
+
+    /// The path as the URL reads, with its `;params`.
+    pub fn path_and_params(&self) -> String {
+        let mut out = Vec::new();
+        self.write_path_and_params(&mut out);
+        String::from_utf8(out).expect("made of strings")
+    }
+
+    /// Appends the path as the URL reads, with its `;params`.
+    pub fn write_path_and_params(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.path.as_bytes());
+        if let Some(params) = &self.params {
+            out.push(b';');
+            out.extend_from_slice(params.as_bytes());
         }
     }
 
@@ -98,33 +123,16 @@ impl Url {
             UrlEdit::Scheme(scheme) => self.scheme = scheme,
             UrlEdit::Host(host) => self.host = host,
             UrlEdit::Port(port) => self.port = port,
-            UrlEdit::Path(path) => {
-                self.path = match self.path.split_once(';') {
-                    Some((_, params)) => [&path, ";", params].concat(),
-                    None => path,
-                };
-            }
+            UrlEdit::Path(path) => self.path = path,
             UrlEdit::Query(query) => self.query = query,
-            UrlEdit::Params(params) => {
-                let path = self
-                    .path
-                    .split_once(';')
-                    .map_or(&self.path[..], |(path, _)| path);
-                self.path = match params {
-                    Some(params) => [path, ";", &params].concat(),
-                    None => path.to_owned(),
-                };
-            }
+            UrlEdit::Params(params) => self.params = params,
             UrlEdit::Whole(url) => *self = url,
         }
     }
 
     /// The path's parameters (after its first `;`), if it has any.
     pub fn params(&self) -> Option<&str> {
-        self.path
-            .split_once(';')
-            .map(|(_, params)| params)
-            .filter(|p| !p.is_empty())
+        self.params.as_deref().filter(|p| !p.is_empty())
     }
 }
 

@@ -267,7 +267,7 @@ impl Transaction for SimTxn {
     }
 
     fn url_path(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
-        out.extend_from_slice(self.request(msg)?.url.path.as_bytes());
+        self.request(msg)?.url.write_path_and_params(out);
         Ok(())
     }
 

@@ -110,13 +110,15 @@ ts.ctx = setmetatable({}, {
   end,
 })
 local add_hook = ts.hook
+local TXN_CLOSE = TS_LUA_HOOK_TXN_CLOSE
 ts.hook = function(id, f)
   if not now[IN_CALL] then return add_hook(id, f, nil) end
   -- The closures share this call's ts.ctx, so it must outlive the call too.
   now[ENV] = now[ENV] or {}
   now[CTX] = now[CTX] or {}
   add_hook(id, f, now[ENV])
-  now[HOOKED] = true
+  -- As tslua.so counts them: a txn-close closure alone keeps nothing (see finish).
+  if id ~= TXN_CLOSE then now[HOOKED] = true end
 end
 
 -- Contexts kept for transactions, by the id the guest gives them: do_remap's (do_os_response and
@@ -131,6 +133,9 @@ local function finish(id, always)
   local served, kind, response = true, nil, nil
   if now[PENDING] then served, kind, response = pcall(run_intercept, true) end
   local env, ctx = now[ENV], now[CTX]
+  -- tslua.so releases an entry point's context when it returns unless it added a hook other than
+  -- txn-close, and a txn-close closure registered alone then never runs.
+  if env and not now[HOOKED] and envs[id] == nil then env.do_txn_close = nil end
   local kept = (env or ctx) and (always or now[HOOKED]) and true or false
   if kept then envs[id], ctxs[id] = env or nil, ctx or nil end
   return kept, served, kind, response

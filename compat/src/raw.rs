@@ -83,6 +83,17 @@ impl Args {
         }
     }
 
+    /// Argument `n`'s type as Lua's own errors name it: `no value` past the last one.
+    pub fn type_of(&self, n: c_int) -> &'static str {
+        // SAFETY: as in `get`.
+        unsafe {
+            match ffi::lua_type(self.state, n) {
+                ffi::LUA_TNONE => "no value",
+                kind => type_name(self.state, kind),
+            }
+        }
+    }
+
     /// The integer the function was made with (see [`function`]).
     pub fn upvalue(&self) -> i64 {
         // SAFETY: every function made by [`function`] has exactly one upvalue.

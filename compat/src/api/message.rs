@@ -359,7 +359,11 @@ unsafe extern "C-unwind" fn set_uri(state: *mut lua_State) -> c_int {
         raw::run(state, |args| {
             let request = Request::new(upvalue_message(args)?);
             let Some(uri) = args.text(1, "the uri")? else {
-                return Err("the uri must be a string, got nil".into());
+                // As Lua's own argument check words it (tslua's).
+                let kind = args.type_of(1);
+                return Err(format!(
+                    "bad argument #1 to '?' (string expected, got {kind})"
+                ));
             };
             let _ = request.set_path(uri.strip_prefix('/').unwrap_or(uri));
             Ok(Ret::Nothing)
@@ -384,6 +388,10 @@ unsafe extern "C-unwind" fn set_status(state: *mut lua_State) -> c_int {
     unsafe {
         raw::run(state, |args| {
             let response = Response::new(upvalue_message(args)?);
+            // Before the response exists nothing is checked, as in tslua.
+            if response.status().is_err() {
+                return Ok(Ret::Nothing);
+            }
             let code = args.number(1, "the status")?;
             let code = u16::try_from(code as i64)
                 .ok()

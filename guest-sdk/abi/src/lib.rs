@@ -133,6 +133,14 @@ abi_enum! {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct HookSet(pub u32);
 
+impl Hook {
+    /// A transaction's hook after remap: what a remap rule's plugin runs of the hooks it declares,
+    /// for the transactions the rule matched (a connection's start is a global plugin's only).
+    pub const fn follows_remap(self) -> bool {
+        self as u32 > Hook::Remap as u32 && !matches!(self, Hook::VconnStart)
+    }
+}
+
 impl HookSet {
     /// The set with no hooks.
     pub const EMPTY: HookSet = HookSet(0);

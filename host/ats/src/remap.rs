@@ -144,7 +144,7 @@ pub unsafe extern "C" fn do_remap(
 fn after_remap(declared: HookSet) -> HookSet {
     declared
         .iter()
-        .filter(|hook| hook.raw() > Hook::Remap.raw() && *hook != Hook::VconnStart)
+        .filter(|hook| hook.follows_remap())
         .fold(HookSet::EMPTY, HookSet::with)
 }
 

@@ -135,7 +135,9 @@ fn text_log_name(name: &[u8]) -> AbiResult<String> {
 
 pub fn stat_create(cx: &mut AbiCtx, name: &[u8], kind: StatKind) -> AbiResult<u32> {
     let name = text(name)?;
-    if name.is_empty() || name.contains('\0') {
+    // Names under `proxy.` are Traffic Server's own records: creating one of those stops the
+    // proxy (a fatal "registered twice"), so the whole namespace is refused.
+    if name.is_empty() || name.contains('\0') || name.starts_with("proxy.") {
         return Err(Error::InvalidArgument);
     }
     cx.services.stat_create(name, kind)

@@ -251,7 +251,7 @@ impl Run<'_, '_, '_> {
             let wants = added
                 || match attached.role {
                     Role::Global => declared && hook != Hook::Remap,
-                    Role::Remap => declared && self.remap_matched && hook.raw() > Hook::Remap.raw(),
+                    Role::Remap => declared && self.remap_matched && hook.follows_remap(),
                 };
             if wants && self.call(index, txn, hook).fails_transaction() {
                 return Flow::Fail;

@@ -493,7 +493,8 @@ impl Transaction for SimTxn {
 
     /// Kept apart and applied as the response goes to the client (lifecycle's `finish_local`).
     fn respond_header_add(&mut self, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        if self.local_response.is_none() {
+        // A response of the proxy's own: an intercept's response is the plugin's to write.
+        if self.local_response.is_none() || !self.own_response {
             return Err(Error::NotAvailable);
         }
         self.respond_headers.push((name.to_vec(), value.to_vec()));

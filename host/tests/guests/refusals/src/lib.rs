@@ -119,6 +119,13 @@ impl Plugin for Refusals {
                 answer(Stat::create("refusals\0x", StatKind::Counter)),
             ),
             (
+                "stat-name-proxys",
+                answer(Stat::create(
+                    "proxy.process.http.incoming_requests",
+                    StatKind::Counter,
+                )),
+            ),
+            (
                 "record-name-nul",
                 answer(env::record(
                     RecordType::Int,

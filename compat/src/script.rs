@@ -16,7 +16,7 @@ use std::ffi::c_void;
 use mlua::ffi::lua_State;
 use mlua::{Function, Lua, Table, Value};
 use tswasm_guest_sdk::{
-    env, Action, Hook, HookSet, Intercept, PluginEvent, RemapStatus, Txn, TxnHandle,
+    env, Action, Hook, HookSet, Intercept, PluginEvent, PluginRole, RemapStatus, Txn, TxnHandle,
 };
 
 use crate::api;
@@ -40,6 +40,14 @@ const GLOBAL_FUNCTIONS: &[(Hook, &str)] = &[
     (Hook::TxnClose, "do_global_txn_close"),
     (Hook::VconnStart, "do_global_vconn_start"),
 ];
+
+/// The global entry points a plugin loaded in `role` has.
+fn global_functions(role: PluginRole) -> &'static [(Hook, &'static str)] {
+    match role {
+        PluginRole::Global => GLOBAL_FUNCTIONS,
+        PluginRole::Remap => &[],
+    }
+}
 
 /// Where `ts.hook(TS_LUA_HOOK_X, fn)` keeps `fn` for the transaction (tslua's names).
 pub const TXN_FUNCTIONS: &[(Hook, &str)] = &[
@@ -65,13 +73,15 @@ struct Names {
 }
 
 impl Names {
-    fn new(lua: &Lua) -> mlua::Result<Names> {
+    /// The names for a plugin loaded in `role`: a remap rule's script has no global entry points
+    /// (tslua.so never calls a remap script's `do_global_*` functions).
+    fn new(lua: &Lua, role: PluginRole) -> mlua::Result<Names> {
         let name = |text: &'static str| Name::new(lua, text);
         let all = |table: &[(Hook, &'static str)]| -> mlua::Result<Vec<(Hook, Name)>> {
             table.iter().map(|(h, n)| Ok((*h, name(n)?))).collect()
         };
         Ok(Names {
-            global: all(GLOBAL_FUNCTIONS)?,
+            global: all(global_functions(role))?,
             txn: all(TXN_FUNCTIONS)?,
             remap: name("do_remap")?,
             os_response: name("do_os_response")?,
@@ -170,8 +180,9 @@ impl Script {
             }
         }
 
+        let role = env::role();
         let mut hooks = HookSet::EMPTY;
-        for (hook, function) in GLOBAL_FUNCTIONS {
+        for (hook, function) in global_functions(role) {
             if matches!(script_env.get(*function)?, Value::Function(_)) {
                 hooks.insert(*hook);
             }
@@ -188,7 +199,7 @@ impl Script {
         prelude
             .get::<Function>("run_intercept")?
             .call::<()>(false)?;
-        let names = Names::new(&lua)?;
+        let names = Names::new(&lua, role)?;
         let protected_call = lua
             .load("local xpcall, traceback = xpcall, debug.traceback\nreturn function(f) return xpcall(f, traceback) end")
             .set_name("=tswasm")

@@ -46,6 +46,12 @@ pub fn args() -> Vec<String> {
         .collect()
 }
 
+/// How the proxy loaded the plugin: for every transaction, or for a remap rule's.
+pub fn role() -> crate::PluginRole {
+    let raw = host::plugin_role().unwrap_or(0);
+    crate::PluginRole::from_raw(raw as u32).unwrap_or(crate::PluginRole::Global)
+}
+
 /// The plugin's source, for interpreter guests: the script the operator configured, and its path
 /// (for messages). `None` for a plugin that is a plain module.
 pub fn source() -> Option<(String, Vec<u8>)> {

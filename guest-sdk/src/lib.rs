@@ -43,7 +43,7 @@ mod txn_state;
 pub use http::{Fields, Request, Response};
 pub use tswasm_abi::{
     Action, CacheStatus, ClientProtocol, Error, Hook, HookSet, Intercept, LogLevel, Message,
-    Milestone, Peer, PluginEvent, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply,
+    Milestone, Peer, PluginEvent, PluginRole, ProxyInfo, RecordType, RemapStatus, RemapUrl, Reply,
     SocketOption, StatKind, TextLogMode, Timeout, TxnControl, TxnFact, TxnText, UrlPart,
     ABI_VERSION,
 };

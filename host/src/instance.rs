@@ -60,6 +60,7 @@ impl Instance {
                 abi: AbiCtx::new(
                     blueprint.services.clone(),
                     blueprint.args.clone(),
+                    settings.role,
                     blueprint.source.clone(),
                     blueprint.tag.clone(),
                 ),

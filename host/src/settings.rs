@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use tswasm_abi::PluginRole;
+
 use crate::error::{bail, format_err, Context, Result};
 
 /// What happens to a transaction when its plugin faults (deadline, memory cap, trap).
@@ -94,6 +96,8 @@ pub struct Settings {
     pub cache_dir: CacheDir,
     /// Arguments handed to the plugin (`plugin_arg_get`).
     pub args: Vec<String>,
+    /// How the proxy loads the plugin, which its configuration file says (not an option).
+    pub role: PluginRole,
 }
 
 impl Default for Settings {
@@ -106,6 +110,7 @@ impl Default for Settings {
             grants: Grants::default(),
             cache_dir: CacheDir::Default,
             args: Vec::new(),
+            role: PluginRole::Global,
         }
     }
 }

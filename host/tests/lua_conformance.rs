@@ -146,8 +146,16 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
             })
     };
 
+    let remap = str_of("remap").map(|r| RemapRule::parse(r).expect("valid remap in expect.toml"));
+    let role = match str_of("role") {
+        Some("global") => Role::Global,
+        Some("remap") => Role::Remap,
+        _ if remap.is_some() => Role::Remap,
+        _ => Role::Global,
+    };
     let settings = Settings {
         states: int_of("states").unwrap_or(1) as usize,
+        role,
         // One compile of the Lua guest for the whole suite, not one per case.
         cache_dir: CacheDir::Path(
             std::env::temp_dir().join(format!("tswasm-conformance-{}", std::process::id())),
@@ -219,13 +227,6 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
     let cached = match std::fs::read(dir.join("cached.http")) {
         Ok(raw) => Some(Response::parse(&raw).map_err(|e| vec![format!("cached.http: {e}")])?),
         Err(_) => None,
-    };
-    let remap = str_of("remap").map(|r| RemapRule::parse(r).expect("valid remap in expect.toml"));
-    let role = match str_of("role") {
-        Some("global") => Role::Global,
-        Some("remap") => Role::Remap,
-        _ if remap.is_some() => Role::Remap,
-        _ => Role::Global,
     };
     let attached = [Attached {
         plugin: &plugin,

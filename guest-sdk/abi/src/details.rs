@@ -236,6 +236,16 @@ abi_enum! {
 }
 
 abi_enum! {
+    /// How the proxy loaded a plugin.
+    pub enum PluginRole: u32 {
+        /// For every transaction (a plugin.config line).
+        Global = 0 => "global",
+        /// For the transactions of one remap rule (a remap.config line).
+        Remap = 1 => "remap",
+    }
+}
+
+abi_enum! {
     /// Events in a plugin's life, delivered through [`crate::export::ON_EVENT`].
     pub enum PluginEvent: u32 {
         /// The plugin is being unloaded (tslua's `__clean__`): the instance will not run again.

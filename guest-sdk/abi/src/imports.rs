@@ -37,6 +37,8 @@ macro_rules! for_each_import {
             fn source_get() -> Bytes;
             /// The path the source came from, for messages; `NotFound` without a source.
             fn source_name_get() -> Bytes;
+            /// The [`PluginRole`] the proxy loaded the plugin in, as its number.
+            fn plugin_role() -> i32;
             /// Reports that the current hook failed in a way the guest contained (a script error):
             /// the host logs the message with the plugin and hook, counts it, and applies the fail
             /// policy when the hook returns. `NotAvailable` outside a hook.

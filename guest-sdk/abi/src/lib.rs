@@ -87,7 +87,8 @@ pub use value::AbiValue;
 
 mod details;
 pub use details::{
-    Milestone, Peer, PluginEvent, RecordType, SocketOption, Timeout, TxnControl, TxnFact, TxnText,
+    Milestone, Peer, PluginEvent, PluginRole, RecordType, SocketOption, Timeout, TxnControl,
+    TxnFact, TxnText,
 };
 
 abi_enum! {

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
-use tswasm::abi_types::{Hook, HookSet, PluginEvent, RemapStatus};
+use tswasm::abi_types::{Hook, HookSet, PluginEvent, PluginRole, RemapStatus};
 use tswasm::{Plugin, PluginLine, Reply};
 
 use crate::ffi::*;
@@ -50,7 +50,8 @@ pub unsafe extern "C" fn new_instance(
     // SAFETY: Traffic Server passes argc valid strings.
     let words = unsafe { words(argc, argv.cast_const().cast(), 2) };
     let load = || -> Result<RemapInstance, String> {
-        let line = PluginLine::parse(&words, &config_dir()).map_err(|e| format!("{e:#}"))?;
+        let mut line = PluginLine::parse(&words, &config_dir()).map_err(|e| format!("{e:#}"))?;
+        line.settings.role = PluginRole::Remap;
         let plugin = runtime()?.load(&line)?;
         crate::txn_state::prepare()?;
         Ok(RemapInstance {

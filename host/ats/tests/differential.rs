@@ -46,6 +46,7 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("direct-api", "/", "/", ""),
     ("remap-close-closure", "/", "/", ""),
     ("remap-close-alone", "/", "/", ""),
+    ("remap-global-functions", "/", "/", ""),
 ];
 
 /// Conformance cases that are global scripts; they run together, on every request.

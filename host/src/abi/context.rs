@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use tswasm_abi::Hook;
+use tswasm_abi::{Hook, PluginRole};
 use wasmtime::Memory;
 
 use super::call::CallSlot;
@@ -16,6 +16,8 @@ pub(crate) struct AbiCtx {
     pub memory: Option<Memory>,
     pub services: Arc<dyn Services>,
     pub args: Arc<[String]>,
+    /// How the proxy loaded the plugin.
+    pub role: PluginRole,
     /// The plugin's source (a script), for interpreter guests.
     pub source: Option<Arc<Source>>,
     /// The plugin's name, the tag for its log lines.
@@ -30,6 +32,7 @@ impl AbiCtx {
     pub fn new(
         services: Arc<dyn Services>,
         args: Arc<[String]>,
+        role: PluginRole,
         source: Option<Arc<Source>>,
         tag: Arc<str>,
     ) -> AbiCtx {
@@ -37,6 +40,7 @@ impl AbiCtx {
             memory: None,
             services,
             args,
+            role,
             source,
             tag,
             call: CallSlot::default(),

@@ -48,6 +48,10 @@ pub fn source_name_get(cx: &mut AbiCtx, out: &mut Vec<u8>) -> AbiResult<()> {
     Ok(())
 }
 
+pub fn plugin_role(cx: &mut AbiCtx) -> AbiResult<u32> {
+    Ok(cx.role.raw())
+}
+
 pub fn hook_failed(cx: &mut AbiCtx, message: &[u8]) -> AbiResult<()> {
     let message = String::from_utf8_lossy(message).into_owned();
     cx.call.report_failure(message)

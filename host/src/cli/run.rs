@@ -80,11 +80,21 @@ pub fn main(args: &[String]) -> Result<()> {
         .find(|l| l.name() == level_name)
         .with_context(|| format!("--log-level: unknown level `{level_name}`"))?;
 
+    // A rule to run makes this a remap.config line; else a plugin.config line.
+    if remap.is_some() {
+        settings.role = Role::Remap;
+    }
     let services = Arc::new(LocalServices::new(level));
     let engine = Engine::new(PoolLimits {
         max_instances: settings.states as u32 + 1,
     })?;
-    let plugin = Plugin::load(&engine, path, settings, services.clone())?;
+    let mut plugin = Plugin::load(&engine, path, settings.clone(), services.clone())?;
+    if settings.role == Role::Remap && !plugin.declared_hooks().contains(Hook::Remap) {
+        // Not a remap plugin: it runs as a plugin.config line would (the note below says so).
+        drop(plugin);
+        settings.role = Role::Global;
+        plugin = Plugin::load(&engine, path, settings, services.clone())?;
+    }
     report_load(&plugin);
     let declares_remap = plugin.declared_hooks().contains(Hook::Remap);
     let role = match (&remap, declares_remap) {

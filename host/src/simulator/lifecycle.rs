@@ -27,14 +27,10 @@ use crate::plugin::{Binding, Plugin};
 use crate::txn::CacheStatus;
 use crate::txn::Transaction;
 
-/// How a plugin is attached: to every transaction (plugin.config), or to a remap rule (remap.config).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Runs its declared hooks on every transaction; never its remap hook.
-    Global,
-    /// Runs its remap hook when the rule matches, then its declared hooks after remap.
-    Remap,
-}
+/// How a plugin is attached: to every transaction (plugin.config): it runs its declared hooks on
+/// every transaction, never its remap hook; or to a remap rule (remap.config): it runs its remap
+/// hook when the rule matches, then its declared hooks after remap.
+pub use tswasm_abi::PluginRole as Role;
 
 /// A plugin as one transaction's run sees it: the plugin and how it is attached.
 pub struct Attached<'a> {

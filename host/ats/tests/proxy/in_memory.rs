@@ -59,11 +59,12 @@ impl InMemory {
         }
     }
 
-    fn load(&self, script: &Path, args: &[&str]) -> Plugin {
+    fn load(&self, script: &Path, args: &[&str], role: Role) -> Plugin {
         let settings = Settings {
             states: 1,
             cache_dir: CacheDir::Off,
             args: args.iter().map(|a| a.to_string()).collect(),
+            role,
             ..Settings::default()
         };
         Plugin::load(&self.engine, script, settings, self.services.clone())
@@ -72,13 +73,13 @@ impl InMemory {
 
     /// A plugin.config line: the script runs on every transaction.
     pub fn global(&mut self, script: &Path, args: &[&str]) {
-        let plugin = self.load(script, args);
+        let plugin = self.load(script, args, Role::Global);
         self.globals.push(plugin);
     }
 
     /// A remap.config line `map FROM TO`, with a script or not. Rules are tried in order.
     pub fn map(&mut self, from: &str, to: &str, script: Option<(&Path, &[&str])>) {
-        let plugin = script.map(|(script, args)| self.load(script, args));
+        let plugin = script.map(|(script, args)| self.load(script, args, Role::Remap));
         self.rules.push(Rule {
             rule: RemapRule::parse(&format!("{from} {to}")).expect("a remap rule"),
             plugin,

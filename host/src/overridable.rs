@@ -4,6 +4,9 @@
 //! differential test reads each one from both and from the in-memory proxy:
 //! compat/conformance/config-defaults).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::txn::ConfigValue;
 
 /// A setting's value as a transaction starts.
@@ -157,25 +160,25 @@ pub const OVERRIDABLE: &[(&str, Initial)] = &[
     ("proxy.config.http.strict_chunk_parsing", Int(1)),
 ];
 
-/// The setting `name`, if it is one a transaction can override.
+/// The setting `name`, if it is one a transaction can override (looked up on every read of one).
 pub fn initial(name: &str) -> Option<Initial> {
-    OVERRIDABLE
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, initial)| *initial)
+    static BY_NAME: OnceLock<HashMap<&'static str, Initial>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| OVERRIDABLE.iter().copied().collect())
+        .get(name)
+        .copied()
 }
 
-/// The settings a transaction starts with, by name (without those that are never read).
-pub fn readable() -> impl Iterator<Item = (&'static str, ConfigValue)> {
-    OVERRIDABLE.iter().filter_map(|(name, initial)| {
-        let value = match *initial {
+impl Initial {
+    /// The value, for a setting that can be read.
+    pub fn value(self) -> Option<ConfigValue> {
+        Some(match self {
             Int(v) => ConfigValue::Int(v),
             Float(v) => ConfigValue::Float(f64::from(v)),
             Text(s) => ConfigValue::String(s.as_bytes().to_vec()),
             Unset => return None,
-        };
-        Some((*name, value))
-    })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -255,8 +255,8 @@ impl Services for LocalServices {
                 .and_then(|id| self.stat_get(id))
                 .map(ConfigValue::Int);
         }
-        let (_, value) = crate::overridable::readable()
-            .find(|(n, _)| *n == name)
+        let value = crate::overridable::initial(name)
+            .and_then(|initial| initial.value())
             .ok_or(Error::NotFound)?;
         match (kind, &value) {
             (RecordType::Int, ConfigValue::Int(_))

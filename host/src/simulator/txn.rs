@@ -64,7 +64,8 @@ pub struct SimTxn {
     pub respond_headers: Vec<(Vec<u8>, Vec<u8>)>,
     /// The media type of the proxy's own body, where a plugin gave one (else `text/html`).
     pub body_type: Option<Vec<u8>>,
-    /// Configuration records by name: a few defaults, plus whatever plugins set.
+    /// The settings plugins changed for this transaction, by name (the others are as every
+    /// transaction starts with them: [`overridable`]).
     pub config: BTreeMap<String, ConfigValue>,
 }
 
@@ -74,9 +75,6 @@ impl SimTxn {
     pub fn new(id: u64, client_addr: SocketAddr, client_request: Request) -> SimTxn {
         let mut pristine_url = client_request.url.clone();
         fill_from_host_header(&mut pristine_url, &client_request.headers);
-        let config = overridable::readable()
-            .map(|(name, value)| (name.to_string(), value))
-            .collect();
         let mut details = Details::new(client_addr, id as i64);
         details.client_header_bytes = header_bytes(&client_request);
         SimTxn {
@@ -100,7 +98,7 @@ impl SimTxn {
             error_page: false,
             respond_headers: Vec::new(),
             body_type: None,
-            config,
+            config: BTreeMap::new(),
         }
     }
 
@@ -166,11 +164,15 @@ impl SimTxn {
         url
     }
 
-    fn config_entry(&self, name: &str) -> AbiResult<&ConfigValue> {
-        if let Some(Initial::Unset) = overridable::initial(name) {
-            return Err(Error::NotFound);
+    /// Setting `name` now: as a plugin set it, else as the transaction started with it.
+    fn config_entry(&self, name: &str) -> AbiResult<Setting<'_>> {
+        match overridable::initial(name).ok_or(Error::NotFound)? {
+            Initial::Unset => Err(Error::NotFound),
+            initial => Ok(match self.config.get(name) {
+                Some(value) => Setting::Set(value),
+                None => Setting::Initial(initial),
+            }),
         }
-        self.config.get(name).ok_or(Error::NotFound)
     }
 
     /// Only the settings Traffic Server lets a transaction override, each with its own type.
@@ -188,6 +190,14 @@ impl SimTxn {
         self.config.insert(name.to_owned(), value);
         Ok(())
     }
+}
+
+/// A setting's value for one transaction.
+enum Setting<'a> {
+    /// As a plugin set it.
+    Set(&'a ConfigValue),
+    /// As the transaction started with it.
+    Initial(Initial),
 }
 
 /// The URL a request means, host included (see [`Url::fill_from_host_header`]).
@@ -503,7 +513,8 @@ impl Transaction for SimTxn {
 
     fn config_int_get(&self, name: &str) -> AbiResult<i64> {
         match self.config_entry(name)? {
-            ConfigValue::Int(v) => Ok(*v),
+            Setting::Set(ConfigValue::Int(v)) => Ok(*v),
+            Setting::Initial(Initial::Int(v)) => Ok(v),
             _ => Err(Error::InvalidArgument),
         }
     }
@@ -514,7 +525,8 @@ impl Transaction for SimTxn {
 
     fn config_float_get(&self, name: &str) -> AbiResult<f64> {
         match self.config_entry(name)? {
-            ConfigValue::Float(v) => Ok(*v),
+            Setting::Set(ConfigValue::Float(v)) => Ok(*v),
+            Setting::Initial(Initial::Float(v)) => Ok(f64::from(v)),
             _ => Err(Error::InvalidArgument),
         }
     }
@@ -526,12 +538,11 @@ impl Transaction for SimTxn {
 
     fn config_string_get(&self, name: &str, out: &mut Vec<u8>) -> AbiResult<()> {
         match self.config_entry(name)? {
-            ConfigValue::String(v) => {
-                out.extend_from_slice(v);
-                Ok(())
-            }
-            _ => Err(Error::InvalidArgument),
+            Setting::Set(ConfigValue::String(v)) => out.extend_from_slice(v),
+            Setting::Initial(Initial::Text(v)) => out.extend_from_slice(v.as_bytes()),
+            _ => return Err(Error::InvalidArgument),
         }
+        Ok(())
     }
 
     fn config_string_set(&mut self, name: &str, value: &[u8]) -> AbiResult<()> {

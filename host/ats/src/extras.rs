@@ -27,7 +27,8 @@ pub struct TxnExtras {
     /// String configuration overrides the process no longer keeps (see [`crate::config_strings`]):
     /// Traffic Server keeps the pointer, so the bytes must live as long as the transaction.
     pub config_strings: Vec<CString>,
-    /// A plugin set [`crate::txn::IP_RESOLVE`] for this transaction, which can then be read.
+    /// This plugin set [`crate::txn::IP_RESOLVE`] for this transaction, which can then be read
+    /// (a value another plugin set reads as empty here).
     pub ip_resolve_set: bool,
 }
 

@@ -139,8 +139,9 @@ fn text_log_name(name: &[u8]) -> AbiResult<String> {
 
 pub fn stat_create(cx: &mut AbiCtx, name: &[u8], kind: StatKind) -> AbiResult<u32> {
     let name = text(name)?;
-    // Names under `proxy.` are Traffic Server's own records: creating one of those stops the
-    // proxy (a fatal "registered twice"), so the whole namespace is refused.
+    // Names under `proxy.` are Traffic Server's own records: creating one that exists stops the
+    // proxy (a fatal "registered twice"). Which exist depends on the build, so the whole
+    // namespace is refused (tslua.so takes a new name there; nothing a script needs).
     if name.is_empty() || name.contains('\0') || name.starts_with("proxy.") {
         return Err(Error::InvalidArgument);
     }

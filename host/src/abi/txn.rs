@@ -182,11 +182,12 @@ pub fn cache_status_set(cx: &mut AbiCtx, status: CacheStatus) -> AbiResult<()> {
     }
     // Traffic Server 9.2 crashes when a skipped lookup's status is changed (seen with tslua.so
     // and caching off): refused everywhere, so `tswasm run` predicts it.
-    if txn.cache_status_get()? == CacheStatus::Skipped {
+    let current = txn.cache_status_get()?;
+    if current == CacheStatus::Skipped {
         return Err(Error::NotAvailable);
     }
     // Traffic Server refuses to make a miss anything else (there is no object to serve).
-    if txn.cache_status_get()? == CacheStatus::Miss && status != CacheStatus::Miss {
+    if current == CacheStatus::Miss && status != CacheStatus::Miss {
         return Err(Error::NotAvailable);
     }
     txn.cache_status_set(status)

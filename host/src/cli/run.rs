@@ -90,7 +90,9 @@ pub fn main(args: &[String]) -> Result<()> {
     })?;
     let mut plugin = Plugin::load(&engine, path, settings.clone(), services.clone())?;
     if settings.role == Role::Remap && !plugin.declared_hooks().contains(Hook::Remap) {
-        // Not a remap plugin: it runs as a plugin.config line would (the note below says so).
+        // Not a remap plugin: it runs as a plugin.config line would, with the rule mapping the
+        // request. Loaded again so that it knows (its initialisation runs twice).
+        eprintln!("tswasm: note: the plugin has no remap hook; it runs as a global plugin");
         drop(plugin);
         settings.role = Role::Global;
         plugin = Plugin::load(&engine, path, settings, services.clone())?;

@@ -52,7 +52,8 @@ pub fn api_error(status: Option<u16>, body: Option<&[u8]>) -> Response {
 }
 
 /// After the send-response hooks: the length of the body the proxy sends, and its type (the one
-/// it was given, else `text/html`); with no body, a length of 0 where a body could be.
+/// it was given, else `text/html`); with no body, a length of 0 where a body could be. A HEAD
+/// request gets the header a GET would, and no body.
 pub fn attach_body(response: &mut Response, body_type: Option<&[u8]>, method: &str) {
     if !response.body.is_empty() {
         let length = response.body.len().to_string();
@@ -64,6 +65,9 @@ pub fn attach_body(response: &mut Response, body_type: Option<&[u8]>, method: &s
         response.headers.set(b"Content-Length", b"0");
         response.headers.remove(b"Transfer-Encoding");
     }
+    if method.eq_ignore_ascii_case("HEAD") {
+        response.body.clear();
+    }
 }
 
 /// A response with `status` (and `reason`, else the status's phrase), no fields and no body.
@@ -74,4 +78,36 @@ fn bare(status: u16, reason: &str) -> Response {
         response.reason = reason.into();
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attached(status: u16, body: &[u8], method: &str) -> (Option<Vec<u8>>, Vec<u8>) {
+        let mut response = bare(status, "");
+        response.body = body.to_vec();
+        attach_body(&mut response, None, method);
+        let length = response
+            .headers
+            .get(b"Content-Length", 0)
+            .map(<[u8]>::to_vec);
+        (length, response.body)
+    }
+
+    /// As Traffic Server's `setup_internal_transfer` sets them.
+    #[test]
+    fn the_length_follows_the_body_and_a_head_request_gets_no_body() {
+        assert_eq!(
+            attached(403, b"no", "GET"),
+            (Some(b"2".to_vec()), b"no".to_vec())
+        );
+        assert_eq!(
+            attached(403, b"no", "HEAD"),
+            (Some(b"2".to_vec()), Vec::new())
+        );
+        assert_eq!(attached(500, b"", "GET"), (Some(b"0".to_vec()), Vec::new()));
+        assert_eq!(attached(204, b"", "GET"), (None, Vec::new()));
+        assert_eq!(attached(500, b"", "HEAD"), (None, Vec::new()));
+    }
 }

@@ -7,8 +7,10 @@
 //! Milestones are stamped as the walk passes them.
 //!
 //! A hook that returns "error" (or a fault under fail-closed) ends the request side: the client gets
-//! the local response if one was set, else a 500. A local response set at any hook before send-response
-//! is what the client gets; the origin is not contacted after it.
+//! Traffic Server's bare answer to a failed transaction (the error status and body a plugin set, else
+//! `500 INKApi Error`). A response a plugin sets up to remap is what the client gets, and the origin
+//! is not contacted; one set after remap fails the hook that set it (as tswasm.so does). A failed
+//! remap hook gets tswasm's own 500 page.
 
 use std::time::{Duration, Instant};
 
@@ -227,12 +229,7 @@ impl Run<'_, '_, '_> {
         txn.hook = hook;
         match self.hook(txn, hook) {
             Flow::Fail => Err(Stop::Fail),
-            // After remap a response of the proxy's own is sent only as the transaction fails
-            // (tswasm.so fails the hook that set it, which is what Traffic Server honours).
-            Flow::Continue if txn.local_response.is_some() => match txn.own_response {
-                true if hook.raw() > Hook::Remap.raw() => Err(Stop::Fail),
-                _ => Err(Stop::Local),
-            },
+            Flow::Continue if txn.local_response.is_some() => Err(Stop::Local),
             Flow::Continue => Ok(()),
         }
     }
@@ -250,6 +247,13 @@ impl Run<'_, '_, '_> {
                     Role::Remap => declared && self.remap_matched && hook.follows_remap(),
                 };
             if wants && self.call(index, txn, hook).fails_transaction() {
+                return Flow::Fail;
+            }
+            // After remap a response of the proxy's own is sent only as the transaction fails:
+            // tswasm.so fails the hook that set it (which Traffic Server honours), so the plugins
+            // after it at this hook do not run.
+            let responded = txn.own_response && txn.local_response.is_some();
+            if wants && responded && hook.raw() > Hook::Remap.raw() {
                 return Flow::Fail;
             }
         }
@@ -278,7 +282,7 @@ impl Run<'_, '_, '_> {
                 Reply::Remap(RemapStatus::DidRemapStop | RemapStatus::NoRemapStop) => break,
                 // tswasm.so answers a failed remap with a 500 of its own, unless one was set.
                 Reply::Remap(RemapStatus::Error) | Reply::Action(_) => {
-                    if txn.local_response.is_none() {
+                    if txn.local_response.is_none() || !txn.own_response {
                         txn.local_response = Some(error_page::response(500, Some(ERROR_BODY)));
                         txn.own_response = true;
                     }
@@ -408,7 +412,8 @@ fn server_addr(url: &Url) -> SocketAddr {
 /// The response to a transaction a hook failed: the error status a plugin set with the body a
 /// plugin gave (the status's page is not made here).
 fn failed_response(txn: &mut SimTxn) -> Response {
-    let local = txn.local_response.take();
+    // A client intercept's response is not the proxy's to send.
+    let local = txn.local_response.take().filter(|_| txn.own_response);
     let body = match (&local, txn.error_page) {
         (Some(response), false) => Some(response.body.clone()),
         _ => txn.error_body.clone(),
@@ -422,12 +427,16 @@ fn failed_response(txn: &mut SimTxn) -> Response {
 fn finish_local(txn: &mut SimTxn, mut response: Response) -> Response {
     let settings = response_settings(txn);
     prepare_local_response(&mut response, &txn.client_request, &settings, now());
+    // tswasm.so hands the type to Traffic Server with the body, and without one drops it.
     let headers = &mut txn.respond_headers;
     if let Some(at) = headers
         .iter()
         .position(|(n, _)| n.eq_ignore_ascii_case(b"Content-Type"))
     {
-        txn.body_type = Some(headers.remove(at).1);
+        let body_type = headers.remove(at).1;
+        if !txn.error_page {
+            txn.body_type = Some(body_type);
+        }
     }
     let mut done: Vec<&[u8]> = Vec::new();
     for (name, value) in &txn.respond_headers {

@@ -23,6 +23,9 @@ impl Plugin for LuaGuest {
     type TxnState = TxnContexts;
     // Most scripts keep nothing per transaction; the SDK asks for txn-close where a script does.
     const CLOSE_EVERY_TXN: bool = false;
+    // tslua's `ts.hook` closures are transaction hooks: they run after every plugin's global
+    // hook, not with their script's `do_global_*` function.
+    const TXN_HOOKS_APART: bool = true;
 
     fn new() -> Result<Self, String> {
         Script::load().map(|script| LuaGuest { script })
@@ -46,8 +49,12 @@ impl Plugin for LuaGuest {
                 self.script.forget(txn);
                 Reply::Action(action)
             }
-            _ => Reply::Action(self.script.run(txn, hook)),
+            _ => Reply::Action(self.script.run_global(txn, hook)),
         }
+    }
+
+    fn on_txn_hook(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Reply {
+        Reply::Action(self.script.run_added(txn, hook))
     }
 
     fn on_event(&mut self, event: PluginEvent) {

@@ -220,37 +220,51 @@ impl Script {
         self.hooks
     }
 
-    /// Runs a hook for a transaction: the global entry point if the script has one, then the
-    /// closures `ts.hook` registered for this transaction. Non-zero return values fail the
-    /// transaction; a Lua error is reported to the host and the transaction carries on.
+    /// Runs a hook for a transaction: the global entry point, then what the transaction added
+    /// ([`Script::run_added`]), as one call (txn-close and vconn-start, which come once).
     pub fn run(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Action {
+        let global = self.run_global(txn, hook);
+        match self.run_added(txn, hook) {
+            Action::Continue => global,
+            failed => failed,
+        }
+    }
+
+    /// Runs a hook's global entry point (`do_global_*`), if the script has one: Traffic Server's
+    /// global hook. A non-zero return value fails the transaction; a Lua error is reported to the
+    /// host and the transaction carries on.
+    pub fn run_global(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Action {
+        let Some(name) = Names::find(&self.names.global, hook) else {
+            return Action::Continue;
+        };
+        let id = self.dispatcher.new_context();
+        let target = Target::Entry(Context::Fresh(id));
+        let Some(called) = self.call(target, name, Keep::IfHooked) else {
+            return Action::Continue;
+        };
+        if called.kept {
+            txn.state().kept.push(id);
+        }
+        match failed(called.ret) {
+            true => Action::Error,
+            false => Action::Continue,
+        }
+    }
+
+    /// Runs what the transaction added for a hook, Traffic Server's transaction hooks:
+    /// `do_os_response` after `do_remap`, then the closures `ts.hook` registered, in the order
+    /// their contexts were kept.
+    pub fn run_added(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Action {
         let mut action = Action::Continue;
-        let remap = txn.kept().and_then(|s| s.remap);
-        match (hook, remap) {
-            (Hook::ReadResponse, Some(id)) => {
-                // tslua ignores do_os_response's return value (TSRemapOSResponse has none). Tables
-                // it makes belong to do_remap's context.
-                let target = Target::Entry(Context::Kept(id));
-                let called = self.call(target, &self.names.os_response, Keep::Always);
-                if called.is_some_and(|c| c.kept) {
-                    let kept = &mut txn.state().kept;
-                    if !kept.contains(&id) {
-                        kept.insert(0, id);
-                    }
-                }
-            }
-            _ => {
-                if let Some(name) = Names::find(&self.names.global, hook) {
-                    let id = self.dispatcher.new_context();
-                    let target = Target::Entry(Context::Fresh(id));
-                    if let Some(called) = self.call(target, name, Keep::IfHooked) {
-                        if failed(called.ret) {
-                            action = Action::Error;
-                        }
-                        if called.kept {
-                            txn.state().kept.push(id);
-                        }
-                    }
+        if let (Hook::ReadResponse, Some(id)) = (hook, txn.kept().and_then(|s| s.remap)) {
+            // tslua ignores do_os_response's return value (TSRemapOSResponse has none). Tables
+            // it makes belong to do_remap's context.
+            let target = Target::Entry(Context::Kept(id));
+            let called = self.call(target, &self.names.os_response, Keep::Always);
+            if called.is_some_and(|c| c.kept) {
+                let kept = &mut txn.state().kept;
+                if !kept.contains(&id) {
+                    kept.insert(0, id);
                 }
             }
         }

@@ -67,6 +67,12 @@ pub trait Plugin: Sized + 'static {
     /// [`Plugin::HOOKS`] or added with [`TxnHandle::add_hook`].
     const CLOSE_EVERY_TXN: bool = true;
 
+    /// Whether a hook added for a transaction ([`TxnHandle::add_hook`]) runs apart from the same
+    /// hook in [`Plugin::HOOKS`], as Traffic Server runs a plugin's transaction hooks: in
+    /// [`Plugin::on_txn_hook`], after every plugin's global hook at that point. A hook both listed
+    /// and added then runs twice. With `false` (the default) it runs once, in [`Plugin::on_hook`].
+    const TXN_HOOKS_APART: bool = false;
+
     /// The hooks to run on every transaction, asked once per instance after [`Plugin::new`]. The
     /// default is [`Plugin::HOOKS`]; plugins that learn their hooks at start (an interpreter loading
     /// a script) override this instead.
@@ -102,6 +108,14 @@ pub trait Plugin: Sized + 'static {
             }
             Hook::VconnStart => self.on_vconn_start(txn),
         })
+    }
+
+    /// Runs a hook added for the transaction, for a plugin that takes them apart
+    /// ([`Plugin::TXN_HOOKS_APART`]); also a remap rule's plugin's [`Plugin::HOOKS`] after remap,
+    /// which Traffic Server adds for the transaction the rule matched. The default is
+    /// [`Plugin::on_hook`].
+    fn on_txn_hook(&mut self, txn: &mut Txn<Self::TxnState>, hook: Hook) -> Reply {
+        self.on_hook(txn, hook)
     }
 
     /// The transaction began ([`Hook::TxnStart`]); its client request cannot be read yet.
@@ -195,6 +209,11 @@ macro_rules! register {
             }
 
             #[no_mangle]
+            pub extern "C" fn tswasm_txn_hooks_apart() -> i32 {
+                i32::from(<$plugin as $crate::Plugin>::TXN_HOOKS_APART)
+            }
+
+            #[no_mangle]
             pub extern "C" fn tswasm_on_hook(txn: i64, hook: i32) -> i32 {
                 PLUGIN.with(|cell| $crate::__private::on_hook(cell, txn, hook))
             }
@@ -214,6 +233,7 @@ pub mod __private {
 
     use crate::txn_state::States;
     use crate::{env, Action, Hook, HookSet, LogLevel, Plugin, PluginEvent, RemapStatus, Txn};
+    use tswasm_abi::TXN_HOOK_BIT;
 
     /// A started plugin and the state it keeps for each transaction.
     pub struct Registered<P: Plugin> {
@@ -263,7 +283,8 @@ pub mod __private {
             // The host only calls hooks after a successful init; anything else is a host bug.
             return Action::Error.raw();
         };
-        let Some(hook) = Hook::from_raw(hook as u32) else {
+        let txn_hook = hook as u32 & TXN_HOOK_BIT != 0;
+        let Some(hook) = Hook::from_raw(hook as u32 & !TXN_HOOK_BIT) else {
             return RemapStatus::Error.raw();
         };
         // A connection's start keeps nothing: its state, if the call makes one, is a scratch
@@ -274,7 +295,10 @@ pub mod __private {
             _ => states,
         };
         let mut txn = Txn::new(txn as u64, states);
-        let reply = crate::txn::running(hook, || plugin.on_hook(&mut txn, hook));
+        let reply = crate::txn::running(hook, || match txn_hook {
+            true => plugin.on_txn_hook(&mut txn, hook),
+            false => plugin.on_hook(&mut txn, hook),
+        });
         if hook == Hook::TxnClose {
             txn.forget();
         }

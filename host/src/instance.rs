@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use tswasm_abi::{export, Hook, HookSet, PluginEvent, ABI_VERSION};
+use tswasm_abi::{export, Hook, HookSet, PluginEvent, ABI_VERSION, TXN_HOOK_BIT};
 use wasmtime::{InstancePre, Store, TypedFunc};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
@@ -46,6 +46,8 @@ pub(crate) struct Instance {
     pub declared: HookSet,
     /// Whether the guest wants txn-close only where it declared or added it.
     pub close_on_request: bool,
+    /// Whether the guest takes its transaction hooks apart from its global ones.
+    pub txn_hooks_apart: bool,
 }
 
 impl Instance {
@@ -110,14 +112,8 @@ impl Instance {
                 declared.0
             );
         }
-        let close_on_request = match instance.get_export(&mut store, export::TXN_CLOSE_ON_REQUEST) {
-            Some(_) => {
-                let asked: TypedFunc<(), i32> =
-                    typed(&instance, &mut store, export::TXN_CLOSE_ON_REQUEST)?;
-                asked.call(&mut store, ())? != 0
-            }
-            None => false,
-        };
+        let close_on_request = asks(&instance, &mut store, export::TXN_CLOSE_ON_REQUEST)?;
+        let txn_hooks_apart = asks(&instance, &mut store, export::TXN_HOOKS_APART)?;
         let on_hook = typed(&instance, &mut store, export::ON_HOOK)?;
         let on_event = match instance.get_export(&mut store, export::ON_EVENT) {
             Some(_) => Some(typed(&instance, &mut store, export::ON_EVENT)?),
@@ -130,6 +126,7 @@ impl Instance {
             on_event,
             declared,
             close_on_request,
+            txn_hooks_apart,
         })
     }
 
@@ -139,15 +136,20 @@ impl Instance {
         &mut self,
         txn: &mut dyn Transaction,
         hook: Hook,
+        txn_hook: bool,
         deadline_ticks: u64,
     ) -> (Result<i32>, CallReport) {
         self.store.set_epoch_deadline(deadline_ticks);
         let txn_id = txn.id() as i64;
+        let bit = match txn_hook && self.txn_hooks_apart {
+            true => TXN_HOOK_BIT,
+            false => 0,
+        };
         // SAFETY: cleared below before `txn`'s borrow ends; `&mut self` keeps the store exclusive.
         unsafe { self.store.data_mut().abi.call.install(txn, hook) };
         let result = self
             .on_hook
-            .call(&mut self.store, (txn_id, hook.raw() as i32));
+            .call(&mut self.store, (txn_id, (hook.raw() | bit) as i32));
         let report = self.store.data_mut().abi.call.clear();
         (result, report)
     }
@@ -171,6 +173,14 @@ impl Instance {
 impl Drop for Instance {
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The answer of an optional `() -> i32` export that asks for something (non-zero: yes).
+fn asks(instance: &wasmtime::Instance, store: &mut Store<StoreState>, name: &str) -> Result<bool> {
+    match instance.get_export(&mut *store, name) {
+        Some(_) => Ok(typed::<(), i32>(instance, &mut *store, name)?.call(&mut *store, ())? != 0),
+        None => Ok(false),
     }
 }
 

@@ -42,7 +42,7 @@ pub use counters::Counter;
 pub use engine::{Deadlines, Engine, PoolLimits};
 pub use error::{Error, Result};
 pub use instance::live_instances;
-pub use plugin::{Binding, HookCall, Plugin, PluginStats};
+pub use plugin::{Binding, HookCall, HookPhase, Plugin, PluginStats};
 pub use plugin_line::PluginLine;
 pub use settings::{FailPolicy, Grants, Settings};
 pub use tswasm_abi as abi_types;

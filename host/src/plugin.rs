@@ -42,6 +42,7 @@ pub struct Plugin {
     /// The guest wants txn-close only where it declared or added it (see
     /// [`tswasm_abi::export::TXN_CLOSE_ON_REQUEST`]).
     close_on_request: bool,
+    txn_hooks_apart: bool,
     deadline_ticks: u64,
     slots: Vec<Mutex<Option<Instance>>>,
     counts: Counts,
@@ -78,6 +79,18 @@ impl Binding {
     pub fn instance_index(&self) -> usize {
         self.slot
     }
+}
+
+/// Where a hook call stands among the calls Traffic Server makes at one hook: every plugin's
+/// global hooks first, in plugin.config's order, then the hooks added for the transaction, in the
+/// order they were added (a remap rule's plugin's declared hooks after remap are added when the
+/// rule matches). Remap, txn-close and vconn-start are neither; they count as global.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HookPhase {
+    /// A global plugin's declared hook.
+    Global,
+    /// A hook added for the transaction.
+    Txn,
 }
 
 /// The outcome of one hook call.
@@ -157,11 +170,13 @@ impl Plugin {
         let mut slots = Vec::with_capacity(blueprint.settings.states);
         let mut declared = HookSet::EMPTY;
         let mut close_on_request = false;
+        let mut txn_hooks_apart = false;
         for index in 0..blueprint.settings.states {
             let instance = Instance::new(&blueprint)
                 .with_context(|| format!("{shown}: starting instance {index}"))?;
             declared = instance.declared;
             close_on_request = instance.close_on_request;
+            txn_hooks_apart = instance.txn_hooks_apart;
             slots.push(Mutex::new(Some(instance)));
         }
         Ok(Plugin {
@@ -169,6 +184,7 @@ impl Plugin {
             code: loaded.module,
             declared,
             close_on_request,
+            txn_hooks_apart,
             deadline_ticks: deadline_ticks(blueprint.settings.deadline),
             blueprint,
             slots,
@@ -243,6 +259,13 @@ impl Plugin {
         }
     }
 
+    /// Whether the guest takes its transaction hooks apart from its global ones
+    /// ([`tswasm_abi::export::TXN_HOOKS_APART`]): a hook it declared and added runs in both
+    /// phases. Otherwise it runs once, in the global phase if a global plugin declared it.
+    pub fn txn_hooks_apart(&self) -> bool {
+        self.txn_hooks_apart
+    }
+
     /// Whether `hook` should run for the transaction holding `binding`.
     pub fn wants(&self, binding: &Binding, hook: Hook) -> bool {
         self.declared.contains(hook) || binding.added.contains(hook)
@@ -256,9 +279,15 @@ impl Plugin {
         !binding.added.is_empty() || !self.close_on_request || self.wants(binding, Hook::TxnClose)
     }
 
-    /// Runs `hook` for `txn` on its bound instance. Never fails: a fault is logged, counted, the
-    /// instance rebuilt, and the fail policy decides the reply.
-    pub fn call(&self, binding: &mut Binding, hook: Hook, txn: &mut dyn Transaction) -> HookCall {
+    /// Runs `hook` for `txn` on its bound instance, in `phase`. Never fails: a fault is logged,
+    /// counted, the instance rebuilt, and the fail policy decides the reply.
+    pub fn call(
+        &self,
+        binding: &mut Binding,
+        hook: Hook,
+        phase: HookPhase,
+        txn: &mut dyn Transaction,
+    ) -> HookCall {
         self.count(Counter::HookCalls);
         let mut slot = self.slots[binding.slot].lock().unwrap_or_else(|poisoned| {
             // A host panic mid-call left this instance in an unknown state: rebuild it.
@@ -278,7 +307,8 @@ impl Plugin {
         let Some(instance) = slot.as_mut() else {
             unreachable!("instance was just rebuilt")
         };
-        let (result, report) = instance.call_hook(txn, hook, self.deadline_ticks);
+        let txn_hook = phase == HookPhase::Txn;
+        let (result, report) = instance.call_hook(txn, hook, txn_hook, self.deadline_ticks);
         binding.added = HookSet(binding.added.0 | report.added.0);
         let raw = match result {
             Ok(raw) => raw,
@@ -344,7 +374,7 @@ impl Plugin {
         if self.close_on_request && !self.wants(&binding, Hook::TxnClose) {
             return None;
         }
-        Some(self.call(&mut binding, Hook::TxnClose, txn))
+        Some(self.call(&mut binding, Hook::TxnClose, HookPhase::Global, txn))
     }
 
     /// Tells every running instance that the plugin is being unloaded or reloaded (tslua's

@@ -22,13 +22,17 @@ X-Set: b
 #[test]
 fn request_side_functions_report_the_fixture() {
     let (probe, _) = load("abi-probe", settings(&["alpha", "beta"]));
-    let (txn, _) = run_with(
+    let (txn, trace) = run_with(
         &[&probe],
         request(REQUEST),
         None,
         origin_ok(),
         "192.0.2.10:40123",
     );
+    // The probe declared read-request and added it while it ran: a guest that does not take its
+    // transaction hooks apart is called once.
+    let read_requests = trace.iter().filter(|e| e.hook == Hook::ReadRequest);
+    assert_eq!(read_requests.count(), 1);
     let sent = txn.server_request.expect("reached the origin");
     let h = |name: &str| header(&sent.headers, name).unwrap_or_else(|| panic!("{name} missing"));
 
@@ -110,6 +114,7 @@ fn request_side_functions_report_the_fixture() {
     assert_eq!(h("X-Probe-Config-Wrong-Type"), "error: invalid argument");
     assert_eq!(h("X-Probe-Config-Unknown"), "error: not found");
     assert_eq!(h("X-Probe-Add-Send-Request"), "ok");
+    assert_eq!(h("X-Probe-Add-Running"), "ok");
     assert_eq!(
         h("X-Probe-Add-Txn-Start"),
         "error: not available at this hook"
@@ -605,4 +610,51 @@ fn the_abi_layer_refuses_invalid_inputs_and_calls_at_the_wrong_hook() {
     let sent = txn.server_request.expect("reached the origin");
     assert_eq!(sent.method, "GET");
     assert_eq!(header(&sent.headers, "X-A"), None);
+}
+
+#[test]
+fn global_hooks_of_every_plugin_run_before_the_hooks_added_for_the_transaction() {
+    // compat/conformance/hook-order, loaded twice: each copy's do_global_read_request adds
+    // closures for read-request (the hook running) and send-response; the Lua guest takes its
+    // transaction hooks apart, as tslua's closures are Traffic Server transaction hooks.
+    let script = repo_root().join("compat/conformance/hook-order/script.lua");
+    let services = std::sync::Arc::new(tswasm::services::LocalServices::new(
+        tswasm::abi_types::LogLevel::Warning,
+    ));
+    let load = || {
+        tswasm::Plugin::load(engine(), &script, settings(&[]), services.clone())
+            .expect("script loads")
+    };
+    let (first, second) = (load(), load());
+    assert!(first.txn_hooks_apart());
+    let (txn, trace) = run(
+        &[&first, &second],
+        request("GET / HTTP/1.1\nHost: h\n\n"),
+        None,
+    );
+    use tswasm::HookPhase::{Global, Txn};
+    let calls: Vec<_> = trace.iter().map(|e| (e.plugin, e.hook, e.phase)).collect();
+    assert_eq!(
+        calls[..8],
+        [
+            (0, Hook::ReadRequest, Global),
+            (1, Hook::ReadRequest, Global),
+            (0, Hook::ReadRequest, Txn),
+            (1, Hook::ReadRequest, Txn),
+            (0, Hook::SendResponse, Global),
+            (1, Hook::SendResponse, Global),
+            (0, Hook::SendResponse, Txn),
+            (1, Hook::SendResponse, Txn),
+        ]
+    );
+    let sent = txn.server_request.expect("reached the origin");
+    assert_eq!(
+        header(&sent.headers, "X-Read-Order").as_deref(),
+        Some("global,global,closure,closure,")
+    );
+    let response = txn.client_response.expect("answered");
+    assert_eq!(
+        header(&response.headers, "X-Send-Order").as_deref(),
+        Some("global,global,closure,closure,")
+    );
 }

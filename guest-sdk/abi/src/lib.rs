@@ -40,7 +40,20 @@ pub mod export {
     /// transaction with `hook_add`), which saves a call into the guest per transaction. Without the
     /// export, or if it returns zero, txn-close reaches every transaction bound to an instance.
     pub const TXN_CLOSE_ON_REQUEST: &str = "tswasm_txn_close_on_request";
+    /// `() -> i32`, optional, asked after [`HOOKS`]: non-zero means the guest takes its
+    /// transaction hooks apart from its global ones, as Traffic Server delivers them. A hook the
+    /// guest added for a transaction with `hook_add` (and a remap rule's plugin's declared hooks
+    /// after remap) then comes in the transaction-hook phase, after every plugin's global hook
+    /// at that point and with [`crate::TXN_HOOK_BIT`] set in [`ON_HOOK`]'s `hook` argument; a
+    /// hook both declared and added comes twice. Remap, txn-close and vconn-start come once,
+    /// without the bit. Without the export, or if it returns zero, a hook comes once, where its
+    /// global hook is if the guest declared it, else with the transaction hooks, without the bit.
+    pub const TXN_HOOKS_APART: &str = "tswasm_txn_hooks_apart";
 }
+
+/// Set in [`export::ON_HOOK`]'s `hook` argument for a transaction hook of a guest that takes them
+/// apart ([`export::TXN_HOOKS_APART`]); the low bits are the [`Hook`].
+pub const TXN_HOOK_BIT: u32 = 1 << 8;
 
 /// Defines a `#[repr(u32)]`/`#[repr(i32)]` enum with a checked conversion from the raw ABI value.
 macro_rules! abi_enum {

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use tswasm::abi_types::{Hook, HookSet, PluginEvent};
 use tswasm::connection::{Connection, ConnectionTxn};
-use tswasm::{Plugin, PluginLine};
+use tswasm::{HookPhase, Plugin, PluginLine};
 
 use crate::ffi::*;
 use crate::guard::guarded;
@@ -155,6 +155,7 @@ impl GlobalPlugin {
         let _ = plugin.call(
             &mut binding,
             Hook::VconnStart,
+            HookPhase::Global,
             &mut ConnectionTxn(connection),
         );
     }
@@ -208,7 +209,7 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
                     // The transaction's state list closes it, after the global hooks.
                     Hook::TxnClose => TS_EVENT_HTTP_CONTINUE,
                     _ => match (*state).global_hooks().contains(hook) {
-                        true => event_for((*state).call(txn, hook)),
+                        true => event_for((*state).call(txn, hook, HookPhase::Global)),
                         false => TS_EVENT_HTTP_CONTINUE,
                     },
                 };
@@ -230,7 +231,7 @@ unsafe extern "C" fn global_event(cont: TSCont, event: TSEvent, edata: *mut c_vo
                 // A transaction this plugin never kept a state for: listed now, the list closes
                 // it, so the guest still hears the close it declared.
                 Hook::TxnClose => TS_EVENT_HTTP_CONTINUE,
-                _ => event_for(state.call(txn, hook)),
+                _ => event_for(state.call(txn, hook, HookPhase::Global)),
             };
             // A version that may be replaced keeps every transaction on the version it started
             // with, so its state stays even when the guest keeps nothing.

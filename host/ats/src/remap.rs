@@ -7,7 +7,7 @@ use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
 use tswasm::abi_types::{Hook, HookSet, PluginEvent, PluginRole, RemapStatus};
-use tswasm::{Plugin, PluginLine, Reply};
+use tswasm::{HookPhase, Plugin, PluginLine, Reply};
 
 use crate::ffi::*;
 use crate::guard::guarded;
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn do_remap(
                 }
             };
             state.deliver(txn, after_remap(instance.plugin.declared_hooks()));
-            let status = match state.call(txn, Hook::Remap) {
+            let status = match state.call(txn, Hook::Remap, HookPhase::Global) {
                 Reply::Remap(RemapStatus::NoRemap) => TSREMAP_NO_REMAP,
                 Reply::Remap(RemapStatus::DidRemap) => TSREMAP_DID_REMAP,
                 Reply::Remap(RemapStatus::NoRemapStop) => TSREMAP_NO_REMAP_STOP,

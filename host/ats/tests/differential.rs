@@ -49,13 +49,17 @@ const REMAP_CASES: &[(&str, &str, &str, &str)] = &[
     ("remap-global-functions", "/", "/", ""),
 ];
 
-/// Conformance cases that are global scripts; they run together, on every request.
+/// Conformance cases that are global scripts; they run together, on every request, in this
+/// order. `hook-order` is loaded twice: its closures must run after both copies' global functions.
 const GLOBAL_CASES: &[&str] = &[
+    "hook-order",
     "bit-library",
     "crypto-and-encoding",
     "lua51-numbers-and-strings",
     "headers-multi-and-case",
     "globals-scope",
+    "runtime-error-continues",
+    "hook-order",
     "conventional-files-global",
     "error-resp-on-failed",
     "luajit-language",

@@ -24,8 +24,9 @@ pub fn hook_add(cx: &mut AbiCtx, hook: Hook) -> AbiResult<()> {
     }
     let now = cx.hook().ok_or(Error::NotAvailable)?;
     // A hook that already passed would never run: tell the guest instead of ignoring it; a
-    // connection's start has no transaction to add hooks to.
-    if now == Hook::VconnStart || (hook != Hook::TxnClose && hook.raw() <= now.raw()) {
+    // connection's start has no transaction to add hooks to. The running hook may be added: its
+    // transaction hooks run after the global ones, as in Traffic Server.
+    if now == Hook::VconnStart || (hook != Hook::TxnClose && hook.raw() < now.raw()) {
         return Err(Error::NotAvailable);
     }
     cx.call.add_hook(hook)

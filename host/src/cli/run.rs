@@ -14,7 +14,7 @@ use tswasm::simulator::{
     self, Attached, Headers, RemapRule, Request, Response, Role, SimTxn, TraceEntry,
 };
 use tswasm::txn::Transaction;
-use tswasm::{Engine, Plugin, PoolLimits, Reply, Settings};
+use tswasm::{Engine, HookPhase, Plugin, PoolLimits, Reply, Settings};
 use wasmtime::error::Context;
 use wasmtime::{bail, format_err, Result};
 
@@ -220,9 +220,12 @@ fn describe(entry: &TraceEntry) -> String {
     let fault = entry
         .fault
         .map_or(String::new(), |f| format!(" after fault: {}", f.name()));
+    let hook = match entry.phase {
+        HookPhase::Global => entry.hook.name().to_string(),
+        HookPhase::Txn => format!("{} (txn hook)", entry.hook.name()),
+    };
     format!(
-        "{:<22} -> {}{fault} ({:.1} µs)",
-        entry.hook.name(),
+        "{hook:<22} -> {}{fault} ({:.1} µs)",
         reply_name(entry.reply),
         entry.elapsed.as_secs_f64() * 1e6
     )
@@ -277,6 +280,7 @@ fn as_json(txn: &SimTxn, trace: &[TraceEntry]) -> Value {
         .map(|e| {
             json!({
                 "hook": e.hook.name(), "reply": reply_name(e.reply),
+                "txn_hook": e.phase == HookPhase::Txn,
                 "fault": e.fault.map(|f| f.name()),
                 "micros": (e.elapsed.as_secs_f64() * 1e7).round() / 10.0,
             })

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use tswasm_abi::{Hook, Milestone, ProxyInfo, RemapStatus, Reply, TxnControl};
+use tswasm_abi::{Hook, HookSet, Milestone, ProxyInfo, RemapStatus, Reply, TxnControl};
 
 use super::error_page;
 use super::forwarding::{
@@ -25,7 +25,7 @@ use super::forwarding::{
 use super::txn::{fill_from_host_header, SimTxn};
 use crate::fault::{FaultKind, ERROR_BODY};
 use crate::http::{Request, Response, Url};
-use crate::plugin::{Binding, Plugin};
+use crate::plugin::{Binding, HookCall, HookPhase, Plugin};
 use crate::txn::CacheStatus;
 use crate::txn::Transaction;
 
@@ -49,6 +49,8 @@ pub struct TraceEntry {
     pub plugin: usize,
     /// The hook that ran.
     pub hook: Hook,
+    /// Whether it ran as a global hook or one added for the transaction.
+    pub phase: HookPhase,
     /// The reply the proxy acted on (the fail policy's, after a fault).
     pub reply: Reply,
     /// The kind of fault, if the hook faulted.
@@ -70,7 +72,7 @@ pub fn run(
     let mut run = Run {
         plugins,
         bindings: plugins.iter().map(|_| None).collect(),
-        remap_matched: false,
+        txn_hooks: Vec::new(),
         trace,
     };
     txn.details.reach(&[
@@ -132,7 +134,8 @@ enum Stop {
 struct Run<'p, 'a, 't> {
     plugins: &'p [Attached<'a>],
     bindings: Vec<Option<Binding>>,
-    remap_matched: bool,
+    /// The hooks added for the transaction, with the plugin each is for, in the order added.
+    txn_hooks: Vec<(Hook, usize)>,
     trace: Option<&'t mut Vec<TraceEntry>>,
 }
 
@@ -234,30 +237,55 @@ impl Run<'_, '_, '_> {
         }
     }
 
+    /// Runs one hook as Traffic Server does: every global plugin that declared it, in load order,
+    /// then the hooks added for the transaction, in the order they were added (one added here,
+    /// meanwhile, runs too).
     fn hook(&mut self, txn: &mut SimTxn, hook: Hook) -> Flow {
         for index in 0..self.plugins.len() {
             let attached = &self.plugins[index];
-            let added = self.bindings[index]
-                .as_ref()
-                .is_some_and(|b| b.added_hooks().contains(hook));
-            let declared = attached.plugin.declared_hooks().contains(hook);
-            let wants = added
-                || match attached.role {
-                    Role::Global => declared && hook != Hook::Remap,
-                    Role::Remap => declared && self.remap_matched && hook.follows_remap(),
-                };
-            if wants && self.call(index, txn, hook).fails_transaction() {
-                return Flow::Fail;
+            let global = attached.role == Role::Global
+                && hook != Hook::Remap
+                && attached.plugin.declared_hooks().contains(hook);
+            if global {
+                if let Flow::Fail = self.call_at(index, txn, hook, HookPhase::Global) {
+                    return Flow::Fail;
+                }
             }
-            // After remap a response of the proxy's own is sent only as the transaction fails:
-            // tswasm.so fails the hook that set it (which Traffic Server honours), so the plugins
-            // after it at this hook do not run.
-            let responded = txn.own_response && txn.local_response.is_some();
-            if wants && responded && hook.raw() > Hook::Remap.raw() {
-                return Flow::Fail;
+        }
+        let mut next = 0;
+        while let Some(&(added, index)) = self.txn_hooks.get(next) {
+            next += 1;
+            if added == hook {
+                if let Flow::Fail = self.call_at(index, txn, hook, HookPhase::Txn) {
+                    return Flow::Fail;
+                }
             }
         }
         Flow::Continue
+    }
+
+    /// Calls one plugin at a hook of the transaction's lifecycle.
+    fn call_at(&mut self, index: usize, txn: &mut SimTxn, hook: Hook, phase: HookPhase) -> Flow {
+        if self.call(index, txn, hook, phase).fails_transaction() {
+            return Flow::Fail;
+        }
+        // After remap a response of the proxy's own is sent only as the transaction fails:
+        // tswasm.so fails the hook that set it (which Traffic Server honours), so the plugins
+        // after it at this hook do not run.
+        let responded = txn.own_response && txn.local_response.is_some();
+        match responded && hook.raw() > Hook::Remap.raw() {
+            true => Flow::Fail,
+            false => Flow::Continue,
+        }
+    }
+
+    /// Adds `hook` for the transaction, for the plugin at `index`, unless it already was (txn-close
+    /// is every plugin's at the end, whatever was added).
+    fn add_txn_hook(&mut self, index: usize, hook: Hook) {
+        let entry = (hook, index);
+        if hook != Hook::TxnClose && !self.txn_hooks.contains(&entry) {
+            self.txn_hooks.push(entry);
+        }
     }
 
     /// Traffic Server 9.2 maps the URL by the rule first, then runs the rule's plugins on the mapped
@@ -267,17 +295,23 @@ impl Run<'_, '_, '_> {
             return Ok(());
         };
         txn.hook = Hook::Remap;
-        self.remap_matched = true;
         fill_from_host_header(&mut txn.client_request.url, &txn.client_request.headers);
         rule.apply(&mut txn.client_request.url);
         for index in 0..self.plugins.len() {
             let attached = &self.plugins[index];
-            if attached.role != Role::Remap
-                || !attached.plugin.declared_hooks().contains(Hook::Remap)
-            {
+            if attached.role != Role::Remap {
                 continue;
             }
-            match self.call(index, txn, Hook::Remap) {
+            // The rule's plugin runs its declared hooks after remap for this transaction: added
+            // as it is called, as tswasm.so adds them.
+            let declared = attached.plugin.declared_hooks();
+            for hook in declared.iter().filter(|hook| hook.follows_remap()) {
+                self.add_txn_hook(index, hook);
+            }
+            if !declared.contains(Hook::Remap) {
+                continue;
+            }
+            match self.call(index, txn, Hook::Remap, HookPhase::Global) {
                 Reply::Remap(RemapStatus::DidRemap | RemapStatus::NoRemap) => {}
                 Reply::Remap(RemapStatus::DidRemapStop | RemapStatus::NoRemapStop) => break,
                 // tswasm.so answers a failed remap with a 500 of its own, unless one was set.
@@ -337,12 +371,26 @@ impl Run<'_, '_, '_> {
         origin(request)
     }
 
-    fn call(&mut self, index: usize, txn: &mut SimTxn, hook: Hook) -> Reply {
-        let plugin = self.plugins[index].plugin;
+    fn call(&mut self, index: usize, txn: &mut SimTxn, hook: Hook, phase: HookPhase) -> Reply {
+        let attached = &self.plugins[index];
+        let plugin = attached.plugin;
         let binding = self.bindings[index].get_or_insert_with(|| plugin.bind(txn.id));
+        let before = binding.added_hooks();
         let started = Instant::now();
-        let call = plugin.call(binding, hook, txn);
-        self.record(index, hook, call.reply, call.fault.map(|f| f.kind), started);
+        let call = plugin.call(binding, hook, phase, txn);
+        let added = binding.added_hooks();
+        self.record(index, hook, phase, &call, started);
+        // A hook the guest added runs with the transaction's hooks, unless the plugin's global
+        // hook already runs it and the guest takes both as one.
+        let global = match attached.role {
+            Role::Global => plugin.declared_hooks(),
+            Role::Remap => HookSet::EMPTY,
+        };
+        for hook in added.iter().filter(|hook| !before.contains(*hook)) {
+            if plugin.txn_hooks_apart() || !global.contains(hook) {
+                self.add_txn_hook(index, hook);
+            }
+        }
         call.reply
     }
 
@@ -350,16 +398,17 @@ impl Run<'_, '_, '_> {
         &mut self,
         plugin: usize,
         hook: Hook,
-        reply: Reply,
-        fault: Option<FaultKind>,
+        phase: HookPhase,
+        call: &HookCall,
         started: Instant,
     ) {
         if let Some(trace) = self.trace.as_deref_mut() {
             trace.push(TraceEntry {
                 plugin,
                 hook,
-                reply,
-                fault,
+                phase,
+                reply: call.reply,
+                fault: call.fault.as_ref().map(|f| f.kind),
                 elapsed: started.elapsed(),
             });
         }
@@ -383,13 +432,7 @@ impl Run<'_, '_, '_> {
             let Some(call) = attached.plugin.close(binding, txn) else {
                 continue;
             };
-            self.record(
-                index,
-                Hook::TxnClose,
-                call.reply,
-                call.fault.map(|f| f.kind),
-                started,
-            );
+            self.record(index, Hook::TxnClose, HookPhase::Global, &call, started);
         }
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use tswasm::abi_types::{Action, Hook, HookSet, Message};
 use tswasm::txn::Transaction;
-use tswasm::{Binding, HookCall, Plugin, Reply};
+use tswasm::{Binding, HookCall, HookPhase, Plugin, Reply};
 
 use crate::extras::TxnExtras;
 use crate::ffi::*;
@@ -212,19 +212,24 @@ impl<'p> TxnState<'p> {
         }
     }
 
-    /// Runs one hook of the guest and returns its reply.
-    pub fn call(&mut self, txn: TSHttpTxn, hook: Hook) -> Reply {
+    /// Runs one hook of the guest, delivered by the global continuation or the transaction's
+    /// own (`phase`), and returns its reply.
+    pub fn call(&mut self, txn: TSHttpTxn, hook: Hook, phase: HookPhase) -> Reply {
         let Some(binding) = self.binding.as_mut() else {
             return Reply::Action(Action::Continue);
         };
         let mut view = AtsTxn::new(txn, hook, &mut self.extras);
-        let call: HookCall = self.plugin.call(binding, hook, &mut view);
+        let call: HookCall = self.plugin.call(binding, hook, phase, &mut view);
         let responded = view.commit_response();
         drop(view);
-        // Hooks the guest added for this transaction, unless the global continuation delivers them.
+        // Hooks the guest added for this transaction, unless the global continuation delivers
+        // them and the guest takes them there.
         let added = binding.added_hooks();
+        let apart = self.plugin.txn_hooks_apart();
         for hook in added.iter() {
-            if !self.global_hooks.contains(hook) && !self.guest_hooks.contains(hook) {
+            let delivered =
+                self.guest_hooks.contains(hook) || (self.global_hooks.contains(hook) && !apart);
+            if !delivered {
                 self.guest_hooks.insert(hook);
                 self.register(txn, hook);
             }
@@ -323,7 +328,7 @@ unsafe extern "C" fn txn_event(cont: TSCont, event: TSEvent, edata: *mut c_void)
                 state.add_respond_headers(txn);
             }
             match state.guest_hooks.contains(hook) {
-                true => event_for(state.call(txn, hook)),
+                true => event_for(state.call(txn, hook, HookPhase::Txn)),
                 false => TS_EVENT_HTTP_CONTINUE,
             }
         });

@@ -227,7 +227,11 @@ impl Plugin for Probe {
             show(txn.set_config_int("no.such.record", 1).map(|()| "set")),
         ));
 
-        // Hook registration: ahead is fine, passed or remap is refused.
+        // Hook registration: ahead or the running hook is fine, passed or remap is refused.
+        out.push((
+            "X-Probe-Add-Running",
+            show(txn.add_hook(Hook::ReadRequest).map(|()| "ok")),
+        ));
         out.push((
             "X-Probe-Add-Send-Request",
             show(txn.add_hook(Hook::SendRequest).map(|()| "ok")),

@@ -201,9 +201,16 @@ fn tslua_and_tswasm_answer_the_same_requests_the_same_way() {
         "/old/path;v=1?a=1&b=2".into(),
         vec![],
     ));
-    // The other ways to change a failed transaction's error response at send-response, and not
-    // changing it.
-    for variant in ["error-resp-no-body", "set-resp", "none"] {
+    // The other ways to change a failed transaction's error response at send-response, not
+    // changing it, and failing it again there.
+    for variant in [
+        "error-resp-no-body",
+        "set-resp",
+        "none",
+        "fail-twice-resp",
+        "fail-twice-retstatus",
+        "fail-twice",
+    ] {
         requests.push((
             "GET".into(),
             "plain.test".into(),
@@ -242,9 +249,14 @@ fn tslua_and_tswasm_answer_the_same_requests_the_same_way() {
             .collect();
         let a = comparable(&tslua.request(method, host, path, &headers));
         let reply = tswasm.request(method, host, path, &headers);
-        // Not a vacuous comparison: the global scripts' headers are on every response.
-        scripted +=
-            usize::from(reply.header("X-Md5").is_some() && reply.header("X-Tobit").is_some());
+        // Not a vacuous comparison: the global scripts' headers are on every response, but for
+        // an error response made again when a send-response hook failed the transaction again.
+        let made_again = headers
+            .iter()
+            .any(|(n, v)| *n == "X-Fail-Me" && v.starts_with("fail-twice"));
+        scripted += usize::from(
+            made_again || (reply.header("X-Md5").is_some() && reply.header("X-Tobit").is_some()),
+        );
         if host == "conventional-files.test" {
             // What both kinds of script read from the configuration directory reached the origin.
             let conf =

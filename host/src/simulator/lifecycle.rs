@@ -7,10 +7,10 @@
 //! Milestones are stamped as the walk passes them.
 //!
 //! A hook that returns "error" (or a fault under fail-closed) ends the request side: the client gets
-//! Traffic Server's bare answer to a failed transaction (the error status and body a plugin set, else
-//! `500 INKApi Error`). A response a plugin sets up to remap is what the client gets, and the origin
-//! is not contacted; one set after remap fails the hook that set it (as tswasm.so does). A failed
-//! remap hook gets tswasm's own 500 page.
+//! Traffic Server's bare answer to a failed transaction (the error status and body a plugin set,
+//! else `500 INKApi Error`; made again if a send-response hook fails it again). A response a plugin
+//! sets up to remap is what the client gets, and the origin is not contacted; one set after remap
+//! fails the hook that set it (as tswasm.so does). A failed remap hook gets tswasm's own 500 page.
 
 use std::time::{Duration, Instant};
 
@@ -452,16 +452,11 @@ fn server_addr(url: &Url) -> SocketAddr {
     SocketAddr::new(ip, port)
 }
 
-/// The response to a transaction a hook failed: the error status a plugin set with the body a
-/// plugin gave (the status's page is not made here).
+/// The response to a transaction a hook failed, made again each time one does: the error status
+/// and the last body plugins gave the proxy (the status's page is not made here).
 fn failed_response(txn: &mut SimTxn) -> Response {
-    // A client intercept's response is not the proxy's to send.
-    let local = txn.local_response.take().filter(|_| txn.own_response);
-    let body = match (&local, txn.error_page) {
-        (Some(response), false) => Some(response.body.clone()),
-        _ => txn.error_body.clone(),
-    };
-    error_page::api_error(local.map(|r| r.status), body.as_deref())
+    txn.local_response = None;
+    error_page::api_error(txn.return_code, txn.error_body.as_deref())
 }
 
 /// A response the proxy made, as it reaches the client: shaped as Traffic Server's, then the

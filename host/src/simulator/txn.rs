@@ -55,7 +55,11 @@ pub struct SimTxn {
     /// The local or client response is the proxy's own (an error or a `respond`), not an origin's,
     /// a cache's or a client intercept's: a send-response hook may still replace its body.
     pub own_response: bool,
-    /// The body a plugin gave the proxy's own error response, instead of its error page.
+    /// The status a plugin set for the proxy's own response (Traffic Server's
+    /// `http_return_code`): kept for every error response made for the transaction.
+    pub return_code: Option<u16>,
+    /// The body a plugin gave the proxy's own responses (Traffic Server's internal message
+    /// buffer): the last one given, kept for every error response made for the transaction.
     pub error_body: Option<Vec<u8>>,
     /// The local response is the proxy's error page for a status a plugin set: the error body
     /// replaces its body, even when set after the status.
@@ -94,6 +98,7 @@ impl SimTxn {
             server_intercept: None,
             intercepted: false,
             own_response: false,
+            return_code: None,
             error_body: None,
             error_page: false,
             respond_headers: Vec::new(),
@@ -455,8 +460,11 @@ impl Transaction for SimTxn {
                 response.body = body.to_vec();
                 self.body_type = None;
             }
+            self.error_body = Some(body.to_vec());
             return Ok(());
         }
+        self.return_code = Some(status);
+        self.error_body = Some(body.to_vec());
         self.local_response = Some(error_page::response(status, Some(body)));
         self.own_response = true;
         self.error_page = body.is_empty();
@@ -465,6 +473,7 @@ impl Transaction for SimTxn {
     }
 
     fn respond_status(&mut self, status: u16) -> AbiResult<()> {
+        self.return_code = Some(status);
         let page = error_page::response(status, self.error_body.as_deref());
         self.local_response = Some(page);
         self.own_response = true;

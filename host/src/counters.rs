@@ -25,11 +25,14 @@ pub enum Counter {
     InstanceRebuilds,
     /// The guest contained a failure and reported it (a script error); the instance was kept.
     ScriptErrors,
+    /// A transaction reached a hook after its instance was rebuilt, which lost what the guest kept
+    /// of it.
+    LostTransactions,
 }
 
 impl Counter {
     /// Every counter.
-    pub const ALL: [Counter; 8] = [
+    pub const ALL: [Counter; 9] = [
         Counter::HookCalls,
         Counter::HookErrors,
         Counter::DeadlineHits,
@@ -38,6 +41,7 @@ impl Counter {
         Counter::BadReplies,
         Counter::InstanceRebuilds,
         Counter::ScriptErrors,
+        Counter::LostTransactions,
     ];
 
     /// The statistic's name, as a proxy publishes it (`plugin.tswasm.<name>` in Traffic Server).
@@ -51,6 +55,7 @@ impl Counter {
             Counter::BadReplies => "bad_replies",
             Counter::InstanceRebuilds => "instance_rebuilds",
             Counter::ScriptErrors => "script_errors",
+            Counter::LostTransactions => "lost_transactions",
         }
     }
 
@@ -62,6 +67,7 @@ impl Counter {
             FaultKind::Trap => Counter::Traps,
             FaultKind::BadReply => Counter::BadReplies,
             FaultKind::Script => Counter::ScriptErrors,
+            FaultKind::Lost => Counter::LostTransactions,
         }
     }
 }

@@ -118,6 +118,7 @@ impl Engine {
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |state: &mut StoreState| {
             &mut state.wasi
         })?;
+        crate::wasi_limits::add_to_linker(&mut linker, |state: &mut StoreState| &mut state.wasi)?;
         crate::abi::add_to_linker(&mut linker, |state: &mut StoreState| &mut state.abi)?;
         let ticker = EpochTicker::start(inner.clone())?;
         Ok(Engine {

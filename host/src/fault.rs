@@ -23,6 +23,9 @@ pub enum FaultKind {
     /// The guest contained a failure and reported it (a script error caught by the interpreter):
     /// the instance is intact, only the fail policy applies.
     Script,
+    /// The transaction's instance was rebuilt (after another transaction's fault) since its last
+    /// hook: what the guest kept of it (added hooks, per-transaction state) is gone.
+    Lost,
 }
 
 impl FaultKind {
@@ -34,6 +37,7 @@ impl FaultKind {
             FaultKind::Trap => "trap",
             FaultKind::BadReply => "bad reply",
             FaultKind::Script => "script error",
+            FaultKind::Lost => "transaction lost by a rebuilt instance",
         }
     }
 }

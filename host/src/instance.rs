@@ -48,11 +48,15 @@ pub(crate) struct Instance {
     pub close_on_request: bool,
     /// Whether the guest takes its transaction hooks apart from its global ones.
     pub txn_hooks_apart: bool,
+    /// Which instance of its plugin this is, counted from 0 at load; a rebuilt one gets the
+    /// next number, so a transaction can tell that the instance it ran on is gone.
+    pub generation: u64,
 }
 
 impl Instance {
-    /// Instantiates, runs the guest's initialisers within the hook deadline, and checks its ABI version.
-    pub fn new(blueprint: &Blueprint) -> Result<Instance> {
+    /// Instantiates, runs the guest's initialisers within the hook deadline, and checks its ABI
+    /// version; `generation` numbers it among its plugin's instances.
+    pub fn new(blueprint: &Blueprint, generation: u64) -> Result<Instance> {
         let settings = &blueprint.settings;
         let mut store = Store::new(
             blueprint.pre.module().engine(),
@@ -127,6 +131,7 @@ impl Instance {
             declared,
             close_on_request,
             txn_hooks_apart,
+            generation,
         })
     }
 

@@ -37,6 +37,7 @@ pub mod simulator;
 mod state;
 pub mod text_log;
 pub mod txn;
+mod wasi_limits;
 
 pub use counters::Counter;
 pub use engine::{Deadlines, Engine, PoolLimits};

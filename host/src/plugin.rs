@@ -8,6 +8,7 @@
 //! the fail policy's answer, every other transaction carries on.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,8 @@ pub struct Plugin {
     txn_hooks_apart: bool,
     deadline_ticks: u64,
     slots: Vec<Mutex<Option<Instance>>>,
+    /// The next instance's [`Instance::generation`].
+    generations: AtomicU64,
     counts: Counts,
     load: LoadReport,
 }
@@ -67,6 +70,8 @@ pub struct LoadReport {
 pub struct Binding {
     slot: usize,
     added: HookSet,
+    /// The generation of the instance the transaction last ran on.
+    ran_on: Option<u64>,
 }
 
 impl Binding {
@@ -122,6 +127,9 @@ pub struct PluginStats {
     pub instance_rebuilds: u64,
     /// Failures the guest contained and reported (script errors); the instance was kept.
     pub script_errors: u64,
+    /// Transactions that reached a hook after their instance was rebuilt, losing what the guest
+    /// kept of them; the fail policy applied.
+    pub lost_transactions: u64,
 }
 
 impl Plugin {
@@ -172,7 +180,7 @@ impl Plugin {
         let mut close_on_request = false;
         let mut txn_hooks_apart = false;
         for index in 0..blueprint.settings.states {
-            let instance = Instance::new(&blueprint)
+            let instance = Instance::new(&blueprint, index as u64)
                 .with_context(|| format!("{shown}: starting instance {index}"))?;
             declared = instance.declared;
             close_on_request = instance.close_on_request;
@@ -187,6 +195,7 @@ impl Plugin {
             txn_hooks_apart,
             deadline_ticks: deadline_ticks(blueprint.settings.deadline),
             blueprint,
+            generations: AtomicU64::new(slots.len() as u64),
             slots,
             counts: Counts::default(),
             load: LoadReport {
@@ -245,6 +254,7 @@ impl Plugin {
             bad_replies: c(Counter::BadReplies),
             instance_rebuilds: c(Counter::InstanceRebuilds),
             script_errors: c(Counter::ScriptErrors),
+            lost_transactions: c(Counter::LostTransactions),
         }
     }
 
@@ -256,6 +266,7 @@ impl Plugin {
         Binding {
             slot,
             added: HookSet::EMPTY,
+            ran_on: None,
         }
     }
 
@@ -300,13 +311,35 @@ impl Plugin {
                 Ok(instance) => *slot = Some(instance),
                 Err(fault) => {
                     self.count(Counter::for_fault(fault.kind));
-                    return self.failed(hook, fault);
+                    return self.failed(hook, fault, self.policy());
                 }
             }
         }
         let Some(instance) = slot.as_mut() else {
             unreachable!("instance was just rebuilt")
         };
+        let lost = binding.ran_on.is_some_and(|g| g != instance.generation);
+        binding.ran_on = Some(instance.generation);
+        // Under fail-open, the loss goes with the reply of the hook that runs anyway.
+        let mut lost_fault = None;
+        if lost && hook != Hook::TxnClose && self.keeps(binding) {
+            let fault = Fault {
+                kind: FaultKind::Lost,
+                cause: format!(
+                    "instance {} was rebuilt after a fault since this transaction's last hook; \
+                     what the guest kept of the transaction is gone",
+                    binding.slot
+                ),
+                backtrace: None,
+            };
+            let policy = self.policy();
+            if policy == FailPolicy::Closed {
+                self.report(hook, &fault, "the hook does not run", policy);
+                return self.failed(hook, fault, policy);
+            }
+            self.report(hook, &fault, "the hook runs on the new instance", policy);
+            lost_fault = Some(fault);
+        }
         let txn_hook = phase == HookPhase::Txn;
         let (result, report) = instance.call_hook(txn, hook, txn_hook, self.deadline_ticks);
         binding.added = HookSet(binding.added.0 | report.added.0);
@@ -321,19 +354,34 @@ impl Plugin {
                     settings.memory_limit,
                 );
                 *slot = None;
+                // This transaction's own fault is reported once, here: its later hooks run on
+                // the new instance as they are.
+                binding.ran_on = None;
                 let rebuilt = match self.rebuild(binding.slot) {
                     Ok(instance) => {
+                        binding.ran_on = Some(instance.generation);
                         *slot = Some(instance);
                         "rebuilt"
                     }
                     Err(_) => "will be rebuilt on next use",
                 };
-                self.report(
-                    hook,
-                    &fault,
-                    &format!("instance {} {rebuilt}", binding.slot),
-                );
-                return self.failed(hook, fault);
+                // A hook stopped halfway may have left its edits half done (a header it was
+                // to remove still there): such a transaction fails whatever the policy.
+                let (policy, what_next) = match report.edited {
+                    true => (
+                        FailPolicy::Closed,
+                        format!(
+                            "instance {} {rebuilt}; the hook had changed the transaction",
+                            binding.slot
+                        ),
+                    ),
+                    false => (
+                        self.policy(),
+                        format!("instance {} {rebuilt}", binding.slot),
+                    ),
+                };
+                self.report(hook, &fault, &what_next, policy);
+                return self.failed(hook, fault, policy);
             }
         };
         match Reply::from_raw(hook, raw) {
@@ -344,26 +392,29 @@ impl Plugin {
                     cause,
                     backtrace: None,
                 };
-                self.report(hook, &fault, "the instance carries on");
-                match self.blueprint.settings.fail_policy {
+                self.report(hook, &fault, "the instance carries on", self.policy());
+                match self.policy() {
                     // The guest's own reply stands: tslua carries on after a script error.
                     FailPolicy::Open => HookCall {
                         reply: Reply::from_raw(hook, raw).expect("decoded above"),
                         fault: Some(fault),
                     },
-                    FailPolicy::Closed => self.failed(hook, fault),
+                    FailPolicy::Closed => self.failed(hook, fault, FailPolicy::Closed),
                 }
             }
             Some(reply) => {
                 if reply.fails_transaction() {
                     self.count(Counter::HookErrors);
                 }
-                HookCall { reply, fault: None }
+                HookCall {
+                    reply,
+                    fault: lost_fault,
+                }
             }
             None => {
                 let fault = Fault::bad_reply(hook, raw);
-                self.report(hook, &fault, "treated as a fault");
-                self.failed(hook, fault)
+                self.report(hook, &fault, "treated as a fault", self.policy());
+                self.failed(hook, fault, self.policy())
             }
         }
     }
@@ -406,7 +457,8 @@ impl Plugin {
 
     fn rebuild(&self, slot: usize) -> Result<Instance, Fault> {
         self.count(Counter::InstanceRebuilds);
-        Instance::new(&self.blueprint).map_err(|error| {
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed);
+        Instance::new(&self.blueprint, generation).map_err(|error| {
             let fault = Fault {
                 kind: FaultKind::Trap,
                 cause: format!("rebuilding instance {slot} failed: {error:#}"),
@@ -420,11 +472,14 @@ impl Plugin {
         })
     }
 
-    fn report(&self, hook: Hook, fault: &Fault, what_next: &str) {
+    fn report(&self, hook: Hook, fault: &Fault, what_next: &str, policy: FailPolicy) {
         self.count(Counter::for_fault(fault.kind));
-        let policy = match self.blueprint.settings.fail_policy {
-            FailPolicy::Open => "transaction continues (fail open)",
-            FailPolicy::Closed => "transaction fails (fail closed)",
+        let policy = match (policy, self.policy()) {
+            (FailPolicy::Open, _) => "transaction continues (fail open)",
+            (FailPolicy::Closed, FailPolicy::Closed) => "transaction fails (fail closed)",
+            (FailPolicy::Closed, FailPolicy::Open) => {
+                "transaction fails (fail open lets through only what the hook had not changed)"
+            }
         };
         let message = format!(
             "{}: {hook} hook: {fault}\n  {what_next}; {policy}",
@@ -433,8 +488,12 @@ impl Plugin {
         self.log(LogLevel::Error, &message);
     }
 
-    fn failed(&self, hook: Hook, fault: Fault) -> HookCall {
-        let fail_open = self.blueprint.settings.fail_policy == FailPolicy::Open;
+    fn policy(&self) -> FailPolicy {
+        self.blueprint.settings.fail_policy
+    }
+
+    fn failed(&self, hook: Hook, fault: Fault, policy: FailPolicy) -> HookCall {
+        let fail_open = policy == FailPolicy::Open;
         let reply = match (hook, fail_open) {
             (Hook::Remap, true) => Reply::Remap(RemapStatus::NoRemap),
             (Hook::Remap, false) => Reply::Remap(RemapStatus::Error),

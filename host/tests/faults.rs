@@ -6,8 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use tswasm::abi_types::{Hook, RemapStatus};
 use tswasm::fault::FaultKind;
-use tswasm::{FailPolicy, Settings};
+use tswasm::simulator::SimTxn;
+use tswasm::{FailPolicy, HookPhase, Reply, Settings};
 
 fn faulty(mode: &str, policy: FailPolicy) -> Settings {
     Settings {
@@ -56,6 +58,7 @@ fn check_fault(mode: &str, kind: FaultKind) {
         FaultKind::Trap => stats.traps,
         FaultKind::BadReply => stats.bad_replies,
         FaultKind::Script => stats.script_errors,
+        FaultKind::Lost => stats.lost_transactions,
     };
     assert_eq!(counted, 1, "{mode}: {stats:?}");
     assert_eq!(stats.instance_rebuilds, 1, "{mode}: {stats:?}");
@@ -76,11 +79,115 @@ fn a_guest_panic_is_a_trap() {
     check_fault("panic", FaultKind::Trap);
 }
 
+/// Runs `f` on a thread of its own and fails if it has not returned within a minute, far past
+/// any deadline here: what a guest asks for must never hold a proxy thread.
+fn promptly<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(f()));
+    result
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("{what}: still waiting after a minute"))
+}
+
+#[test]
+fn a_guest_that_sleeps_is_refused_not_waited_for() {
+    // Rust's thread::sleep is WASI's poll_oneoff, which tswasm refuses: the guest panics.
+    promptly("an hour's sleep", || check_fault("sleep", FaultKind::Trap));
+}
+
+#[test]
+fn a_fifo_in_a_granted_directory_is_refused_not_opened() {
+    // Opening a FIFO for reading waits for a writer, which nobody will be: the open must be
+    // refused. A regular file beside it still opens.
+    let dir = std::env::temp_dir().join(format!("tswasm-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success(), "mkfifo {}", fifo.display());
+    std::fs::write(dir.join("plain.txt"), "plain\n").unwrap();
+    let script = dir.join("open.lua");
+    std::fs::write(
+        &script,
+        "local dir\n\
+         function __init__(args) dir = args[1] return 0 end\n\
+         local function try(name)\n\
+           local f, err = io.open(dir .. '/' .. name, 'r')\n\
+           if f then f:close() return 'opened' end\n\
+           return err\n\
+         end\n\
+         function do_global_read_request()\n\
+           ts.client_request.header['X-Fifo'] = try('fifo')\n\
+           ts.client_request.header['X-Plain'] = try('plain.txt')\n\
+         end\n",
+    )
+    .unwrap();
+    let arg = dir.display().to_string();
+    let sent = promptly("opening a FIFO", move || {
+        let services = std::sync::Arc::new(tswasm::services::LocalServices::new(
+            tswasm::abi_types::LogLevel::Warning,
+        ));
+        // The script's own directory is granted by default.
+        let plugin = tswasm::Plugin::load(
+            engine(),
+            &script,
+            faulty(&arg, FailPolicy::Closed),
+            services,
+        )
+        .expect("script loads");
+        let (txn, _) = run(&[&plugin], request(REQUEST), None);
+        txn.server_request.expect("reached the origin")
+    });
+    assert_eq!(
+        header(&sent.headers, "X-Fifo"),
+        Some(format!("{}: Permission denied", fifo.display()))
+    );
+    assert_eq!(header(&sent.headers, "X-Plain").as_deref(), Some("opened"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn an_out_of_bounds_pointer_traps_the_guest_not_the_host() {
     check_fault("bad-pointer", FaultKind::Trap);
     // The guest's own access past its memory: a guard-page fault the runtime's handler catches.
     check_fault("out-of-bounds", FaultKind::Trap);
+}
+
+#[test]
+fn a_transaction_whose_instance_was_rebuilt_meanwhile_gets_the_fail_policy() {
+    let client = "127.0.0.1:40000".parse().unwrap();
+    for (policy, reply) in [
+        (FailPolicy::Closed, RemapStatus::Error),
+        (FailPolicy::Open, RemapStatus::NoRemap),
+    ] {
+        let (plugin, _) = load("faults", faulty("panic", policy));
+        // A runs its first hook, and goes on with the instance keeping what it keeps of A.
+        let mut a = SimTxn::new(1, client, request(SKIP));
+        a.hook = Hook::ReadRequest;
+        let mut a_bound = plugin.bind(a.id);
+        let call = plugin.call(&mut a_bound, Hook::ReadRequest, HookPhase::Global, &mut a);
+        assert!(call.fault.is_none(), "{policy:?}");
+        // B faults on the same (only) instance, which is rebuilt.
+        let mut b = SimTxn::new(2, client, request(REQUEST));
+        b.hook = Hook::ReadRequest;
+        let mut b_bound = plugin.bind(b.id);
+        let call = plugin.call(&mut b_bound, Hook::ReadRequest, HookPhase::Global, &mut b);
+        assert_eq!(call.fault.map(|f| f.kind), Some(FaultKind::Trap));
+        // A's next hook finds an instance that knows nothing of A: never silently.
+        a.hook = Hook::Remap;
+        let call = plugin.call(&mut a_bound, Hook::Remap, HookPhase::Global, &mut a);
+        assert_eq!(
+            call.fault.map(|f| f.kind),
+            Some(FaultKind::Lost),
+            "{policy:?}"
+        );
+        assert_eq!(call.reply, Reply::Remap(reply), "{policy:?}");
+        // Once: A's hooks after that run on the new instance.
+        let call = plugin.call(&mut a_bound, Hook::Remap, HookPhase::Global, &mut a);
+        assert!(call.fault.is_none(), "{policy:?}");
+        let stats = plugin.stats();
+        assert_eq!((stats.traps, stats.lost_transactions), (1, 1), "{policy:?}");
+    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Guest faults under a real Traffic Server: an endless loop, memory exhaustion, a panic, a bad
-//! pointer handed to the host and an access past the guest's memory (a guard-page fault that
+//! Guest faults under a real Traffic Server: an endless loop, memory exhaustion, a panic, a sleep
+//! (which must not hold the proxy's thread), a bad pointer handed to the host and an access past the guest's memory (a guard-page fault that
 //! wasmtime's signal handler must take before Traffic Server's crash handler) are each logged,
 //! counted in `plugin.tswasm.*`, handled by the fail policy, and the proxy keeps serving.
 
@@ -28,6 +28,7 @@ fn guest_faults_are_contained_and_the_proxy_keeps_serving() {
             rule("loop.test", &format!("--deadline-ms=50 {faults} loop")),
             rule("oom.test", &format!("--memory-limit-mb=16 {faults} oom")),
             rule("panic.test", &format!("{faults} panic")),
+            rule("sleep.test", &format!("{faults} sleep")),
             rule("pointer.test", &format!("{faults} bad-pointer")),
             rule("bounds.test", &format!("{faults} out-of-bounds")),
             rule("closed.test", &format!("--fail=closed {faults} panic")),
@@ -42,6 +43,7 @@ fn guest_faults_are_contained_and_the_proxy_keeps_serving() {
         "loop.test",
         "oom.test",
         "panic.test",
+        "sleep.test",
         "pointer.test",
         "bounds.test",
     ] {
@@ -86,10 +88,11 @@ fn guest_faults_are_contained_and_the_proxy_keeps_serving() {
     for (name, at_least) in [
         ("deadline_hits", 2),
         ("memory_cap_hits", 2),
-        // panic, bad pointer and out of bounds twice each, and the fail-closed panic
-        ("traps", 7),
-        ("instance_rebuilds", 11),
-        ("hook_calls", 13),
+        // panic, an hour's sleep (refused, so the guest panics), bad pointer and out of bounds
+        // twice each, and the fail-closed panic
+        ("traps", 9),
+        ("instance_rebuilds", 13),
+        ("hook_calls", 15),
     ] {
         let name = format!("plugin.tswasm.{name}");
         let value = proxy.metric_at_least(&name, at_least);

@@ -27,6 +27,9 @@ pub(crate) struct CallReport {
     pub added: HookSet,
     /// A failure the guest contained and reported with `hook_failed`.
     pub failure: Option<String>,
+    /// Whether the guest changed the transaction (a message, a setting, a response): a hook
+    /// stopped after that may have left its edit half done.
+    pub edited: bool,
 }
 
 // SAFETY: the pointer is installed and cleared around one hook call on one thread, while the store is
@@ -63,6 +66,14 @@ impl CallSlot {
             Some(current) => Ok(unsafe { current.txn.as_mut() }),
             None => Err(Error::NotAvailable),
         }
+    }
+
+    /// The current transaction, recording that the call changes it.
+    pub fn edit(&mut self) -> AbiResult<&mut dyn Transaction> {
+        if let Some(current) = &mut self.current {
+            current.report.edited = true;
+        }
+        self.txn()
     }
 
     /// The hook being run, if any.

@@ -48,9 +48,16 @@ impl AbiCtx {
         }
     }
 
-    /// The current transaction; `NotAvailable` outside a hook (e.g. during `tswasm_init`).
-    pub fn txn(&mut self) -> AbiResult<&mut dyn Transaction> {
-        self.call.txn()
+    /// The current transaction, to read; `NotAvailable` outside a hook (e.g. during
+    /// `tswasm_init`).
+    pub fn txn(&mut self) -> AbiResult<&dyn Transaction> {
+        self.call.txn().map(|txn| &*txn)
+    }
+
+    /// The current transaction, to change: the call is recorded as one that edited it (see
+    /// [`CallReport::edited`](super::CallReport)).
+    pub fn txn_mut(&mut self) -> AbiResult<&mut dyn Transaction> {
+        self.call.edit()
     }
 
     /// The hook being run, if any.

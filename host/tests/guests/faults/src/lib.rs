@@ -1,11 +1,11 @@
 //! A deliberately broken plugin for the runtime's fault tests. Its first argument picks the fault,
 //! which happens at the read-request hook, or at remap when attached to a remap rule (or at start,
 //! for `init-fail`):
-//! `loop`, `oom`, `panic`, `bad-pointer`, `out-of-bounds`, `init-fail`, `chaos` (thousands of host calls with
+//! `loop`, `oom`, `panic`, `sleep`, `bad-pointer`, `out-of-bounds`, `init-fail`, `chaos` (thousands of host calls with
 //! in-bounds buffers but arbitrary enum values, indexes, lengths and bytes: the host must answer every
 //! one with a value or an error code, never trap or panic), or `none` (behave).
-//! Every request also gets `X-Faults-Instance-Calls: N`, this instance's hook count, so tests can see
-//! an instance being rebuilt.
+//! A request with `X-Faults-Skip` is left alone but for `X-Faults-Instance-Calls: N`, this
+//! instance's hook count, so tests can see an instance being rebuilt.
 
 use tswasm_guest_sdk::{
     env, register, sys, Action, Fields, Hook, Plugin, RemapStatus, Txn, TxnHandle,
@@ -53,9 +53,11 @@ impl Faults {
     fn misbehave(&mut self, txn: &TxnHandle) -> Action {
         self.calls += 1;
         let request = txn.client_request();
-        let _ = request.set_header("X-Faults-Instance-Calls", &self.calls.to_string());
-        // Requests can opt out, so a test can check that the next one is served normally.
+        // Requests can opt out, so a test can check that the next one is served normally. Only
+        // they are changed: a hook that faults after changing its transaction fails it whatever
+        // the fail policy.
         if request.header("X-Faults-Skip").is_some() {
+            let _ = request.set_header("X-Faults-Instance-Calls", &self.calls.to_string());
             return Action::Continue;
         }
         match self.mode.as_str() {
@@ -69,6 +71,11 @@ impl Faults {
                 self.hoard.push(vec![1u8; 1 << 20]);
             },
             "panic" => panic!("the faults plugin panics on purpose"),
+            // WASI's poll_oneoff, which would hold the proxy's thread past any deadline.
+            "sleep" => {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+                Action::Continue
+            }
             "bad-pointer" => {
                 let mut buf = [0u8; 16];
                 let _ = &mut buf;

@@ -1,9 +1,10 @@
 //! Turning a file into a compiled module: `.wasm` is compiled once (and the result kept in the cache
-//! directory, so a restart maps it instead of compiling again), `.cwasm` is loaded without compiling.
+//! directory, so a restart loads it instead of compiling again), `.cwasm` is loaded without compiling.
 //!
 //! The file's content decides, not its name: wasm starts with `\0asm`, wasmtime artifacts are ELF files
-//! that wasmtime recognises. Anything else, a truncated artifact, or one built by another engine version
-//! or configuration is refused with a message saying what to do.
+//! that wasmtime recognises. Anything else, a truncated or damaged artifact (its [`seal`] does not
+//! hold), or one built by another engine version or configuration is refused with a message saying
+//! what to do.
 
 use std::hash::{Hash, Hasher};
 use std::io::Read;
@@ -14,7 +15,8 @@ use std::time::{Duration, Instant};
 use wasmtime::{Module, Precompiled};
 
 pub use crate::bundle::Source;
-use crate::error::{bail, Context, Result};
+use crate::error::{bail, format_err, Context, Result};
+use crate::seal::{self, Broken};
 use crate::shared_code::{digest, Digest, SharedCode};
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";
@@ -26,10 +28,12 @@ pub enum Origin {
     Compiled {
         /// The cache file written, or `None` without a cache or when writing it failed.
         cached_to: Option<PathBuf>,
+        /// Why a configured cache was not used at all (a directory others may write to).
+        cache_refused: Option<String>,
     },
-    /// Compiled from `.wasm` earlier: mapped from the cache.
+    /// Compiled from `.wasm` earlier: loaded from the cache.
     Cached {
-        /// The cache file mapped.
+        /// The cache file loaded.
         path: PathBuf,
     },
     /// A `.cwasm` made by `tswasm compile`, loaded without compiling.
@@ -43,7 +47,7 @@ pub enum Origin {
 pub struct Loaded {
     /// The compiled module, possibly shared with other plugins; it stays shared while held.
     pub module: Arc<Module>,
-    /// Compiled now, mapped from the cache, or precompiled.
+    /// Compiled now, loaded from the cache, or precompiled.
     pub origin: Origin,
     /// Wall-clock time spent reading and compiling or mapping.
     pub took: Duration,
@@ -89,7 +93,8 @@ fn load_with(
             // Read, not mapped: see `deserialize_copy`.
             let bytes =
                 std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
-            let (artifact, bundled) = split_precompiled(&bytes).with_context(|| refusal(path))?;
+            let (artifact, bundled) =
+                split_precompiled(&bytes).with_context(|| format!("{shown}: refused"))?;
             source = bundled;
             share(shared, "cwasm", digest(artifact), || {
                 Ok((
@@ -163,16 +168,28 @@ pub fn precompile(engine: &wasmtime::Engine, path: &Path) -> Result<Vec<u8>> {
     let compiled = engine
         .precompile_module(&bytes)
         .with_context(|| format!("{shown}: not a valid WebAssembly module"))?;
-    Ok(match source {
+    let content = match source {
         Some(source) => crate::bundle::join(compiled, &source),
         None => compiled,
-    })
+    };
+    Ok(seal::seal(content, b""))
 }
 
-/// The modules of a file made by [`precompile`]: the module, and the bundled script if any.
+/// The modules of a file made by [`precompile`], once its seal holds: the module, and the
+/// bundled script if any.
 pub fn split_precompiled(bytes: &[u8]) -> Result<(&[u8], Option<Source>)> {
-    crate::bundle::split(bytes)
+    let content = seal::open(bytes, b"").map_err(|broken| match broken {
+        Broken::Missing => format_err!(
+            "it carries no seal: not made by this version's `tswasm compile`, or cut short. {RECOMPILE}"
+        ),
+        Broken::Mismatch => format_err!(
+            "it is damaged: its content is not what `tswasm compile` wrote. {RECOMPILE}"
+        ),
+    })?;
+    crate::bundle::split(content)
 }
+
+const RECOMPILE: &str = "Recompile it with this build's `tswasm compile`";
 
 enum Kind {
     Wasm,
@@ -225,23 +242,25 @@ fn kind_of(path: &Path) -> Result<Kind> {
 /// (`cp new.cwasm plugin.cwasm` truncates and rewrites the same inode), and a mapped file that shrinks
 /// under a running proxy kills it with SIGBUS. Reading costs a copy of the code at load, nothing more.
 fn deserialize_copy(engine: &wasmtime::Engine, path: &Path, artifact: &[u8]) -> Result<Module> {
-    // SAFETY: as in `deserialize_mapped`.
+    // SAFETY: wasmtime trusts an artifact's machine code; it checks the format, engine version and
+    // configuration, but not that the code is what a compiler would have produced. The bytes'
+    // seal held (see `seal`), so they are what this engine's compiler wrote for the operator's
+    // `tswasm compile` or our cache.
     unsafe { Module::deserialize(engine, artifact) }.with_context(|| refusal(path))
 }
 
-/// Maps a cache entry. Safe from the SIGBUS above because the cache is only ever written by renaming
-/// a complete new file over the old name, which leaves mapped inodes untouched.
-fn deserialize_mapped(engine: &wasmtime::Engine, path: &Path) -> Result<Module> {
-    // SAFETY: wasmtime trusts a `.cwasm`'s machine code; it checks the format, engine version and
-    // configuration, but not that the code is what a compiler would have produced. Artifacts are as
-    // trusted as the proxy's own binaries: they come from the operator's `tswasm compile` or our cache.
-    unsafe { Module::deserialize_file(engine, path) }.with_context(|| refusal(path))
+/// A cache entry's module, if its seal holds for `code` (the module it must have been compiled
+/// from): a damaged entry, or another module's copied under this name, is not used.
+fn deserialize_cached(engine: &wasmtime::Engine, file: &Path, code: &Digest) -> Result<Module> {
+    let bytes = std::fs::read(file)?;
+    let content = seal::open(&bytes, code).map_err(|broken| format_err!("{broken:?} seal"))?;
+    deserialize_copy(engine, file, content)
 }
 
 fn refusal(path: &Path) -> String {
     format!(
         "{}: cannot load this precompiled module; it was made by another tswasm/wasmtime version or \
-         engine configuration, or is truncated. Recompile it with this build's `tswasm compile`",
+         engine configuration. {RECOMPILE}",
         path.display()
     )
 }
@@ -253,19 +272,61 @@ fn compile_cached(
     code: Digest,
     cache_dir: Option<&Path>,
 ) -> Result<(Module, Origin)> {
+    let trusted = cache_dir.map(trusted_cache_dir).transpose();
+    let (cache_dir, cache_refused) = match trusted {
+        Ok(_) => (cache_dir, None),
+        Err(why) => (None, Some(why)),
+    };
     let cache_file = cache_dir.map(|dir| dir.join(cache_name(engine, &code)));
     if let Some(file) = &cache_file {
-        if file.is_file() {
+        if file.is_file() && trusted_entry(file) {
             // A damaged cache entry is not the operator's problem: recompile and overwrite it.
-            if let Ok(module) = deserialize_mapped(engine, file) {
+            if let Ok(module) = deserialize_cached(engine, file, &code) {
                 return Ok((module, Origin::Cached { path: file.clone() }));
             }
         }
     }
     let module = Module::new(engine, bytes)
         .with_context(|| format!("{}: not a valid WebAssembly module", path.display()))?;
-    let cached_to = cache_file.filter(|file| store(&module, file).is_ok());
-    Ok((module, Origin::Compiled { cached_to }))
+    let cached_to = cache_file.filter(|file| store(&module, file, &code).is_ok());
+    let origin = Origin::Compiled {
+        cached_to,
+        cache_refused,
+    };
+    Ok((module, origin))
+}
+
+/// Whoever can write the cache chooses what the proxy runs: a cache directory is used only if
+/// this user (or root) owns it and nobody else may write to it. Made (private) if missing.
+fn trusted_cache_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let shown = dir.display();
+    let _ = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir);
+    let meta = std::fs::metadata(dir).map_err(|e| format!("{shown}: {e}"))?;
+    if !owned_by_us(&meta) {
+        return Err(format!("{shown} belongs to another user"));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!("{shown} may be written by other users"));
+    }
+    Ok(())
+}
+
+/// An entry of a trusted directory that is this user's, and only this user's to write.
+fn trusted_entry(file: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(file)
+        .is_ok_and(|meta| meta.is_file() && owned_by_us(&meta) && meta.mode() & 0o022 == 0)
+}
+
+fn owned_by_us(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let euid = unsafe { libc::geteuid() };
+    meta.uid() == euid || meta.uid() == 0
 }
 
 /// The cache key: the module's content and everything about the engine that affects the code.
@@ -278,12 +339,13 @@ fn cache_name(engine: &wasmtime::Engine, code: &Digest) -> String {
     format!("{hex}-{:016x}.cwasm", engine_hash.finish())
 }
 
-/// Writes atomically (temporary file, then rename) so concurrent loaders never map half a file.
-fn store(module: &Module, file: &Path) -> Result<()> {
+/// Writes atomically (temporary file, then rename) so concurrent loaders never read half a file;
+/// sealed with the code it was compiled from.
+fn store(module: &Module, file: &Path, code: &Digest) -> Result<()> {
     let dir = file.parent().context("cache file has no directory")?;
     std::fs::create_dir_all(dir)?;
     let tmp = file.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, module.serialize()?)?;
+    std::fs::write(&tmp, seal::seal(module.serialize()?, code))?;
     std::fs::rename(&tmp, file).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;

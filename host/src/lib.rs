@@ -30,6 +30,7 @@ mod lua_guest;
 pub mod overridable;
 pub mod plugin;
 pub mod plugin_line;
+pub mod seal;
 pub mod services;
 pub mod settings;
 pub mod shared_code;

@@ -55,7 +55,7 @@ pub struct Plugin {
 /// How loading went, for `tswasm inspect`, traces and benchmarks.
 #[derive(Clone, Debug)]
 pub struct LoadReport {
-    /// Whether the module was compiled, mapped from the cache, or precompiled.
+    /// Whether the module was compiled, loaded from the cache, or precompiled.
     pub origin: Origin,
     /// The plugin file's size in bytes.
     pub file_size: u64,

@@ -256,14 +256,15 @@ fn truncated_foreign_and_non_plugin_files_are_refused() {
         .position(|w| w == needle)
         .expect("version in artifact")
         + 2;
-    let mut foreign = bytes.clone();
+    let mut foreign = tswasm::seal::open(&bytes, b"").unwrap().to_vec();
     foreign[at] = if foreign[at] == b'9' {
         b'1'
     } else {
         foreign[at] + 1
     };
+    // Sealed again, so the version check itself is what refuses it.
     let other_version = dir.join("other-version.cwasm");
-    std::fs::write(&other_version, &foreign).unwrap();
+    std::fs::write(&other_version, tswasm::seal::seal(foreign, b"")).unwrap();
     assert_refused(
         &run(&other_version),
         &other_version,
@@ -295,6 +296,101 @@ fn truncated_foreign_and_non_plugin_files_are_refused() {
 
     let missing = dir.join("missing.wasm");
     assert_refused(&run(&missing), &missing, "cannot");
+}
+
+#[test]
+fn a_damaged_or_unsealed_artifact_is_refused_before_any_code_runs() {
+    let dir = scratch("damaged");
+    let cwasm = dir.join("good.cwasm");
+    let made = tswasm(&[
+        "compile",
+        guest("security-headers").to_str().unwrap(),
+        "-o",
+        cwasm.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let bytes = std::fs::read(&cwasm).unwrap();
+    let content = tswasm::seal::open(&bytes, b"").expect("sealed").to_vec();
+    let request = repo_root().join("examples/requests/simple.http");
+    let run = |file: &Path| {
+        tswasm(&[
+            "run",
+            file.to_str().unwrap(),
+            "--request",
+            request.to_str().unwrap(),
+        ])
+    };
+    assert!(run(&cwasm).status.success());
+
+    // A bit flipped anywhere, machine code included: a crash in the proxy if it were mapped.
+    for at in [content.len() / 3, content.len() / 2, content.len() - 1] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 0x10;
+        let file = dir.join(format!("flipped-{at}.cwasm"));
+        std::fs::write(&file, &damaged).unwrap();
+        assert_refused(&run(&file), &file, "it is damaged");
+    }
+    let unsealed = dir.join("unsealed.cwasm");
+    std::fs::write(&unsealed, &content).unwrap();
+    assert_refused(&run(&unsealed), &unsealed, "it carries no seal");
+    let cut = dir.join("cut.cwasm");
+    std::fs::write(&cut, &bytes[..bytes.len() - 1]).unwrap();
+    assert_refused(&run(&cut), &cut, "it carries no seal");
+}
+
+#[test]
+fn a_cache_entry_is_used_only_for_the_code_it_was_compiled_from() {
+    let cache = scratch("cache-swap");
+    let load = |wasm: &Path| artifact::load(engine().wasmtime(), wasm, Some(&cache)).unwrap();
+    let entry = |loaded: artifact::Loaded| match loaded.origin {
+        Origin::Compiled {
+            cached_to: Some(entry),
+            ..
+        } => entry,
+        other => panic!("{other:?}"),
+    };
+    let (a, b) = (guest("path-normalize"), guest("security-headers"));
+    let (entry_a, entry_b) = (entry(load(&a)), entry(load(&b)));
+    let exports = |loaded: &artifact::Loaded| -> Vec<String> {
+        loaded
+            .module
+            .exports()
+            .map(|e| e.name().to_string())
+            .collect()
+    };
+    let b_exports = exports(&load(&b));
+
+    // One plugin's entry copied over another's: not used, B is compiled again.
+    std::fs::copy(&entry_a, &entry_b).unwrap();
+    let reloaded = load(&b);
+    assert!(
+        matches!(reloaded.origin, Origin::Compiled { .. }),
+        "{:?}",
+        reloaded.origin
+    );
+    assert_eq!(exports(&reloaded), b_exports);
+    assert!(matches!(load(&b).origin, Origin::Cached { .. }));
+
+    // A bit flipped in an entry: compiled again too.
+    let mut damaged = std::fs::read(&entry_a).unwrap();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x01;
+    std::fs::remove_file(&entry_a).unwrap();
+    std::fs::write(&entry_a, &damaged).unwrap();
+    assert!(matches!(load(&a).origin, Origin::Compiled { .. }));
+
+    // A cache others may write to could hand the proxy any code: it is not used at all.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    match load(&a).origin {
+        Origin::Compiled {
+            cached_to: None,
+            cache_refused: Some(why),
+        } => assert!(why.contains("may be written by other users"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(matches!(load(&a).origin, Origin::Cached { .. }));
 }
 
 /// The wasmtime version this host links, as it is written into artifacts.
@@ -330,6 +426,7 @@ fn compiled_code_is_cached_and_a_damaged_cache_entry_is_rebuilt() {
     let first = artifact::load(engine().wasmtime(), &wasm, Some(&cache)).unwrap();
     let Origin::Compiled {
         cached_to: Some(entry),
+        ..
     } = first.origin
     else {
         panic!("{:?}", first.origin)
@@ -349,7 +446,8 @@ fn compiled_code_is_cached_and_a_damaged_cache_entry_is_rebuilt() {
     assert_eq!(
         third.origin,
         Origin::Compiled {
-            cached_to: Some(entry.clone())
+            cached_to: Some(entry.clone()),
+            cache_refused: None,
         }
     );
     assert!(matches!(

@@ -41,7 +41,7 @@ pub fn main(args: &[String]) -> Result<()> {
         Origin::Precompiled => "precompiled (.cwasm), loaded without compiling".to_string(),
         Origin::Shared => "code shared with a plugin loaded before".to_string(),
         Origin::Cached { path } => {
-            format!("wasm module; compiled code mapped from {}", path.display())
+            format!("wasm module; compiled code loaded from {}", path.display())
         }
         Origin::Compiled { .. } => "wasm module; compiled at load".to_string(),
     };

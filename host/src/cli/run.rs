@@ -174,9 +174,14 @@ fn report_load(plugin: &Plugin) {
     let how = match &load.origin {
         Origin::Compiled {
             cached_to: Some(path),
+            ..
         } => format!("compiled (cached to {})", path.display()),
-        Origin::Compiled { cached_to: None } => "compiled (not cached)".into(),
-        Origin::Cached { path } => format!("mapped from the cache ({})", path.display()),
+        Origin::Compiled {
+            cache_refused: Some(why),
+            ..
+        } => format!("compiled (not cached: {why})"),
+        Origin::Compiled { .. } => "compiled (not cached)".into(),
+        Origin::Cached { path } => format!("loaded from the cache ({})", path.display()),
         Origin::Precompiled => "loaded (precompiled)".into(),
         Origin::Shared => "code shared with a plugin loaded before".into(),
     };

@@ -12,6 +12,7 @@ use crate::abi::{AbiCtx, CallReport};
 use crate::artifact::Source;
 use crate::engine::deadline_ticks;
 use crate::error::{bail, format_err, Context, Result};
+use crate::fault::Fault;
 use crate::limits::MemoryCap;
 use crate::services::Services;
 use crate::settings::Settings;
@@ -88,7 +89,7 @@ impl Instance {
         if let Ok(initialize) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
             initialize
                 .call(&mut store, ())
-                .context("running `_initialize`")?;
+                .map_err(|e| startup_failure(&mut store, settings, e, "running `_initialize`"))?;
         }
         let version =
             typed::<(), i32>(&instance, &mut store, export::ABI_VERSION)?.call(&mut store, ())?;
@@ -99,7 +100,9 @@ impl Instance {
         }
         if let Ok(init) = instance.get_typed_func::<(), i32>(&mut store, export::INIT) {
             store.set_epoch_deadline(deadline_ticks(settings.deadline));
-            let status = init.call(&mut store, ()).context("running `tswasm_init`")?;
+            let status = init
+                .call(&mut store, ())
+                .map_err(|e| startup_failure(&mut store, settings, e, "running `tswasm_init`"))?;
             if status != 0 {
                 bail!("the plugin refused to start (`tswasm_init` returned {status}; see its log lines)");
             }
@@ -179,6 +182,19 @@ impl Drop for Instance {
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
     }
+}
+
+/// A start-up call's failure in one line, as a hook's fault is worded (the deadline, the memory
+/// cap, or the trap's cause), without the guest's backtrace: a load error is one line.
+fn startup_failure(
+    store: &mut Store<StoreState>,
+    settings: &Settings,
+    error: wasmtime::Error,
+    what: &str,
+) -> wasmtime::Error {
+    let refused = store.data_mut().cap.take_refusal();
+    let fault = Fault::classify(&error, refused, settings.deadline, settings.memory_limit);
+    format_err!("{what}: {}: {}", fault.kind.name(), fault.cause)
 }
 
 /// The answer of an optional `() -> i32` export that asks for something (non-zero: yes).

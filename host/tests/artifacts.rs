@@ -296,6 +296,24 @@ fn truncated_foreign_and_non_plugin_files_are_refused() {
 
     let missing = dir.join("missing.wasm");
     assert_refused(&run(&missing), &missing, "cannot");
+
+    // An output that is a directory: refused, and nothing left beside it.
+    let into_dir = tswasm(&[
+        "compile",
+        guest("security-headers").to_str().unwrap(),
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!into_dir.status.success());
+    assert!(
+        text(&into_dir.stderr).contains("a directory"),
+        "{}",
+        text(&into_dir.stderr)
+    );
+    assert!(
+        !dir.with_extension("cwasm.tmp").exists(),
+        "a stray temporary file"
+    );
 }
 
 #[test]

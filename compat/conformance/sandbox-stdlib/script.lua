@@ -26,5 +26,8 @@ function do_global_read_request()
   h['X-Read-Inside'] = f and 'readable' or 'not readable'
   if f then f:close() end
   h['X-Jit'] = tostring(jit.status()) .. ',' .. type(jit.version)
+  local started = os.clock()
+  h['X-Clock'] = type(started) .. ',' .. tostring(started >= 0 and os.clock() >= started)
+  h['X-Getenv'] = tostring(os.getenv('HOME'))
   return 0
 end

@@ -100,9 +100,16 @@ unsafe extern "C-unwind" fn header_set(state: *mut lua_State) -> c_int {
                     return Err(format!("a header value must be a string, got {kind}"))
                 }
             };
-            match value {
-                Some(value) => drop(fields.set_header_bytes(name, value)),
-                None => drop(fields.remove_header(name)),
+            let result = match value {
+                Some(value) => fields.set_header_bytes(name, value),
+                None => fields.remove_header(name).map(drop),
+            };
+            // Traffic Server would take anything, and send a header split in two: tswasm
+            // refuses, so the script hears of it (MIGRATING.md).
+            if result == Err(SdkError::InvalidArgument) {
+                return Err(format!(
+                    "invalid header {name:?}: a name is a token, a value holds no CR, LF or NUL"
+                ));
             }
             Ok(Ret::Nothing)
         })
@@ -191,7 +198,11 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
     let setter = |part: UrlPart| {
         lua.create_function(move |lua, value: Value| {
             if let Some(value) = text(lua, &value)? {
-                let _ = request().set_url_part(part, &value);
+                if request().set_url_part(part, &value) == Err(SdkError::InvalidArgument) {
+                    return Err(mlua::Error::runtime(format!(
+                        "invalid URL {part}: {value:?}"
+                    )));
+                }
             }
             Ok(())
         })

@@ -122,6 +122,15 @@ pub fn install(lua: &Lua, base: &Table) -> Result<()> {
     }
     http::install_config_constants(base)?;
     control::install_constants(base)?;
+    // os.clock is the process's CPU time, which WASI does not give (wasi-libc's clock() fails):
+    // the time since the state started stands in, which is what scripts use it for (how long
+    // something took).
+    let started = std::time::Instant::now();
+    let os: Table = base.get("os")?;
+    os.set(
+        "clock",
+        lua.create_function(move |_, ()| Ok(started.elapsed().as_secs_f64()))?,
+    )?;
     let loaded: Table = base.get::<Table>("package")?.get("loaded")?;
     loaded.set("ts", &ts)?;
     base.set("ts", ts)?;

@@ -6,11 +6,27 @@ use super::AbiCtx;
 use crate::txn::{AbiResult, ConfigValue};
 
 pub fn log(cx: &mut AbiCtx, level: LogLevel, tag: &[u8], message: &[u8]) -> AbiResult<()> {
-    let tag = String::from_utf8_lossy(tag);
+    let tag = guest_text(tag).replace('\n', "");
     let tag = if tag.is_empty() { &*cx.tag } else { &*tag };
-    cx.services
-        .log(level, tag, &String::from_utf8_lossy(message));
+    cx.services.log(level, tag, &guest_text(message));
     Ok(())
+}
+
+/// A guest's text as it may go into the proxy's log: it cannot pass for lines of the proxy's
+/// own. Each line after the first is marked as a continuation (`  | `), carriage returns and
+/// other control characters are escaped; a tab stays.
+pub(crate) fn guest_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\n  | "),
+            '\t' => out.push('\t'),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn log_enabled(cx: &mut AbiCtx, level: LogLevel, tag: &[u8]) -> AbiResult<bool> {
@@ -53,8 +69,7 @@ pub fn plugin_role(cx: &mut AbiCtx) -> AbiResult<u32> {
 }
 
 pub fn hook_failed(cx: &mut AbiCtx, message: &[u8]) -> AbiResult<()> {
-    let message = String::from_utf8_lossy(message).into_owned();
-    cx.call.report_failure(message)
+    cx.call.report_failure(guest_text(message))
 }
 
 pub fn proxy_info_get(cx: &mut AbiCtx, key: ProxyInfo, out: &mut Vec<u8>) -> AbiResult<()> {
@@ -174,5 +189,20 @@ fn named(name: &str) -> AbiResult<&str> {
     match name.contains('\0') {
         true => Err(Error::NotFound),
         false => Ok(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::guest_text;
+
+    #[test]
+    fn guest_text_cannot_forge_log_lines() {
+        assert_eq!(guest_text(b"plain\ttext"), "plain\ttext");
+        assert_eq!(
+            guest_text(b"one\n[Dec  4 17:31:26.557] FATAL: forged\r\x1b[31m"),
+            "one\n  | [Dec  4 17:31:26.557] FATAL: forged\\r\\u{1b}[31m"
+        );
+        assert_eq!(guest_text(b"\xff"), "\u{fffd}");
     }
 }

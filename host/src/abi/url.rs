@@ -33,6 +33,8 @@ pub(super) fn edit(part: UrlPart, value: &[u8]) -> AbiResult<UrlEdit> {
     }
     Ok(match part {
         UrlPart::Scheme => UrlEdit::Scheme(text.to_ascii_lowercase()),
+        // A host ends where a path, a query, a fragment or user information would begin.
+        UrlPart::Host if text.contains(['/', '?', '#', '@']) => return Err(Error::InvalidArgument),
         UrlPart::Host => UrlEdit::Host(text.to_ascii_lowercase()),
         UrlPart::Port if text.is_empty() => UrlEdit::Port(None),
         UrlPart::Port => UrlEdit::Port(Some(text.parse().map_err(|_| Error::InvalidArgument)?)),
@@ -82,6 +84,9 @@ mod tests {
             (UrlPart::Port, &b"http"[..]),
             (UrlPart::Port, b"65536"),
             (UrlPart::Host, b"bad host"),
+            (UrlPart::Host, b"evil.example/path"),
+            (UrlPart::Host, b"a?b"),
+            (UrlPart::Host, b"user@host"),
             (UrlPart::Path, b"a\r\nb"),
             (UrlPart::Url, b"no-scheme"),
             (UrlPart::Query, b"\xff"),

@@ -18,6 +18,20 @@ pub fn main(args: &[String]) -> Result<()> {
         bail!("missing -o OUT.cwasm");
     };
     let output = Path::new(output);
+    if output.is_dir() {
+        bail!(
+            "{}: a directory; give the file to write, e.g. -o {}",
+            output.display(),
+            output
+                .join(
+                    input
+                        .with_extension("cwasm")
+                        .file_name()
+                        .unwrap_or_default()
+                )
+                .display()
+        );
+    }
     let engine = compile_only_engine()?;
     let started = Instant::now();
     let bytes = artifact::precompile(&engine, input)?;
@@ -28,7 +42,9 @@ pub fn main(args: &[String]) -> Result<()> {
         .with_context(|| format!("{}: not a tswasm plugin", input.display()))?;
     let tmp = output.with_extension("cwasm.tmp");
     std::fs::write(&tmp, &bytes).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, output).with_context(|| format!("{}: cannot write", output.display()))?;
+    std::fs::rename(&tmp, output)
+        .inspect_err(|_| drop(std::fs::remove_file(&tmp)))
+        .with_context(|| format!("{}: cannot write", output.display()))?;
     eprintln!(
         "tswasm: compiled {} -> {} ({} bytes) in {} ms",
         input.display(),

@@ -173,6 +173,14 @@ impl Dispatcher {
             // The call's context, as far as it exists yet.
             self.push(&self.now);
             let now = ffi::lua_gettop(l);
+            // Script code cannot reach these (prelude.lua keeps the registry and the binding's
+            // upvalues from it); should it ever, the state is broken for every later call: the
+            // instance is given up, and the host rebuilds it.
+            if ffi::lua_type(l, now) != ffi::LUA_TTABLE
+                || ffi::lua_type(l, top + 1) != ffi::LUA_TFUNCTION
+            {
+                panic!("the Lua binding's own state was changed; this state cannot go on");
+            }
             if let Context::Kept(id) = context {
                 self.push_context(&self.envs, id);
                 set_slot(l, now, ENV);

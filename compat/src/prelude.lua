@@ -8,6 +8,86 @@ local function unsupported(name, why)
   end
 end
 
+-- The debug library, but for what reaches the binding's own state, which scripts could otherwise
+-- change for every later transaction of the state: the registry (the guest's references), and the
+-- upvalues, locals, environments and metatables of the binding's functions and objects (this
+-- prelude's, and every C function). A script keeps all of it for its own functions and tables.
+do
+  local d = debug
+  local getinfo, getlocal, setlocal = d.getinfo, d.getlocal, d.setlocal
+  local getmetatable, setmetatable = d.getmetatable, d.setmetatable
+  local type, error, rawget, pairs = type, error, rawget, pairs
+  local ours_source = { ["=tswasm prelude"] = true, ["=tswasm"] = true }
+  local function ours(f)
+    if type(f) ~= "function" then return false end
+    local info = getinfo(f, "S")
+    return info.what == "C" or ours_source[info.source] == true
+  end
+  local function refuse(name)
+    error("not supported by tswasm: debug." .. name .. " on the binding's own functions and objects", 3)
+  end
+  d.getregistry = unsupported("debug.getregistry", "the registry holds the binding's own state")
+  for _, name in ipairs({ "getupvalue", "setupvalue", "upvalueid", "getfenv", "setfenv" }) do
+    local real = d[name]
+    d[name] = function(f, ...)
+      if ours(f) then refuse(name) end
+      return real(f, ...)
+    end
+  end
+  local upvaluejoin = d.upvaluejoin
+  d.upvaluejoin = function(f1, n1, f2, n2)
+    if ours(f1) or ours(f2) then refuse("upvaluejoin") end
+    return upvaluejoin(f1, n1, f2, n2)
+  end
+  -- A stack level counts from the caller, one frame further out than these wrappers.
+  local function frame_is_ours(thread, level)
+    local info
+    if thread then info = getinfo(thread, level, "f") else info = getinfo(level + 2, "f") end
+    return info ~= nil and ours(info.func)
+  end
+  local function with_frame(name, real)
+    return function(a, b, ...)
+      if type(a) == "thread" then
+        if type(b) == "number" and frame_is_ours(a, b) then refuse(name) end
+        return real(a, b, ...)
+      end
+      if type(a) == "function" then
+        if ours(a) then refuse(name) end
+        return real(a, b, ...)
+      end
+      if type(a) == "number" then
+        if frame_is_ours(nil, a) then refuse(name) end
+        return real(a + 1, b, ...)
+      end
+      return real(a, b, ...)
+    end
+  end
+  d.getlocal = with_frame("getlocal", getlocal)
+  d.setlocal = with_frame("setlocal", setlocal)
+  -- getinfo keeps working everywhere, but does not hand out the binding's functions.
+  d.getinfo = function(a, b, c)
+    local info
+    if type(a) == "thread" then info = getinfo(a, b, c)
+    elseif type(a) == "number" then info = getinfo(a + 1, b)
+    else info = getinfo(a, b) end
+    if info and info.func ~= nil and info.func ~= a and ours(info.func) then info.func = nil end
+    return info
+  end
+  -- A protected metatable (the binding protects its own) reads as base getmetatable reads it;
+  -- metatables shared by a whole type (strings, numbers, functions...) stay as they are.
+  d.getmetatable = function(v)
+    local mt = getmetatable(v)
+    if type(mt) == "table" and rawget(mt, "__metatable") ~= nil then return rawget(mt, "__metatable") end
+    return mt
+  end
+  d.setmetatable = function(v, mt)
+    if type(v) ~= "table" then refuse("setmetatable of a " .. type(v)) end
+    local old = getmetatable(v)
+    if type(old) == "table" and rawget(old, "__metatable") ~= nil then refuse("setmetatable") end
+    return setmetatable(v, mt)
+  end
+end
+
 -- LuaJIT's `jit` module: scripts carry jit.off(true, true) as a workaround for the JIT's mmap storm;
 -- there is no JIT here, so these are harmless no-ops.
 local noop = function() end
@@ -31,6 +111,7 @@ loaders[3] = function(name) return "\n\tno C module '" .. name .. "' (not suppor
 loaders[4] = loaders[3]
 rawset(package, "cpath", nil)
 setmetatable(package, {
+  __metatable = false,
   __index = function(_, key) if key == "cpath" then return "" end end,
   __newindex = function(t, key, value)
     if key == "cpath" then
@@ -95,6 +176,7 @@ end
 
 local rawget, rawset, setmetatable, pcall = rawget, rawset, setmetatable, pcall
 ts.ctx = setmetatable({}, {
+  __metatable = false,
   __index = function(_, key)
     local ctx = now[CTX]
     if ctx then return rawget(ctx, key) end

@@ -55,6 +55,8 @@ fn header_table(lua: &Lua, msg: Message) -> Result<Table> {
     let id = i64::from(msg.raw());
     meta.set("__index", raw::function(lua, header_get, id)?)?;
     meta.set("__newindex", raw::function(lua, header_set, id)?)?;
+    // Every transaction of the state uses this table: a script may not take it apart.
+    meta.set("__metatable", false)?;
     table.set_metatable(Some(meta))?;
     Ok(table)
 }
@@ -130,6 +132,7 @@ fn header_list_table(lua: &Lua, msg: Message) -> Result<Table> {
             Ok(Value::Table(lua.create_sequence_from(values)?))
         })?,
     )?;
+    meta.set("__metatable", false)?;
     table.set_metatable(Some(meta))?;
     Ok(table)
 }

@@ -13,6 +13,7 @@ use crate::artifact::Source;
 use crate::engine::deadline_ticks;
 use crate::error::{bail, format_err, Context, Result};
 use crate::fault::Fault;
+use crate::guest_output::GuestOutput;
 use crate::limits::MemoryCap;
 use crate::services::Services;
 use crate::settings::Settings;
@@ -62,7 +63,7 @@ impl Instance {
         let mut store = Store::new(
             blueprint.pre.module().engine(),
             StoreState {
-                wasi: wasi_context(&blueprint.granted)?,
+                wasi: wasi_context(blueprint)?,
                 cap: MemoryCap::new(settings.memory_limit),
                 abi: AbiCtx::new(
                     blueprint.services.clone(),
@@ -222,13 +223,14 @@ where
 }
 
 /// WASI with nothing but the granted directories, read-only at their own paths: no arguments,
-/// no environment; the guest's stdout and stderr go to the proxy's stderr.
-fn wasi_context(granted: &[PathBuf]) -> Result<wasmtime_wasi::p1::WasiP1Ctx> {
+/// no environment; the guest's stdout and stderr go to the proxy's log.
+fn wasi_context(blueprint: &Blueprint) -> Result<wasmtime_wasi::p1::WasiP1Ctx> {
     let mut builder = WasiCtxBuilder::new();
+    let (services, tag) = (&blueprint.services, &blueprint.tag);
     builder
-        .stdout(wasmtime_wasi::cli::stderr())
-        .inherit_stderr();
-    for dir in granted {
+        .stdout(GuestOutput::stdout(services.clone(), tag.clone()))
+        .stderr(GuestOutput::stderr(services.clone(), tag.clone()));
+    for dir in blueprint.granted.iter() {
         let guest_path = dir
             .to_str()
             .with_context(|| format!("{}: not valid UTF-8", dir.display()))?;

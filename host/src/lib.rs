@@ -23,6 +23,7 @@ pub mod counters;
 pub mod engine;
 pub mod error;
 pub mod fault;
+mod guest_output;
 pub mod http;
 mod instance;
 pub mod limits;

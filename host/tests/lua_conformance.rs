@@ -15,7 +15,8 @@
 //! - `[client_response]` status, body, `headers` = { name = value } (all values joined with "|"),
 //!   `absent` = [names];
 //! - `[origin_request]` `contacted` = bool, method, target, `headers`, `absent`;
-//! - `log` = [substrings] that must appear in the log; `script_errors`, `faults` counts.
+//! - `log` = [substrings] that must appear in the log, `log_absent` = [substrings] that must not;
+//!   `script_errors`, `faults` counts.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -296,13 +297,20 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
     // A reload and an unload, as a proxy would do them (tslua's `__reload__` and `__clean__`).
     plugin.notify(PluginEvent::Reload);
     plugin.notify(PluginEvent::Unload);
+    let stats = plugin.stats();
+    // Its instances go, and with them what their output streams still held.
+    drop(plugin);
     let log = log();
     for want in list_of("log") {
         if !log.contains(want.as_str()) {
             problems.push(format!("log lacks {want:?}; log was:\n{log}"));
         }
     }
-    let stats = plugin.stats();
+    for unwanted in list_of("log_absent") {
+        if log.contains(unwanted.as_str()) {
+            problems.push(format!("log has {unwanted:?}; log was:\n{log}"));
+        }
+    }
     if let Some(n) = int_of("script_errors") {
         if stats.script_errors != n as u64 {
             problems.push(format!("script_errors: expected {n}, got {stats:?}"));

@@ -18,6 +18,7 @@ use wasmtime::{Caller, Linker};
 use crate::error::Result;
 pub(crate) use call::CallReport;
 pub(crate) use context::AbiCtx;
+pub(crate) use env::guest_text;
 use guest_memory::{IntoCode, LeBytes};
 
 #[allow(unused_imports)] // every enum some import takes, named by the list

@@ -2,6 +2,11 @@
 -- Everything that cannot exist inside the wasm sandbox fails with "not supported by tswasm: <name>",
 -- at the call (so at load time when a script uses it at its top level).
 
+-- The base functions this prelude's functions call, as they are now: a script may change the base
+-- globals (getfenv(0)), never these.
+local type, error, tostring, select, unpack, pairs, ipairs = type, error, tostring, select, unpack, pairs, ipairs
+local rawget, rawset, setmetatable, pcall, xpcall = rawget, rawset, setmetatable, pcall, xpcall
+
 local function unsupported(name, why)
   return function()
     error("not supported by tswasm: " .. name .. " (" .. why .. ")", 2)
@@ -16,7 +21,7 @@ do
   local d = debug
   local getinfo, getlocal, setlocal = d.getinfo, d.getlocal, d.setlocal
   local getmetatable, setmetatable = d.getmetatable, d.setmetatable
-  local type, error, rawget, pairs = type, error, rawget, pairs
+  local running = coroutine.running
   local ours_source = { ["=tswasm prelude"] = true, ["=tswasm"] = true }
   local function ours(f)
     if type(f) ~= "function" then return false end
@@ -24,54 +29,88 @@ do
     return info.what == "C" or ours_source[info.source] == true
   end
   local function refuse(name)
-    error("not supported by tswasm: debug." .. name .. " on the binding's own functions and objects", 3)
+    error("not supported by tswasm: " .. name .. " on the binding's own functions and objects", 3)
+  end
+  -- Whether the frame a caller names by `level` (from its own frame, as Lua counts) runs one of
+  -- the binding's functions. `depth` is how many frames of ours lie between the caller and here.
+  local function frame_is_ours(level, depth)
+    local info = getinfo(level + depth + 1, "f")
+    return info ~= nil and ours(info.func)
+  end
+  -- A function taking `[thread,] level, ...`: a level on another thread is that thread's own;
+  -- on the running one (also when named), it counts from the caller, one frame out from here.
+  local function on_stack(name, real)
+    local wrapper
+    wrapper = function(a, ...)
+      if type(a) == "thread" and a == running() then return wrapper(...) end
+      if type(a) == "thread" then
+        local level = ...
+        if type(level) == "number" then
+          local info = getinfo(a, level, "f")
+          if info ~= nil and ours(info.func) then refuse(name) end
+        elseif ours(level) then
+          refuse(name)
+        end
+        return real(a, ...)
+      end
+      if type(a) == "function" then
+        if ours(a) then refuse(name) end
+        return real(a, ...)
+      end
+      if type(a) == "number" then
+        if frame_is_ours(a, 1) then refuse(name) end
+        return real(a + 1, ...)
+      end
+      return real(a, ...)
+    end
+    return wrapper
   end
   d.getregistry = unsupported("debug.getregistry", "the registry holds the binding's own state")
   for _, name in ipairs({ "getupvalue", "setupvalue", "upvalueid", "getfenv", "setfenv" }) do
     local real = d[name]
-    d[name] = function(f, ...)
-      if ours(f) then refuse(name) end
-      return real(f, ...)
+    if real then
+      d[name] = function(f, ...)
+        if ours(f) then refuse("debug." .. name) end
+        return real(f, ...)
+      end
     end
   end
   local upvaluejoin = d.upvaluejoin
-  d.upvaluejoin = function(f1, n1, f2, n2)
-    if ours(f1) or ours(f2) then refuse("upvaluejoin") end
-    return upvaluejoin(f1, n1, f2, n2)
-  end
-  -- A stack level counts from the caller, one frame further out than these wrappers.
-  local function frame_is_ours(thread, level)
-    local info
-    if thread then info = getinfo(thread, level, "f") else info = getinfo(level + 2, "f") end
-    return info ~= nil and ours(info.func)
-  end
-  local function with_frame(name, real)
-    return function(a, b, ...)
-      if type(a) == "thread" then
-        if type(b) == "number" and frame_is_ours(a, b) then refuse(name) end
-        return real(a, b, ...)
-      end
-      if type(a) == "function" then
-        if ours(a) then refuse(name) end
-        return real(a, b, ...)
-      end
-      if type(a) == "number" then
-        if frame_is_ours(nil, a) then refuse(name) end
-        return real(a + 1, b, ...)
-      end
-      return real(a, b, ...)
+  if upvaluejoin then
+    d.upvaluejoin = function(f1, n1, f2, n2)
+      if ours(f1) or ours(f2) then refuse("debug.upvaluejoin") end
+      return upvaluejoin(f1, n1, f2, n2)
     end
   end
-  d.getlocal = with_frame("getlocal", getlocal)
-  d.setlocal = with_frame("setlocal", setlocal)
+  d.getlocal = on_stack("debug.getlocal", getlocal)
+  d.setlocal = on_stack("debug.setlocal", setlocal)
   -- getinfo keeps working everywhere, but does not hand out the binding's functions.
-  d.getinfo = function(a, b, c)
-    local info
-    if type(a) == "thread" then info = getinfo(a, b, c)
-    elseif type(a) == "number" then info = getinfo(a + 1, b)
-    else info = getinfo(a, b) end
-    if info and info.func ~= nil and info.func ~= a and ours(info.func) then info.func = nil end
+  local function hide(info)
+    if info and info.func ~= nil and ours(info.func) then info.func = nil end
     return info
+  end
+  d.getinfo = function(a, ...)
+    if type(a) == "thread" and a == running() then return d.getinfo(...) end
+    if type(a) == "number" then return hide(getinfo(a + 1, ...)) end
+    if type(a) == "function" then return getinfo(a, ...) end
+    return hide(getinfo(a, ...))
+  end
+  -- The base library's environment functions, guarded alike: a level counts from the caller, one
+  -- frame out from here; 0 is the thread's global environment.
+  local getfenv, setfenv = getfenv, setfenv
+  local function env_target(name, f)
+    if type(f) ~= "number" then
+      if ours(f) then refuse(name) end
+      return f
+    end
+    if f > 0 and frame_is_ours(f, 2) then refuse(name) end
+    return f > 0 and f + 1 or f
+  end
+  _G.getfenv = function(f)
+    return getfenv(env_target("getfenv", f == nil and 1 or f))
+  end
+  _G.setfenv = function(f, t)
+    return setfenv(env_target("setfenv", f), t)
   end
   -- A protected metatable (the binding protects its own) reads as base getmetatable reads it;
   -- metatables shared by a whole type (strings, numbers, functions...) stay as they are.
@@ -81,9 +120,9 @@ do
     return mt
   end
   d.setmetatable = function(v, mt)
-    if type(v) ~= "table" then refuse("setmetatable of a " .. type(v)) end
+    if type(v) ~= "table" then refuse("debug.setmetatable of a " .. type(v)) end
     local old = getmetatable(v)
-    if type(old) == "table" and rawget(old, "__metatable") ~= nil then refuse("setmetatable") end
+    if type(old) == "table" and rawget(old, "__metatable") ~= nil then refuse("debug.setmetatable") end
     return setmetatable(v, mt)
   end
 end

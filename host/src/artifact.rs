@@ -249,10 +249,21 @@ fn deserialize_copy(engine: &wasmtime::Engine, path: &Path, artifact: &[u8]) -> 
     unsafe { Module::deserialize(engine, artifact) }.with_context(|| refusal(path))
 }
 
-/// A cache entry's module, if its seal holds for `code` (the module it must have been compiled
-/// from): a damaged entry, or another module's copied under this name, is not used.
+/// A cache entry's module, if the entry is a file only this user may write (checked on the file
+/// opened, never followed through a link) and its seal holds for `code` (the module it must have
+/// been compiled from): a damaged entry, or another module's copied under this name, is not used.
 fn deserialize_cached(engine: &wasmtime::Engine, file: &Path, code: &Digest) -> Result<Module> {
-    let bytes = std::fs::read(file)?;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let mut opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(file)?;
+    let meta = opened.metadata()?;
+    if !meta.is_file() || !owned_by_us(&meta) || meta.mode() & 0o022 != 0 {
+        bail!("{}: not this user's alone", file.display());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    opened.read_to_end(&mut bytes)?;
     let content = seal::open(&bytes, code).map_err(|broken| format_err!("{broken:?} seal"))?;
     deserialize_copy(engine, file, content)
 }
@@ -279,7 +290,7 @@ fn compile_cached(
     };
     let cache_file = cache_dir.map(|dir| dir.join(cache_name(engine, &code)));
     if let Some(file) = &cache_file {
-        if file.is_file() && trusted_entry(file) {
+        if file.is_file() {
             // A damaged cache entry is not the operator's problem: recompile and overwrite it.
             if let Ok(module) = deserialize_cached(engine, file, &code) {
                 return Ok((module, Origin::Cached { path: file.clone() }));
@@ -315,13 +326,6 @@ fn trusted_cache_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// An entry of a trusted directory that is this user's, and only this user's to write.
-fn trusted_entry(file: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::symlink_metadata(file)
-        .is_ok_and(|meta| meta.is_file() && owned_by_us(&meta) && meta.mode() & 0o022 == 0)
-}
-
 fn owned_by_us(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::MetadataExt;
     // SAFETY: geteuid cannot fail and touches no memory.
@@ -342,10 +346,20 @@ fn cache_name(engine: &wasmtime::Engine, code: &Digest) -> String {
 /// Writes atomically (temporary file, then rename) so concurrent loaders never read half a file;
 /// sealed with the code it was compiled from.
 fn store(module: &Module, file: &Path, code: &Digest) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = file.parent().context("cache file has no directory")?;
     std::fs::create_dir_all(dir)?;
     let tmp = file.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, seal::seal(module.serialize()?, code))?;
+    let _ = std::fs::remove_file(&tmp);
+    // This user's alone, whatever the umask: a cache entry others may write is never used.
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    out.write_all(&seal::seal(module.serialize()?, code))?;
+    drop(out);
     std::fs::rename(&tmp, file).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;

@@ -25,6 +25,16 @@ function do_global_read_request()
   local mt = {}
   h['X-Own-Mt'] = tostring(debug.getmetatable(setmetatable({}, mt)) == mt)
   h['X-Local'] = (debug.getlocal(1, 1))
+  -- The running coroutine named as the thread, from a line hook sitting on a binding frame.
+  h['X-Running-Thread'] = try(function()
+    local co = coroutine.create(function()
+      return debug.getlocal(coroutine.running(), 1, 1)
+    end)
+    local ok, name = coroutine.resume(co)
+    return assert(ok and name == nil or name)
+  end)
+  h['X-Fenv-Binding'] = try(function() return getfenv(ts.hook) end)
+  h['X-Fenv-Own'] = tostring(getfenv(1) == getfenv(own))
   -- After all that the binding works as before.
   ts.ctx.mark = 'kept'
   ts.hook(TS_LUA_HOOK_SEND_RESPONSE_HDR, function()

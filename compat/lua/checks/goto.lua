@@ -95,9 +95,6 @@ do
 end
 print("outer label", depth)
 
--- string.dump of a function with goto, loaded back
-local function withgoto(m) local r = 0 for i = 1, m do if i % 2 == 1 then goto c end r = r + i ::c:: end return r end
-print("dump", loadstring(string.dump(withgoto))(10))
 
 -- errors with their lines
 local errs = {

@@ -55,7 +55,7 @@ pub fn addr_get(cx: &mut AbiCtx, peer: Peer, out: &mut Vec<u8>) -> AbiResult<()>
 }
 
 pub fn port_get(cx: &mut AbiCtx, peer: Peer) -> AbiResult<u16> {
-    Ok(cx.txn_mut()?.peer_addr(peer)?.port())
+    Ok(cx.txn()?.peer_addr(peer)?.port())
 }
 
 pub fn addr_set(cx: &mut AbiCtx, peer: Peer, ip: &[u8], port: u32) -> AbiResult<()> {

@@ -135,6 +135,11 @@ impl Dispatcher {
         })
     }
 
+    /// The main state calls run in.
+    pub fn state(&self) -> *mut lua_State {
+        self.state
+    }
+
     /// An id no context has had.
     pub fn new_context(&mut self) -> ContextId {
         let id = ContextId(self.next_id);

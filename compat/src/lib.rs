@@ -8,6 +8,7 @@
 mod api;
 mod bit;
 mod dispatch;
+mod memory;
 mod raw;
 mod script;
 
@@ -36,6 +37,25 @@ impl Plugin for LuaGuest {
     }
 
     fn on_hook(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Reply {
+        let reply = self.run_hook(txn, hook);
+        self.script.recover_memory();
+        reply
+    }
+
+    fn on_txn_hook(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Reply {
+        let reply = Reply::Action(self.script.run_added(txn, hook));
+        self.script.recover_memory();
+        reply
+    }
+
+    fn on_event(&mut self, event: PluginEvent) {
+        self.script.on_event(event);
+        self.script.recover_memory();
+    }
+}
+
+impl LuaGuest {
+    fn run_hook(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Reply {
         match hook {
             Hook::Remap => Reply::Remap(self.script.remap(txn)),
             Hook::TxnClose => {
@@ -51,14 +71,6 @@ impl Plugin for LuaGuest {
             }
             _ => Reply::Action(self.script.run_global(txn, hook)),
         }
-    }
-
-    fn on_txn_hook(&mut self, txn: &mut Txn<TxnContexts>, hook: Hook) -> Reply {
-        Reply::Action(self.script.run_added(txn, hook))
-    }
-
-    fn on_event(&mut self, event: PluginEvent) {
-        self.script.on_event(event);
     }
 }
 

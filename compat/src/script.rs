@@ -10,10 +10,6 @@
 //! closures, a global function's only if it registered closures. So, as in tslua, `ts.ctx` is shared
 //! between an entry point and its closures, but not between two `do_global_*` functions.
 
-use std::alloc::Layout;
-use std::ffi::c_void;
-
-use mlua::ffi::lua_State;
 use mlua::{Function, Lua, Table, Value};
 use tswasm_guest_sdk::{
     env, Action, Hook, HookSet, Intercept, PluginEvent, PluginRole, RemapStatus, Txn, TxnHandle,
@@ -21,6 +17,7 @@ use tswasm_guest_sdk::{
 
 use crate::api;
 use crate::dispatch::{Context, ContextId, Dispatcher, Keep, Name, Target};
+use crate::memory;
 
 /// Registry key of the script's globals table (for `ts.hook` at the top level).
 pub const SCRIPT_ENV: &str = "tswasm.script_env";
@@ -140,7 +137,7 @@ impl Script {
     }
 
     fn load_source(name: String, text: &[u8]) -> mlua::Result<Script> {
-        let (lua, state) = new_state()?;
+        let (lua, state) = memory::new_state()?;
         let base = lua.globals();
         base.set("bit", crate::bit::create(&lua)?)?;
         api::install(&lua, &base)?;
@@ -194,7 +191,12 @@ impl Script {
         if os_response {
             hooks.insert(Hook::ReadResponse);
         }
-        reserve_heap();
+        memory::grow_heap_once();
+        if !memory::hold_reserve() {
+            return Err(mlua::Error::MemoryError(
+                "not enough memory for the binding's reserve".into(),
+            ));
+        }
         // An intercept asked for at load time has no transaction to answer.
         prelude
             .get::<Function>("run_intercept")?
@@ -327,6 +329,12 @@ impl Script {
         env::error(&format!("{}: {name}: {failure}", self.name));
     }
 
+    /// After a hook: the memory Lua ran out of during it is given back to the binding, or the
+    /// state given up (see [`memory`]).
+    pub fn recover_memory(&self) {
+        memory::recover(self.dispatcher.state());
+    }
+
     /// Drops a closed transaction's contexts (the SDK then drops its state).
     pub fn forget(&mut self, txn: &Txn<TxnContexts>) {
         if let Some(state) = txn.kept() {
@@ -379,77 +387,6 @@ impl Script {
             kept: outcome.kept,
         })
     }
-}
-
-/// A Lua state whose allocator answers "no memory" when linear memory cannot grow (the instance's
-/// memory cap), so Lua raises its own "not enough memory" error, as in tslua: a script can catch it
-/// with `pcall`, and the state lives on. (mlua's own allocator aborts the program on a failed
-/// allocation: a trap, which rebuilds the state and loses what the transaction did in it.) The
-/// state lives as long as the instance; mlua keeps its `Lua` inside it.
-fn new_state() -> mlua::Result<(&'static Lua, *mut lua_State)> {
-    // SAFETY: `allocate` is a valid Lua allocator; the state is never closed, so the `Lua` mlua
-    // keeps in it outlives everything.
-    unsafe {
-        let state = mlua::ffi::lua_newstate(allocate, std::ptr::null_mut());
-        if state.is_null() {
-            return Err(mlua::Error::MemoryError("not enough memory".into()));
-        }
-        // The full standard library includes `debug`, which mlua counts as unsafe because a script
-        // can use it to break mlua's invariants. tslua offers it, scripts use it (tracebacks), and
-        // the worst a script can do with it is corrupt this instance's own memory, which the wasm
-        // sandbox contains and the host recovers from.
-        mlua::ffi::luaL_openlibs(state);
-        Ok((Lua::get_or_init_from_ptr(state), state))
-    }
-}
-
-/// Lua's memory: realloc(3)'s contract, on the Rust allocator. Alignment 8 is Lua's (doubles and
-/// pointers) and the wasm allocator's own, so a block grows in place when it can.
-unsafe extern "C" fn allocate(
-    _: *mut c_void,
-    ptr: *mut c_void,
-    old_size: usize,
-    new_size: usize,
-) -> *mut c_void {
-    const ALIGN: usize = 8;
-    // SAFETY (whole body): Lua passes back only blocks this function returned, with their sizes.
-    unsafe {
-        if new_size == 0 {
-            if !ptr.is_null() {
-                std::alloc::dealloc(
-                    ptr.cast(),
-                    Layout::from_size_align_unchecked(old_size, ALIGN),
-                );
-            }
-            return std::ptr::null_mut();
-        }
-        let Ok(layout) = Layout::from_size_align(new_size, ALIGN) else {
-            return std::ptr::null_mut();
-        };
-        match ptr.is_null() {
-            true => std::alloc::alloc(layout).cast(),
-            false => std::alloc::realloc(
-                ptr.cast(),
-                Layout::from_size_align_unchecked(old_size, ALIGN),
-                new_size,
-            )
-            .cast(),
-        }
-    }
-}
-
-/// Room the Lua heap gets at start, above what loading the script took.
-const HEAP_HEADROOM: usize = 1 << 20;
-
-/// Grows linear memory once, at start, by more than a script's garbage between collections: the
-/// first few hundred requests would otherwise grow it a page at a time, each growth an `mprotect`
-/// while serving. Freed at once, the blocks stay in the allocator for Lua to reuse; pages never
-/// touched cost no resident memory.
-fn reserve_heap() {
-    let blocks: Vec<Vec<u8>> = (0..HEAP_HEADROOM / (32 << 10))
-        .map(|_| Vec::with_capacity(32 << 10))
-        .collect();
-    drop(std::hint::black_box(blocks));
 }
 
 /// Whether a hook function's result asks to fail the transaction: a non-zero number, as in tslua.

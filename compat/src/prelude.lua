@@ -28,8 +28,9 @@ do
     local info = getinfo(f, "S")
     return info.what == "C" or ours_source[info.source] == true
   end
-  local function refuse(name)
-    error("not supported by tswasm: " .. name .. " on the binding's own functions and objects", 3)
+  -- `level`: the script's frame, counted from here (default: the caller of a wrapper).
+  local function refuse(name, level)
+    error("not supported by tswasm: " .. name .. " on the binding's own functions and objects", level or 3)
   end
   -- Whether the frame a caller names by `level` (from its own frame, as Lua counts) runs one of
   -- the binding's functions. `depth` is how many frames of ours lie between the caller and here.
@@ -100,10 +101,10 @@ do
   local getfenv, setfenv = getfenv, setfenv
   local function env_target(name, f)
     if type(f) ~= "number" then
-      if ours(f) then refuse(name) end
+      if ours(f) then refuse(name, 4) end
       return f
     end
-    if f > 0 and frame_is_ours(f, 2) then refuse(name) end
+    if f > 0 and frame_is_ours(f, 2) then refuse(name, 4) end
     return f > 0 and f + 1 or f
   end
   _G.getfenv = function(f)

@@ -35,6 +35,8 @@ function do_global_read_request()
   end)
   h['X-Fenv-Binding'] = try(function() return getfenv(ts.hook) end)
   h['X-Fenv-Own'] = tostring(getfenv(1) == getfenv(own))
+  local _, where = pcall(function() local env = getfenv(ts.hook); return env end)
+  h['X-Refusal-Where'] = tostring(string.match(where, 'script%.lua:%d+:') ~= nil)
   -- After all that the binding works as before.
   ts.ctx.mark = 'kept'
   ts.hook(TS_LUA_HOOK_SEND_RESPONSE_HDR, function()

@@ -12,10 +12,11 @@
 
 use mlua::{Function, Lua, Table, Value};
 use tswasm_guest_sdk::{
-    env, Action, Hook, HookSet, Intercept, PluginEvent, PluginRole, RemapStatus, Txn, TxnHandle,
+    env, Action, Error as SdkError, Hook, HookSet, Intercept, PluginEvent, PluginRole, RemapStatus,
+    Txn, TxnHandle,
 };
 
-use crate::api;
+use crate::api::{self, OverLimit};
 use crate::dispatch::{Context, ContextId, Dispatcher, Keep, Name, Target};
 use crate::memory;
 
@@ -364,11 +365,13 @@ impl Script {
                 let served = Intercept::from_raw(kind as u32)
                     .zip(TxnHandle::current())
                     .map(|(kind, txn)| txn.intercept(kind, &response));
-                if let Some(Err(e)) = served {
-                    env::hook_failed(&format!(
-                        "{}: intercept handler: its response is not valid HTTP ({e})",
-                        self.name
-                    ));
+                let why = match served {
+                    Some(Err(SdkError::LimitReached)) => String::from(OverLimit),
+                    Some(Err(e)) => format!("its response is not valid HTTP ({e})"),
+                    _ => String::new(),
+                };
+                if !why.is_empty() {
+                    env::hook_failed(&format!("{}: intercept handler: {why}", self.name));
                 }
             }
             Some(Err(message)) => {

@@ -71,6 +71,7 @@ impl Instance {
                     settings.role,
                     blueprint.source.clone(),
                     blueprint.tag.clone(),
+                    settings.txn_memory_limit,
                 ),
             },
         );
@@ -139,14 +140,16 @@ impl Instance {
         })
     }
 
-    /// Calls one hook for `txn` within the deadline; returns the guest's raw reply and what the guest
-    /// reported during the call (hooks added, a contained failure).
+    /// Calls one hook for `txn`, for which the host keeps `kept` bytes so far, within the
+    /// deadline; returns the guest's raw reply and what the guest reported during the call
+    /// (hooks added, a contained failure, what the host keeps now).
     pub fn call_hook(
         &mut self,
         txn: &mut dyn Transaction,
         hook: Hook,
         txn_hook: bool,
         deadline_ticks: u64,
+        kept: usize,
     ) -> (Result<i32>, CallReport) {
         self.store.set_epoch_deadline(deadline_ticks);
         let txn_id = txn.id() as i64;
@@ -155,7 +158,7 @@ impl Instance {
             false => 0,
         };
         // SAFETY: cleared below before `txn`'s borrow ends; `&mut self` keeps the store exclusive.
-        unsafe { self.store.data_mut().abi.call.install(txn, hook) };
+        unsafe { self.store.data_mut().abi.call.install(txn, hook, kept) };
         let result = self
             .on_hook
             .call(&mut self.store, (txn_id, (hook.raw() | bit) as i32));
@@ -238,5 +241,7 @@ fn wasi_context(blueprint: &Blueprint) -> Result<wasmtime_wasi::p1::WasiP1Ctx> {
             .preopened_dir(dir, guest_path, FsPerms::ReadOnly)
             .with_context(|| format!("granting read access to {}", dir.display()))?;
     }
-    Ok(builder.build_p1())
+    let mut ctx = builder.build_p1();
+    crate::wasi_limits::limit_open_files(&mut ctx, blueprint.granted.len());
+    Ok(ctx)
 }

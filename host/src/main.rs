@@ -10,7 +10,8 @@ usage:
       Compile ahead of time with the runtime's exact engine configuration.
   tswasm run PLUGIN --request REQ.http [--response RESP.http] [--remap 'FROM_URL TO_URL']
              [--arg A]... [--repeat N [--warmup W]] [--json] [--client IP:PORT] [--log-level L]
-             [--states N] [--deadline-ms MS] [--memory-limit-mb MB] [--fail open|closed]
+             [--states N] [--deadline-ms MS] [--memory-limit-mb MB] [--txn-memory-limit-mb MB]
+             [--fail open|closed]
              [--grant DIR|none]... [--cache-dir DIR|off] [--config FILE.toml]
       Dry-run one transaction through the plugin: prints the request the origin would receive and
       the response the client would get (raw HTTP, or JSON), with a per-hook trace on stderr.

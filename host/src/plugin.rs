@@ -72,7 +72,15 @@ pub struct Binding {
     added: HookSet,
     /// The generation of the instance the transaction last ran on.
     ran_on: Option<u64>,
+    /// The bytes the host keeps for the transaction on the guest's behalf (see
+    /// [`Settings::txn_memory_limit`]).
+    kept: usize,
 }
+
+/// Below this, the host may forget what a transaction's edits made it keep (see
+/// [`Binding::must_be_kept`]): a transaction that no hook keeps state for then takes at most
+/// this much more per declared hook than its limit.
+const FORGETTABLE_BYTES: usize = 64 << 10;
 
 impl Binding {
     /// The hooks the guest registered for this transaction so far.
@@ -83,6 +91,13 @@ impl Binding {
     /// The instance the transaction is bound to (from 0), for traces and logs.
     pub fn instance_index(&self) -> usize {
         self.slot
+    }
+
+    /// Whether the proxy must keep this binding until the transaction closes, even where
+    /// [`Plugin::keeps`] says the guest kept nothing: the host memory its edits took counts
+    /// against the transaction's limit at later hooks too.
+    pub fn must_be_kept(&self) -> bool {
+        self.kept > FORGETTABLE_BYTES
     }
 }
 
@@ -267,6 +282,7 @@ impl Plugin {
             slot,
             added: HookSet::EMPTY,
             ran_on: None,
+            kept: 0,
         }
     }
 
@@ -341,8 +357,10 @@ impl Plugin {
             lost_fault = Some(fault);
         }
         let txn_hook = phase == HookPhase::Txn;
-        let (result, report) = instance.call_hook(txn, hook, txn_hook, self.deadline_ticks);
+        let (result, report) =
+            instance.call_hook(txn, hook, txn_hook, self.deadline_ticks, binding.kept);
         binding.added = HookSet(binding.added.0 | report.added.0);
+        binding.kept = report.kept;
         let raw = match result {
             Ok(raw) => raw,
             Err(error) => {

@@ -88,6 +88,10 @@ pub struct Settings {
     pub deadline: Duration,
     /// Linear memory one instance may grow to, in bytes.
     pub memory_limit: usize,
+    /// What the host may keep on the plugin's behalf for one transaction (header fields, bodies,
+    /// URLs, settings it hands the proxy), in bytes, counted as handed over: an edit past it is
+    /// refused with `LimitReached`.
+    pub txn_memory_limit: usize,
     /// What a fault does to the transaction.
     pub fail_policy: FailPolicy,
     /// Host directories the guest may read.
@@ -106,6 +110,7 @@ impl Default for Settings {
             states: 4,
             deadline: Duration::from_millis(100),
             memory_limit: 64 << 20,
+            txn_memory_limit: 16 << 20,
             fail_policy: FailPolicy::Open,
             grants: Grants::default(),
             cache_dir: CacheDir::Default,
@@ -120,6 +125,7 @@ pub const KEYS: &[&str] = &[
     "states",
     "deadline_ms",
     "memory_limit_mb",
+    "txn_memory_limit_mb",
     "fail",
     "grant",
     "cache_dir",
@@ -128,6 +134,9 @@ pub const KEYS: &[&str] = &[
 ];
 
 const MAX_STATES: usize = 1024;
+/// A transaction's host memory is the proxy's, not the instance's: bounded well below what a
+/// process can give.
+const MAX_TXN_MEMORY_MB: usize = 1024;
 
 impl Settings {
     /// Applies one option. `key` may use `-` or `_`; repeatable keys (`grant`, `arg`) accumulate
@@ -144,6 +153,10 @@ impl Settings {
                 let mb: usize =
                     parse_in_range(&key, value, 1, crate::engine::MAX_MEMORY_BYTES >> 20)?;
                 self.memory_limit = mb << 20;
+            }
+            "txn_memory_limit_mb" => {
+                let mb: usize = parse_in_range(&key, value, 1, MAX_TXN_MEMORY_MB)?;
+                self.txn_memory_limit = mb << 20;
             }
             "fail" => {
                 self.fail_policy = match value {
@@ -256,6 +269,7 @@ mod tests {
         s.set("states", "8").unwrap();
         s.set("deadline-ms", "250").unwrap();
         s.set("memory_limit_mb", "16").unwrap();
+        s.set("txn-memory-limit-mb", "2").unwrap();
         s.set("fail", "closed").unwrap();
         s.set("arg", "a").unwrap();
         s.set("arg", "b").unwrap();
@@ -263,6 +277,7 @@ mod tests {
         assert_eq!(s.states, 8);
         assert_eq!(s.deadline, Duration::from_millis(250));
         assert_eq!(s.memory_limit, 16 << 20);
+        assert_eq!(s.txn_memory_limit, 2 << 20);
         assert_eq!(s.fail_policy, FailPolicy::Closed);
         assert_eq!(s.args, ["a", "b"]);
         assert_eq!(s.grants.dirs, [PathBuf::from("/")]);
@@ -278,6 +293,7 @@ mod tests {
         let err = |k, v| Settings::default().set(k, v).unwrap_err().to_string();
         assert!(err("states", "0").contains("out of range"));
         assert!(err("states", "many").contains("whole number"));
+        assert!(err("txn_memory_limit_mb", "0").contains("out of range"));
         assert!(err("fail", "maybe").contains("`open` or `closed`"));
         assert!(err("grant", "relative/dir").contains("absolute"));
         assert!(err("colour", "blue").contains("unknown setting `colour`"));

@@ -9,16 +9,43 @@
 //!   whose open waits for a writer; a device) is refused with `EACCES` before it is opened. The
 //!   type is read just before the open: a file that someone able to write the granted directory
 //!   swaps in between is not caught, and that someone is the operator.
+//!
+//! Files a guest keeps open are the proxy's descriptors, so an instance may hold at most
+//! [`MAX_OPEN_FILES`] (files and directories it opened, the granted ones not counted); past that
+//! `path_open` fails with `EMFILE`, as for a process out of descriptors.
 
 use wasmtime::{Caller, Extern, Linker};
 use wasmtime_wasi::p1::wasi_snapshot_preview1::{self as p1, WasiSnapshotPreview1};
 use wasmtime_wasi::p1::{types, WasiP1Ctx};
 use wasmtime_wasi::runtime::in_tokio;
+use wasmtime_wasi::WasiView;
 use wiggle::{GuestMemory, GuestPtr};
 
 use crate::error::Result;
 
 const MODULE: &str = "wasi_snapshot_preview1";
+
+/// Files and directories one instance may have open at once. tslua scripts open a settings
+/// file or a module now and then and close it, or leave it to the garbage collector.
+pub const MAX_OPEN_FILES: usize = 64;
+
+/// The streams WASI makes for stdin, stdout and stderr when the guest first uses a descriptor.
+const STDIO_STREAMS: usize = 3;
+
+/// Bounds what `ctx`, fresh from its builder with `granted` directories, may open: once the
+/// guest starts, its table of host resources holds a descriptor for each granted directory and
+/// the standard streams, and may hold at most [`MAX_OPEN_FILES`] more.
+pub fn limit_open_files(ctx: &mut WasiP1Ctx, granted: usize) {
+    let table = ctx.ctx().table;
+    let now = table.iter_mut().count();
+    table.set_max_capacity(now + granted + STDIO_STREAMS + MAX_OPEN_FILES);
+}
+
+/// Whether `ctx` has room for one more open file (see [`limit_open_files`]).
+fn may_open_another(ctx: &mut WasiP1Ctx) -> bool {
+    let table = ctx.ctx().table;
+    table.iter_mut().count() < table.max_capacity()
+}
 
 /// Replaces the blocking calls in `linker`, which already holds WASI's (`project` finds the WASI
 /// context in a store's data).
@@ -56,6 +83,9 @@ pub fn add_to_linker<T: 'static>(
             let ctx = project(data);
             if !may_open(ctx, &mut memory, dir, lookup, path, path_len) {
                 return Ok(types::Errno::Acces as i32);
+            }
+            if !may_open_another(ctx) {
+                return Ok(types::Errno::Mfile as i32);
             }
             in_tokio(p1::path_open(
                 ctx,

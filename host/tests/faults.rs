@@ -267,3 +267,46 @@ fn arbitrary_arguments_get_answers_never_a_trap_or_a_host_panic() {
         assert!(chaos.starts_with("calls=4000 errors="), "{chaos}");
     }
 }
+
+#[test]
+fn what_a_transaction_makes_the_host_keep_is_refused_past_its_limit() {
+    let limit = 1 << 20;
+    let (plugin, services) = load(
+        "faults",
+        Settings {
+            txn_memory_limit: limit,
+            ..faulty("hoard", FailPolicy::Closed)
+        },
+    );
+    let stat = |name: &str| {
+        let found = services.stats().into_iter().find(|(n, _)| n == name);
+        found
+            .unwrap_or_else(|| panic!("the guest reported {name}"))
+            .1
+    };
+    let refused = i64::from(tswasm::abi_types::Error::LimitReached.raw());
+    // Twice: each transaction has a limit of its own.
+    for round in 0..2 {
+        let (txn, trace) = run(&[&plugin], request(REQUEST), None);
+        assert!(trace.iter().all(|e| e.fault.is_none()), "{trace:?}");
+        let appended = usize::try_from(stat("hoard.appended")).unwrap();
+        // Each field counts its value and name, plus at most a field's worth for the entries.
+        let field = (64 << 10) + "X-Hoard".len();
+        assert!(
+            appended * field <= limit && (appended + 2) * field > limit,
+            "round {round}: {appended} fields of {field} bytes against {limit}"
+        );
+        assert_eq!(stat("hoard.refusal"), refused, "round {round}");
+        // Past the limit every edit that keeps bytes is refused, at this hook and later ones;
+        // removing keeps nothing and works.
+        for name in ["hoard.respond", "hoard.config", "hoard.later"] {
+            assert_eq!(stat(name), refused, "round {round}: {name}");
+        }
+        assert_eq!(stat("hoard.removed"), appended as i64, "round {round}");
+        let sent = txn.server_request.expect("the request reached the origin");
+        assert_eq!(header(&sent.headers, "X-Hoard"), None);
+        let resp = txn.client_response.unwrap();
+        assert_eq!((resp.status, header(&resp.headers, "X-Later")), (200, None));
+    }
+    assert_eq!(plugin.stats().instance_rebuilds, 0);
+}

@@ -10,7 +10,7 @@
 //! - `script` = a path relative to the case (default `script.lua`), to reuse another case's script;
 //! - `role` = "remap" | "global" (default: remap when `remap` is given), `remap` = "FROM TO",
 //!   `args` = [...], `states`, `transactions` (run N, check the last),
-//!   `deadline_ms`, `memory_limit_mb`, `fail` = "open" | "closed";
+//!   `deadline_ms`, `memory_limit_mb`, `txn_memory_limit_mb`, `fail` = "open" | "closed";
 //! - `load_error` = [substrings]: loading must fail with a message containing each;
 //! - `[client_response]` status, body, `headers` = { name = value } (all values joined with "|"),
 //!   `absent` = [names];
@@ -165,6 +165,10 @@ fn run_case(engine: &Engine, dir: &Path) -> Result<(), Vec<String>> {
         deadline: Duration::from_millis(int_of("deadline_ms").unwrap_or(100) as u64),
         memory_limit: int_of("memory_limit_mb")
             .map_or(Settings::default().memory_limit, |mb| (mb as usize) << 20),
+        txn_memory_limit: int_of("txn_memory_limit_mb")
+            .map_or(Settings::default().txn_memory_limit, |mb| {
+                (mb as usize) << 20
+            }),
         fail_policy: if str_of("fail") == Some("closed") {
             FailPolicy::Closed
         } else {

@@ -9,6 +9,7 @@ use tswasm_guest_sdk::{
 };
 
 use super::http::txn;
+use super::over_limit;
 
 /// `TS_LUA_HTTP_CNTL_*`: tslua's names for Traffic Server's `TSHttpCntlType` values.
 const CONTROL_NAMES: &[(&str, TxnControl)] = &[
@@ -250,7 +251,7 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
         "redirect_url_set",
         lua.create_function(|_, url: mlua::LuaString| {
             let txn: TxnHandle = txn()?;
-            let _ = txn.set_redirect_url(&url.to_str()?);
+            over_limit(&txn.set_redirect_url(&url.to_str()?))?;
             Ok(())
         })?,
     )?;
@@ -271,7 +272,9 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
                 )));
             };
             let url = url.to_string_lossy();
-            if txn()?.server_push(&url) == Err(SdkError::InvalidArgument) {
+            let pushed = txn()?.server_push(&url);
+            over_limit(&pushed)?;
+            if pushed == Err(SdkError::InvalidArgument) {
                 env::log(
                     LogLevel::Error,
                     &format!("ts.http.server_push: `{url}` is not an absolute URL"),

@@ -7,7 +7,7 @@ use mlua::{Lua, Result, Table};
 use tswasm_guest_sdk::{CacheStatus, Hook, RemapUrl, TxnHandle, UrlPart};
 
 use super::config_records::CONFIG_RECORDS;
-use super::unsupported;
+use super::{over_limit, unsupported};
 use crate::raw::{self, Ret};
 
 /// Defines the `TS_LUA_CONFIG_*` constants.
@@ -60,7 +60,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
                 Some(Hook::SendResponse) => txn.client_response().status().unwrap_or(status),
                 _ => status,
             };
-            let _ = txn.respond(status, &body);
+            over_limit(&txn.respond(status, &body))?;
             Ok(())
         })?,
     )?;
@@ -78,7 +78,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     http.set(
         "set_retbody",
         lua.create_function(|_, body: mlua::LuaString| {
-            let _ = txn()?.set_error_body(&body.as_bytes());
+            over_limit(&txn()?.set_error_body(&body.as_bytes()))?;
             Ok(())
         })?,
     )?;
@@ -97,7 +97,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
         })?,
     )?;
     let set_key = lua.create_function(|_, url: String| {
-        let _ = txn()?.set_cache_key(&url);
+        over_limit(&txn()?.set_cache_key(&url))?;
         Ok(())
     })?;
     http.set("set_cache_url", set_key.clone())?;
@@ -144,7 +144,7 @@ pub fn install(lua: &Lua, ts: &Table) -> Result<()> {
     http.set(
         "config_string_set",
         lua.create_function(|_, (key, value): (usize, String)| {
-            let _ = txn()?.set_config_string(record(key)?, &value);
+            over_limit(&txn()?.set_config_string(record(key)?, &value))?;
             Ok(())
         })?,
     )?;

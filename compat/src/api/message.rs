@@ -6,6 +6,7 @@
 
 use std::ffi::c_int;
 
+use super::over_limit;
 use crate::raw::{self, Arg, Args, Ret};
 use mlua::ffi::lua_State;
 use mlua::{Lua, Result, Table, Value};
@@ -106,6 +107,7 @@ unsafe extern "C-unwind" fn header_set(state: *mut lua_State) -> c_int {
                 Some(value) => fields.set_header_bytes(name, value),
                 None => fields.remove_header(name).map(drop),
             };
+            over_limit(&result)?;
             // Traffic Server would take anything, and send a header split in two: tswasm
             // refuses, so the script hears of it (MIGRATING.md).
             if result == Err(SdkError::InvalidArgument) {
@@ -201,7 +203,9 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
     let setter = |part: UrlPart| {
         lua.create_function(move |lua, value: Value| {
             if let Some(value) = text(lua, &value)? {
-                if request().set_url_part(part, &value) == Err(SdkError::InvalidArgument) {
+                let result = request().set_url_part(part, &value);
+                over_limit(&result)?;
+                if result == Err(SdkError::InvalidArgument) {
                     return Err(mlua::Error::runtime(format!(
                         "invalid URL {part}: {value:?}"
                     )));
@@ -215,7 +219,7 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
     t.set(
         "set_method",
         lua.create_function(move |_, method: String| {
-            let _ = request().set_method(&method);
+            over_limit(&request().set_method(&method))?;
             Ok(())
         })?,
     )?;
@@ -249,7 +253,7 @@ pub fn request_table(lua: &Lua, msg: Message) -> Result<Table> {
                     )))
                 }
             };
-            let _ = request().set_url_part(UrlPart::Params, &params.unwrap_or_default());
+            over_limit(&request().set_url_part(UrlPart::Params, &params.unwrap_or_default()))?;
             Ok(())
         })?,
     )?;
@@ -379,7 +383,7 @@ unsafe extern "C-unwind" fn set_uri(state: *mut lua_State) -> c_int {
                     "bad argument #1 to '?' (string expected, got {kind})"
                 ));
             };
-            let _ = request.set_path(uri.strip_prefix('/').unwrap_or(uri));
+            over_limit(&request.set_path(uri.strip_prefix('/').unwrap_or(uri)))?;
             Ok(Ret::Nothing)
         })
     }
@@ -450,13 +454,15 @@ pub fn response_table(lua: &Lua, msg: Message) -> Result<Table> {
                 let Some(txn) = TxnHandle::current() else {
                     return Ok(());
                 };
-                if txn.respond(status, &body).is_err() {
+                let responded = txn.respond(status, &body);
+                over_limit(&responded)?;
+                if responded.is_err() {
                     let _ = txn.client_response().set_status(status);
                 } else if body.is_empty() && txn.hook() == Some(Hook::SendResponse) {
                     // Without a body, tslua.so gives the proxy's own response the status's
                     // reason phrase as its body (checked at send-response).
                     if let Ok(reason) = txn.client_response().reason() {
-                        let _ = txn.respond(status, reason.as_bytes());
+                        over_limit(&txn.respond(status, reason.as_bytes()))?;
                     }
                 }
                 Ok(())

@@ -12,7 +12,7 @@ mod text_log;
 mod vconn;
 
 use mlua::{Function, Lua, Result, Table, Value};
-use tswasm_guest_sdk::{Hook, TxnHandle};
+use tswasm_guest_sdk::{Error as SdkError, Hook, TxnHandle};
 
 use crate::script::{SCRIPT_ENV, TXN_FUNCTIONS};
 
@@ -87,6 +87,37 @@ const INT64_BOUNDS: &[(&str, f64)] = &[
     ("TS_LUA_INT64_MAX", i64::MAX as f64),
     ("TS_LUA_INT64_MIN", i64::MIN as f64),
 ];
+
+/// An edit the host refused because the transaction's edits reached the plugin's host memory
+/// limit. tslua.so ignores a proxy's refusals and scripts here mostly do too, but this one they
+/// hear of, as an error (`pcall` can catch it): the edit was lost.
+pub(crate) struct OverLimit;
+
+const OVER_LIMIT: &str = "tswasm: this transaction's edits reached the plugin's host memory \
+                          limit (txn_memory_limit_mb); the edit was not made";
+
+/// `Err(OverLimit)` if `result` is the host memory limit's refusal; any other outcome is the
+/// caller's to ignore or report, as tslua.so would.
+pub(crate) fn over_limit<T>(
+    result: &std::result::Result<T, SdkError>,
+) -> std::result::Result<(), OverLimit> {
+    match result {
+        Err(SdkError::LimitReached) => Err(OverLimit),
+        _ => Ok(()),
+    }
+}
+
+impl From<OverLimit> for mlua::Error {
+    fn from(_: OverLimit) -> mlua::Error {
+        mlua::Error::runtime(OVER_LIMIT)
+    }
+}
+
+impl From<OverLimit> for String {
+    fn from(_: OverLimit) -> String {
+        OVER_LIMIT.to_owned()
+    }
+}
 
 /// Raises tslua's tier-2 and unknown operations as a clear error at the call.
 pub fn unsupported(lua: &Lua, name: impl Into<String>) -> Result<Function> {

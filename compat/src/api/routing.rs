@@ -5,6 +5,7 @@ use mlua::{Lua, MultiValue, Result, Table};
 use tswasm_guest_sdk::{env, LogLevel, SocketOption, TxnFact, TxnText};
 
 use super::http::txn;
+use super::over_limit;
 
 pub fn install(lua: &Lua, http: &Table) -> Result<()> {
     // The parent's host (nil for none) and port (-1 for none).
@@ -30,7 +31,7 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
             let (host, port): (String, i64) = lua.unpack_multi(args)?;
             // Out of range (port 0 too, on which Traffic Server aborts): refused, nothing set.
             let port = u32::try_from(port).unwrap_or(u32::MAX);
-            let _ = txn()?.set_parent_proxy(&host, port);
+            over_limit(&txn()?.set_parent_proxy(&host, port))?;
             Ok(())
         })?,
     )?;
@@ -44,7 +45,12 @@ pub fn install(lua: &Lua, http: &Table) -> Result<()> {
             let url = url.as_bytes();
             // As tslua: an empty URL is ignored, one the proxy cannot parse is logged (relative
             // URLs parse).
-            if !url.is_empty() && txn()?.set_parent_selection_url(&url).is_err() {
+            if url.is_empty() {
+                return Ok(());
+            }
+            let result = txn()?.set_parent_selection_url(&url);
+            over_limit(&result)?;
+            if result.is_err() {
                 env::log(
                     LogLevel::Error,
                     &format!(

@@ -5,7 +5,7 @@
 
 mod proxy;
 
-use proxy::{guest, plugin_so, Origin, Proxy};
+use proxy::{guest, plugin_so, repo_root, Origin, Proxy};
 
 #[test]
 fn guest_faults_are_contained_and_the_proxy_keeps_serving() {
@@ -102,4 +102,79 @@ fn guest_faults_are_contained_and_the_proxy_keeps_serving() {
             proxy.ctl(&["metric", "match", "tswasm"])
         );
     }
+}
+
+/// What a transaction's edits make Traffic Server keep (its header heap, bodies, settings) is
+/// bounded per plugin and transaction: a Rust guest and a Lua script that add 64 KiB header
+/// fields until refused are stopped at their limit, hear of it, and the proxy's memory stays
+/// within a few such limits however often they try.
+#[test]
+fn what_a_transaction_makes_traffic_server_keep_is_bounded() {
+    let origin = Origin::start();
+    let so = plugin_so();
+    let so = so.display();
+    let faults = guest("faults");
+    let faults = faults.display();
+    let script = repo_root().join("compat/conformance/txn-memory-limit/script.lua");
+    let o = origin.port;
+    let mut proxy = Proxy::start(
+        &[format!(
+            "{so} --txn-memory-limit-mb=1 {}",
+            script.display()
+        )],
+        &[
+            format!("map http://hoard.test/ http://127.0.0.1:{o}/ @plugin={so} @pparam=--txn-memory-limit-mb=1 @pparam={faults} @pparam=hoard"),
+            // A deadline that is a bound, not a timing check: the limit stops the guest first.
+            format!("map http://default.test/ http://127.0.0.1:{o}/ @plugin={so} @pparam=--deadline-ms=10000 @pparam={faults} @pparam=hoard"),
+        ],
+        &[],
+    );
+    let reply = proxy.get("hoard.test", "/x", &[]);
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.origin_saw("X-Hoard"), None, "{}", reply.body);
+    let refused = i64::from(tswasm::abi_types::Error::LimitReached.raw());
+    // 1 MiB holds 15 fields of 64 KiB with their names and entries, as in memory.
+    assert_eq!(proxy.metric_until("hoard.appended", |v| v > 0), Some(15));
+    for name in [
+        "hoard.refusal",
+        "hoard.respond",
+        "hoard.config",
+        "hoard.later",
+    ] {
+        assert_eq!(proxy.metric(name), Some(refused), "{name}");
+    }
+    // The Lua script (loaded for every request) hears of it as an error it can catch.
+    assert!(
+        proxy.wait_for_diags(
+            "hoarded 15 fields, then: tswasm: this transaction's edits reached",
+            1
+        ),
+        "{}",
+        proxy.diags()
+    );
+
+    let rss = |proxy: &mut Proxy| {
+        let pid = proxy.server_pid().expect("traffic_server runs");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS");
+        kib << 10
+    };
+    let before = rss(&mut proxy);
+    for round in 0..12 {
+        let reply = proxy.get("default.test", "/x", &[]);
+        assert_eq!(reply.status, 200, "round {round}: {}", reply.body);
+    }
+    let grown = rss(&mut proxy).saturating_sub(before);
+    // Each transaction may make the proxy keep 16 MiB for each of the two plugins, freed when it
+    // ends; without the limit each would keep what its hooks can add within their deadlines.
+    assert!(
+        grown < 256 << 20,
+        "traffic_server grew by {} MiB",
+        grown >> 20
+    );
+    assert!(proxy.alive());
 }

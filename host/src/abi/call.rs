@@ -1,5 +1,6 @@
 //! The hook call under way on an instance: the transaction it runs for, reachable from host
-//! functions only during that call, and what the guest reports meanwhile.
+//! functions only during that call, and what the guest reports meanwhile, including what its
+//! edits make the host keep for the transaction.
 
 use std::ptr::NonNull;
 
@@ -7,10 +8,15 @@ use tswasm_abi::{Error, Hook, HookSet};
 
 use crate::txn::{AbiResult, Transaction};
 
+/// What the proxy spends to hold one more value for a transaction besides its bytes (a field, a
+/// string's header), so that a flood of empty values counts too.
+pub(crate) const ENTRY_COST: usize = 32;
+
 /// The transaction a hook is running for, reachable from host functions only during that call.
-#[derive(Default)]
 pub(crate) struct CallSlot {
     current: Option<Current>,
+    /// The most the host keeps for one transaction on the guest's behalf.
+    txn_memory_limit: usize,
 }
 
 struct Current {
@@ -30,6 +36,10 @@ pub(crate) struct CallReport {
     /// Whether the guest changed the transaction (a message, a setting, a response): a hook
     /// stopped after that may have left its edit half done.
     pub edited: bool,
+    /// The bytes the host keeps for the transaction on the guest's behalf, this call's edits
+    /// included: every value handed over counts, as handed over (a value replaced counts
+    /// twice, as the proxy's header heap keeps the old copy too).
+    pub kept: usize,
 }
 
 // SAFETY: the pointer is installed and cleared around one hook call on one thread, while the store is
@@ -38,19 +48,31 @@ pub(crate) struct CallReport {
 unsafe impl Send for CallSlot {}
 
 impl CallSlot {
-    /// Makes `txn` the current transaction for the hook about to run.
+    /// A slot whose transactions may make the host keep up to `txn_memory_limit` bytes each.
+    pub fn new(txn_memory_limit: usize) -> CallSlot {
+        CallSlot {
+            current: None,
+            txn_memory_limit,
+        }
+    }
+
+    /// Makes `txn` the current transaction for the hook about to run; its earlier hooks made the
+    /// host keep `kept` bytes for it.
     ///
     /// # Safety
     /// The caller must call [`CallSlot::clear`] before the borrow of `txn` ends, and must not let the
     /// store be used by anyone else in between (the instance pool holds its lock across both).
-    pub unsafe fn install(&mut self, txn: &mut dyn Transaction, hook: Hook) {
+    pub unsafe fn install(&mut self, txn: &mut dyn Transaction, hook: Hook, kept: usize) {
         // SAFETY: only the lifetime is erased; the caller's contract bounds the pointer's use.
         let txn: NonNull<dyn Transaction + 'static> =
             unsafe { std::mem::transmute(NonNull::from(txn)) };
         self.current = Some(Current {
             txn,
             hook,
-            report: CallReport::default(),
+            report: CallReport {
+                kept,
+                ..CallReport::default()
+            },
         });
     }
 
@@ -68,9 +90,19 @@ impl CallSlot {
         }
     }
 
-    /// The current transaction, recording that the call changes it.
-    pub fn edit(&mut self) -> AbiResult<&mut dyn Transaction> {
+    /// The current transaction, recording that the call changes it and makes the host keep
+    /// `keeps` (empty: nothing); `LimitReached`, and no change, when that would take the
+    /// transaction past its host memory limit.
+    pub fn edit(&mut self, keeps: &[&[u8]]) -> AbiResult<&mut dyn Transaction> {
         if let Some(current) = &mut self.current {
+            if !keeps.is_empty() {
+                let bytes = keeps.iter().map(|value| value.len()).sum::<usize>();
+                let kept = current.report.kept.saturating_add(bytes + ENTRY_COST);
+                if kept > self.txn_memory_limit {
+                    return Err(Error::LimitReached);
+                }
+                current.report.kept = kept;
+            }
             current.report.edited = true;
         }
         self.txn()

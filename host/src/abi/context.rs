@@ -35,6 +35,7 @@ impl AbiCtx {
         role: PluginRole,
         source: Option<Arc<Source>>,
         tag: Arc<str>,
+        txn_memory_limit: usize,
     ) -> AbiCtx {
         AbiCtx {
             memory: None,
@@ -43,7 +44,7 @@ impl AbiCtx {
             role,
             source,
             tag,
-            call: CallSlot::default(),
+            call: CallSlot::new(txn_memory_limit),
             scratch: Vec::new(),
         }
     }
@@ -54,10 +55,12 @@ impl AbiCtx {
         self.call.txn().map(|txn| &*txn)
     }
 
-    /// The current transaction, to change: the call is recorded as one that edited it (see
-    /// [`CallReport::edited`](super::CallReport)).
-    pub fn txn_mut(&mut self) -> AbiResult<&mut dyn Transaction> {
-        self.call.edit()
+    /// The current transaction, to change in a way that makes the host keep the bytes of
+    /// `keeps` for it (`&[]`: nothing, as a status code): the call is recorded as one that edited
+    /// it, and refused with `LimitReached` past the transaction's host memory limit (see
+    /// [`CallReport`](super::CallReport)).
+    pub fn txn_mut(&mut self, keeps: &[&[u8]]) -> AbiResult<&mut dyn Transaction> {
+        self.call.edit(keeps)
     }
 
     /// The hook being run, if any.

@@ -22,19 +22,19 @@ pub fn header_get(
 }
 
 pub fn header_set(cx: &mut AbiCtx, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[name, value])?;
     let (name, value) = field(name, value)?;
     txn.header_set(msg, name, value)
 }
 
 pub fn header_append(cx: &mut AbiCtx, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[name, value])?;
     let (name, value) = field(name, value)?;
     txn.header_append(msg, name, value)
 }
 
 pub fn header_remove(cx: &mut AbiCtx, msg: Message, name: &[u8]) -> AbiResult<usize> {
-    cx.txn_mut()?.header_remove(msg, name)
+    cx.txn_mut(&[])?.header_remove(msg, name)
 }
 
 pub fn field_count(cx: &mut AbiCtx, msg: Message) -> AbiResult<usize> {
@@ -58,7 +58,7 @@ pub fn method_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult
 }
 
 pub fn method_set(cx: &mut AbiCtx, msg: Message, method: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[method])?;
     if !is_method(method) {
         return Err(Error::InvalidArgument);
     }
@@ -75,7 +75,7 @@ pub fn url_get(cx: &mut AbiCtx, msg: Message, part: UrlPart, out: &mut Vec<u8>) 
 }
 
 pub fn url_set(cx: &mut AbiCtx, msg: Message, part: UrlPart, value: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[value])?;
     txn.url_set(msg, url::edit(part, value)?)
 }
 
@@ -84,7 +84,7 @@ pub fn status_get(cx: &mut AbiCtx, msg: Message) -> AbiResult<u16> {
 }
 
 pub fn status_set(cx: &mut AbiCtx, msg: Message, status: u32) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[])?;
     txn.status_set(msg, valid_status(status)?)
 }
 
@@ -93,7 +93,7 @@ pub fn reason_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult
 }
 
 pub fn reason_set(cx: &mut AbiCtx, msg: Message, reason: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[reason])?;
     if !is_reason(reason) {
         return Err(Error::InvalidArgument);
     }
@@ -105,7 +105,7 @@ pub fn version_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResul
 }
 
 pub fn version_set(cx: &mut AbiCtx, msg: Message, version: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[])?;
     let version = Version::from_number(version).ok_or(Error::InvalidArgument)?;
     txn.version_set(msg, version)
 }

@@ -60,7 +60,7 @@ pub fn port_get(cx: &mut AbiCtx, peer: Peer) -> AbiResult<u16> {
 
 pub fn addr_set(cx: &mut AbiCtx, peer: Peer, ip: &[u8], port: u32) -> AbiResult<()> {
     let hook = cx.hook();
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[])?;
     // Traffic Server takes the origin's address up to os-dns and connects right after it.
     if hook.is_none_or(|hook| hook.raw() > Hook::OsDns.raw()) {
         return Err(Error::NotAvailable);
@@ -104,15 +104,15 @@ pub fn txn_control_get(cx: &mut AbiCtx, control: TxnControl) -> AbiResult<bool> 
 }
 
 pub fn txn_control_set(cx: &mut AbiCtx, control: TxnControl, on: u32) -> AbiResult<()> {
-    cx.txn_mut()?.control_set(control, on != 0)
+    cx.txn_mut(&[])?.control_set(control, on != 0)
 }
 
 pub fn socket_option_set(cx: &mut AbiCtx, option: SocketOption, value: u32) -> AbiResult<()> {
-    cx.txn_mut()?.socket_option_set(option, value)
+    cx.txn_mut(&[])?.socket_option_set(option, value)
 }
 
 pub fn parent_proxy_set(cx: &mut AbiCtx, host: &[u8], port: u32) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[host])?;
     let host = std::str::from_utf8(host)
         .ok()
         .filter(|h| !h.is_empty() && !h.contains(['\0', '/', ' ']))
@@ -126,7 +126,7 @@ pub fn parent_proxy_set(cx: &mut AbiCtx, host: &[u8], port: u32) -> AbiResult<()
 }
 
 pub fn parent_selection_url_set(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[target])?;
     // Any URL Traffic Server parses, relative ones included (it takes those too).
     let parsed = std::str::from_utf8(target)
         .ok()
@@ -136,7 +136,7 @@ pub fn parent_selection_url_set(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()>
 }
 
 pub fn server_push(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[target])?;
     // A relative URL would make the proxy promise a request without an authority, which the
     // client must reject as a protocol error.
     if !url::is_absolute(target) {
@@ -147,7 +147,7 @@ pub fn server_push(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
 
 pub fn client_protocol_disable(cx: &mut AbiCtx, protocol: ClientProtocol) -> AbiResult<()> {
     let hook = cx.hook();
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[])?;
     if hook != Some(Hook::VconnStart) {
         return Err(Error::NotAvailable);
     }
@@ -155,11 +155,11 @@ pub fn client_protocol_disable(cx: &mut AbiCtx, protocol: ClientProtocol) -> Abi
 }
 
 pub fn timeout_set(cx: &mut AbiCtx, timeout: Timeout, ms: u32) -> AbiResult<()> {
-    cx.txn_mut()?.timeout_set(timeout, ms)
+    cx.txn_mut(&[])?.timeout_set(timeout, ms)
 }
 
 pub fn redirect_url_set(cx: &mut AbiCtx, target: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[target])?;
     if !url::is_absolute(target) {
         return Err(Error::InvalidArgument);
     }
@@ -177,7 +177,7 @@ pub fn cache_status_get(cx: &mut AbiCtx) -> AbiResult<i32> {
 
 pub fn cache_status_set(cx: &mut AbiCtx, status: CacheStatus) -> AbiResult<()> {
     let hook = cx.hook();
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[])?;
     if hook != Some(Hook::CacheLookupComplete) {
         return Err(Error::NotAvailable);
     }
@@ -200,7 +200,7 @@ pub fn cache_key_get(cx: &mut AbiCtx, out: &mut Vec<u8>) -> AbiResult<()> {
 
 pub fn cache_key_set(cx: &mut AbiCtx, key: &[u8]) -> AbiResult<()> {
     let hook = cx.hook();
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[key])?;
     // The key must be known before the lookup starts.
     if hook.is_none_or(|hook| hook.raw() > Hook::PostRemap.raw()) {
         return Err(Error::NotAvailable);
@@ -213,7 +213,7 @@ pub fn cache_key_set(cx: &mut AbiCtx, key: &[u8]) -> AbiResult<()> {
 
 pub fn respond(cx: &mut AbiCtx, status: u32, body: &[u8]) -> AbiResult<()> {
     let hook = cx.hook().ok_or(Error::NotAvailable)?;
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[body])?;
     if hook.raw() > Hook::SendResponse.raw() {
         return Err(Error::NotAvailable);
     }
@@ -238,7 +238,7 @@ pub(crate) fn can_respond(hook: Hook, status: u16) -> bool {
 
 pub fn respond_status(cx: &mut AbiCtx, status: u32) -> AbiResult<()> {
     let hook = cx.hook();
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[])?;
     // Traffic Server answers with its error page for a status set up to remap (checked with
     // tslua.so's set_retstatus); later, without a failing hook, it ignores the status.
     if hook.is_none_or(|hook| hook.raw() > Hook::Remap.raw()) {
@@ -249,7 +249,7 @@ pub fn respond_status(cx: &mut AbiCtx, status: u32) -> AbiResult<()> {
 
 pub fn error_body_set(cx: &mut AbiCtx, body: &[u8]) -> AbiResult<()> {
     let hook = cx.hook();
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[body])?;
     if hook.is_none_or(|hook| hook.raw() > Hook::SendResponse.raw()) {
         return Err(Error::NotAvailable);
     }
@@ -257,14 +257,14 @@ pub fn error_body_set(cx: &mut AbiCtx, body: &[u8]) -> AbiResult<()> {
 }
 
 pub fn respond_header_add(cx: &mut AbiCtx, name: &[u8], value: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[name, value])?;
     let (name, value) = field(name, value)?;
     txn.respond_header_add(name, value)
 }
 
 pub fn intercept(cx: &mut AbiCtx, kind: Intercept, response: &[u8]) -> AbiResult<()> {
     let hook = cx.hook();
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[response])?;
     if !hook.is_some_and(|hook| can_intercept(hook, kind)) {
         return Err(Error::NotAvailable);
     }
@@ -287,7 +287,7 @@ pub fn config_int_get(cx: &mut AbiCtx, name: &[u8]) -> AbiResult<i64> {
 }
 
 pub fn config_int_set(cx: &mut AbiCtx, name: &[u8], value: i64) -> AbiResult<()> {
-    cx.txn_mut()?.config_int_set(record(name)?, value)
+    cx.txn_mut(&[])?.config_int_set(record(name)?, value)
 }
 
 pub fn config_float_get(cx: &mut AbiCtx, name: &[u8]) -> AbiResult<f64> {
@@ -295,7 +295,7 @@ pub fn config_float_get(cx: &mut AbiCtx, name: &[u8]) -> AbiResult<f64> {
 }
 
 pub fn config_float_set(cx: &mut AbiCtx, name: &[u8], value: f64) -> AbiResult<()> {
-    cx.txn_mut()?.config_float_set(record(name)?, value)
+    cx.txn_mut(&[])?.config_float_set(record(name)?, value)
 }
 
 pub fn config_string_get(cx: &mut AbiCtx, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
@@ -303,7 +303,7 @@ pub fn config_string_get(cx: &mut AbiCtx, name: &[u8], out: &mut Vec<u8>) -> Abi
 }
 
 pub fn config_string_set(cx: &mut AbiCtx, name: &[u8], value: &[u8]) -> AbiResult<()> {
-    let txn = cx.txn_mut()?;
+    let txn = cx.txn_mut(&[value])?;
     let name = record(name)?;
     // The proxy keeps string settings as C strings.
     if value.contains(&0) {

@@ -144,7 +144,10 @@ impl<'p> TxnState<'p> {
     pub fn needed_after_hook(&self) -> bool {
         !self.wanted.is_empty()
             || self.extras.outlive_the_hook()
-            || self.binding.as_ref().is_some_and(|b| self.plugin.keeps(b))
+            || self
+                .binding
+                .as_ref()
+                .is_some_and(|b| self.plugin.keeps(b) || b.must_be_kept())
     }
 
     /// The state `owner` has on `txn`, if it has one.

@@ -3,7 +3,9 @@
 //! for `init-fail`):
 //! `loop`, `oom`, `panic`, `sleep`, `bad-pointer`, `out-of-bounds`, `init-fail`, `chaos` (thousands of host calls with
 //! in-bounds buffers but arbitrary enum values, indexes, lengths and bytes: the host must answer every
-//! one with a value or an error code, never trap or panic), or `none` (behave).
+//! one with a value or an error code, never trap or panic), `hoard` (makes the host keep 64 KiB
+//! header fields for the transaction until it refuses, then tries other kinds of edit, at this
+//! hook and at send-response; what it got is in the statistics `hoard.*`), or `none` (behave).
 //! A request with `X-Faults-Skip` is left alone but for `X-Faults-Instance-Calls: N`, this
 //! instance's hook count, so tests can see an instance being rebuilt.
 
@@ -19,7 +21,7 @@ pub struct Faults {
 
 impl Plugin for Faults {
     type TxnState = ();
-    const HOOKS: &'static [Hook] = &[Hook::ReadRequest, Hook::Remap];
+    const HOOKS: &'static [Hook] = &[Hook::ReadRequest, Hook::Remap, Hook::SendResponse];
 
     fn new() -> Result<Self, String> {
         let mode = env::args()
@@ -38,6 +40,14 @@ impl Plugin for Faults {
 
     fn on_read_request(&mut self, txn: &mut Txn) -> Action {
         self.misbehave(txn)
+    }
+
+    fn on_send_response(&mut self, txn: &mut Txn) -> Action {
+        if self.mode == "hoard" {
+            let later = txn.client_response().append_header("X-Later", &HOARD_VALUE);
+            report("hoard.later", later.map(|()| 0));
+        }
+        Action::Continue
     }
 
     /// Attached to a remap rule, the fault happens at remap instead.
@@ -90,6 +100,32 @@ impl Faults {
                 let _ = request.set_header("X-Unreachable", &value.to_string());
                 Action::Continue
             }
+            "hoard" => {
+                let mut appended: i64 = 0;
+                let refusal = loop {
+                    match request.append_header("X-Hoard", &HOARD_VALUE) {
+                        Ok(()) => appended += 1,
+                        Err(e) => break e,
+                    }
+                };
+                report("hoard.appended", Ok(appended));
+                report("hoard.refusal", Err::<i64, _>(refusal));
+                report(
+                    "hoard.respond",
+                    txn.respond(200, HOARD_VALUE.as_bytes()).map(|()| 0),
+                );
+                let setting = "proxy.config.http.global_user_agent_header";
+                report(
+                    "hoard.config",
+                    txn.set_config_string(setting, &HOARD_VALUE).map(|()| 0),
+                );
+                // Keeping nothing, removing still works past the limit.
+                report(
+                    "hoard.removed",
+                    request.remove_header("X-Hoard").map(i64::from),
+                );
+                Action::Continue
+            }
             "chaos" => {
                 let (calls, errors) = chaos(txn.id());
                 let _ = request.set_header("X-Chaos", &format!("calls={calls} errors={errors}"));
@@ -97,6 +133,18 @@ impl Faults {
             }
             _ => Action::Continue,
         }
+    }
+}
+
+/// A 64 KiB header value.
+static HOARD_VALUE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| "h".repeat(64 << 10));
+
+/// Sets statistic `name` to the value (0 for a call that returns nothing), or to the error's
+/// code.
+fn report<T: Into<i64>>(name: &str, outcome: Result<T, tswasm_guest_sdk::Error>) {
+    let value = outcome.map_or_else(|e| i64::from(e.raw()), Into::into);
+    if let Ok(stat) = env::Stat::create(name, tswasm_guest_sdk::StatKind::Gauge) {
+        let _ = stat.set(value);
     }
 }
 

@@ -27,11 +27,18 @@ pub trait Fields {
         read_bytes(|out| host::header_get(self.message(), name.as_bytes(), index, out))
     }
 
-    /// Every value of `name`, in order.
+    /// Every value of `name`, in order (none when the message is not available).
     fn header_all(&self, name: &str) -> Vec<String> {
-        (0..self.header_count(name))
-            .filter_map(|i| self.header_at(name, i).ok())
-            .collect()
+        self.header_values(name)
+            .map(|values| values.into_iter().map(crate::buffer::string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every value of `name` as bytes, in order, from one host call however many fields the
+    /// message has.
+    fn header_values(&self, name: &str) -> Result<Vec<Vec<u8>>, Error> {
+        let list = read_bytes(|out| host::header_values(self.message(), name.as_bytes(), out))?;
+        Ok(tswasm_abi::list::items(&list).map(<[u8]>::to_vec).collect())
     }
 
     /// How many fields are named `name` (0 when absent or the message is not available).
@@ -71,16 +78,16 @@ pub trait Fields {
 
     /// All fields as `(name, value)`, in order, names as the proxy reports them (see
     /// `field_name` in ABI.md: Traffic Server spells its well-known names its own way).
+    /// One host call for the whole message.
     fn headers(&self) -> Result<Vec<(String, String)>, Error> {
-        let msg = self.message();
-        let count = host::field_count(msg)? as u32;
-        (0..count)
-            .map(|i| {
-                let name = read_string(|out| host::field_name(msg, i, out))?;
-                let value = read_string(|out| host::field_value(msg, i, out))?;
-                Ok((name, value))
-            })
-            .collect()
+        let list = read_bytes(|out| host::fields_get(self.message(), out))?;
+        let mut items =
+            tswasm_abi::list::items(&list).map(|item| crate::buffer::string(item.to_vec()));
+        let mut fields = Vec::new();
+        while let (Some(name), Some(value)) = (items.next(), items.next()) {
+            fields.push((name, value));
+        }
+        Ok(fields)
     }
 
     /// The fields as the proxy writes them: `Name: value` and CRLF for each, in order and as

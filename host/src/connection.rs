@@ -64,7 +64,15 @@ impl Transaction for ConnectionTxn<'_> {
         Err(Error::NotAvailable)
     }
 
+    fn header_values(&self, msg: Message, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
+        Err(Error::NotAvailable)
+    }
+
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
+        Err(Error::NotAvailable)
+    }
+
+    fn fields(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
         Err(Error::NotAvailable)
     }
 

@@ -24,6 +24,12 @@ pub use tswasm_abi::{
 /// gets back.
 pub type AbiResult<T> = Result<T, Error>;
 
+/// Appends `item` to a [`tswasm_abi::list`] being made in `out`.
+pub fn push_item(out: &mut Vec<u8>, item: &[u8]) {
+    out.extend_from_slice(&tswasm_abi::list::prefix(item.len()));
+    out.extend_from_slice(item);
+}
+
 /// The value of one of the proxy's records (a configuration setting or a statistic).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConfigValue {
@@ -55,6 +61,9 @@ pub trait Transaction {
         index: usize,
         out: &mut Vec<u8>,
     ) -> AbiResult<()>;
+    /// Appends every value of the fields named `name`, in order, each as an item of a
+    /// [`tswasm_abi::list`]; nothing when there are none.
+    fn header_values(&self, msg: Message, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()>;
     /// Replaces every field named `name` by one with `value`, where the first was (else at the end).
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()>;
     /// Adds a field after the existing ones.
@@ -68,6 +77,9 @@ pub trait Transaction {
     fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
     /// Appends the value of field `index` (from 0); `NotFound` past the end.
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()>;
+    /// Appends every field in order, its name (as [`Transaction::field_name`] reports it) and
+    /// then its value, each as an item of a [`tswasm_abi::list`].
+    fn fields(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;
     /// Appends the fields as the proxy writes them: `Name: value` and CRLF for each, names
     /// spelled as received, then the CRLF that ends a header (no start line).
     fn header_block(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()>;

@@ -519,7 +519,6 @@ pub fn refusals(txn: &SimTxn) -> Vec<(String, String)> {
     let response = txn.client_response.as_ref().expect("a client response");
     response
         .headers
-        .0
         .iter()
         .filter_map(|(name, value)| {
             let name = String::from_utf8_lossy(name);

@@ -41,10 +41,7 @@ fn text(lua: &Lua, value: &Value) -> Result<Option<String>> {
 /// Every field of that name, byte for byte, joined with "," (repeated fields are one comma-separated
 /// value, as tslua reads them).
 fn joined(msg: Message, name: &str) -> Option<Vec<u8>> {
-    let count = msg.header_count(name);
-    let values: Vec<Vec<u8>> = (0..count)
-        .filter_map(|i| msg.header_bytes(name, i).ok())
-        .collect();
+    let values = msg.header_values(name).ok()?;
     (!values.is_empty()).then(|| values.join(&b","[..]))
 }
 
@@ -139,18 +136,26 @@ fn header_list_table(lua: &Lua, msg: Message) -> Result<Table> {
     Ok(table)
 }
 
-/// `get_headers()`: every header name mapped to its (joined) value.
+/// `get_headers()`: every header name mapped to its value, a repeated name's values joined with
+/// `,` in order (joined once each: a client may repeat a name thousands of times).
 fn get_headers(lua: &Lua, fields: &dyn Fields) -> Result<Value> {
     let Ok(all) = fields.headers() else {
         return Ok(Value::Nil);
     };
-    let table = lua.create_table()?;
+    let mut names: std::collections::HashMap<String, usize> = Default::default();
+    let mut joined: Vec<(String, Vec<String>)> = Vec::new();
     for (name, value) in all {
-        let merged = match table.raw_get::<Option<String>>(name.as_str())? {
-            Some(existing) => format!("{existing},{value}"),
-            None => value,
-        };
-        table.raw_set(name, merged)?;
+        match names.get(&name) {
+            Some(&at) => joined[at].1.push(value),
+            None => {
+                names.insert(name.clone(), joined.len());
+                joined.push((name, vec![value]));
+            }
+        }
+    }
+    let table = lua.create_table_with_capacity(0, joined.len())?;
+    for (name, values) in joined {
+        table.raw_set(name, values.join(","))?;
     }
     Ok(Value::Table(table))
 }

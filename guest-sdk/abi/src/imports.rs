@@ -53,6 +53,9 @@ macro_rules! for_each_import {
             // ---- headers of a [`Message`] ----
             /// How many fields named `name` (case-insensitive) the message has.
             fn header_count(msg: Message, name: Bytes) -> i32;
+            /// Every value of the fields named `name`, in order, as a [`crate::list`] (empty when
+            /// there are none): one call, however many fields the message has.
+            fn header_values(msg: Message, name: Bytes) -> Bytes;
             /// The value of the `index`-th field named `name`.
             fn header_get(msg: Message, name: Bytes, index: u32) -> Bytes;
             /// Replaces all fields named `name` by one with this value.
@@ -68,6 +71,9 @@ macro_rules! for_each_import {
             fn field_name(msg: Message, index: u32) -> Bytes;
             /// The value of field `index` (from 0).
             fn field_value(msg: Message, index: u32) -> Bytes;
+            /// Every field in order, as a [`crate::list`] of name, value, name, value... (names
+            /// spelled as `field_name` spells them): one call for the whole message.
+            fn fields_get(msg: Message) -> Bytes;
             /// The fields as the proxy writes them: `Name: value` and CRLF each, then a CRLF.
             fn header_block_get(msg: Message) -> Bytes;
 

@@ -95,6 +95,7 @@ macro_rules! abi_enum {
 }
 
 mod imports;
+pub mod list;
 mod value;
 pub use value::AbiValue;
 

@@ -9,7 +9,8 @@
 //!    list that closes all of a transaction's states at txn-close.
 //! 4. [`runtime`]: the engine and services every tswasm plugin of the process shares, and
 //!    loading a plugin into them.
-//! 5. The ABI's transaction over `TSHttpTxn`: [`txn`], [`message`], [`facts`] (connections and
+//! 5. The ABI's transaction over `TSHttpTxn`: [`txn`], [`message`], [`fields`] (by name),
+//!    [`facts`] (connections and
 //!    state), [`routing`] (where the origin connection goes), [`extras`] (what it keeps between
 //!    hooks), [`intercept`] (serving a response the plugin made); [`vconn`], a client
 //!    connection as it starts, before any transaction.
@@ -30,6 +31,7 @@ pub mod runtime;
 
 pub mod extras;
 pub mod facts;
+pub mod fields;
 pub mod intercept;
 pub mod message;
 pub mod routing;

@@ -7,7 +7,7 @@ use std::ffi::{c_char, c_int};
 
 use tswasm::abi_types::Error;
 use tswasm::http::{Url, UrlEdit, Version};
-use tswasm::txn::AbiResult;
+use tswasm::txn::{push_item, AbiResult};
 
 use crate::ffi::*;
 use crate::ts::{bytes, take_string, Loc};
@@ -46,49 +46,55 @@ impl Message {
         })
     }
 
-    /// The fields named `name`, in order (Traffic Server's duplicate chain), without collecting
-    /// them: reading a header is on every script's per-request path.
-    fn fields(&self, name: &[u8]) -> AbiResult<impl Iterator<Item = Loc> + '_> {
-        let name_len = len(name)?;
-        // SAFETY: valid buffer, header and name; each location is released by `Loc`.
-        let mut next =
-            unsafe { TSMimeHdrFieldFind(self.buf(), self.hdr(), name.as_ptr().cast(), name_len) };
-        Ok(std::iter::from_fn(move || {
-            let field = self.field_loc(next)?;
-            // SAFETY: a live field of this header.
-            next = unsafe { TSMimeHdrFieldNextDup(self.buf(), self.hdr(), field.loc) };
-            Some(field)
-        }))
+    /// A field's name as Traffic Server reports it (its spelling of the names it knows).
+    ///
+    /// # Safety
+    /// `field` must be a live field of this header.
+    pub unsafe fn field_name(&self, field: TSMLoc) -> &[u8] {
+        let mut n: c_int = 0;
+        // SAFETY: a live field of this header; the name lives in the buffer.
+        unsafe {
+            bytes(
+                TSMimeHdrFieldNameGet(self.buf(), self.hdr(), field, &mut n),
+                n,
+            )
+        }
+    }
+
+    /// Whether a field is named `name` (case-insensitively).
+    ///
+    /// # Safety
+    /// As for [`Message::field_name`].
+    pub unsafe fn field_named(&self, field: TSMLoc, name: &[u8]) -> bool {
+        // SAFETY: as the caller promises.
+        unsafe { self.field_name(field) }.eq_ignore_ascii_case(name)
     }
 
     /// Appends a field's whole value (all its comma-separated values) to `out`.
-    fn value_into(&self, field: &Loc, out: &mut Vec<u8>) {
+    ///
+    /// # Safety
+    /// As for [`Message::field_name`].
+    pub unsafe fn field_value_into(&self, field: TSMLoc, out: &mut Vec<u8>) {
         let mut n: c_int = 0;
         // SAFETY: a live field; index -1 is the whole value, which lives in the buffer.
         unsafe {
-            let ptr = TSMimeHdrFieldValueStringGet(self.buf(), self.hdr(), field.loc, -1, &mut n);
+            let ptr = TSMimeHdrFieldValueStringGet(self.buf(), self.hdr(), field, -1, &mut n);
             out.extend_from_slice(bytes(ptr, n));
         }
     }
 
-    pub fn header_count(&self, name: &[u8]) -> AbiResult<usize> {
-        Ok(self.fields(name)?.count())
-    }
-
-    pub fn header_get(&self, name: &[u8], index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        let field = self.fields(name)?.nth(index).ok_or(Error::NotFound)?;
-        self.value_into(&field, out);
-        Ok(())
-    }
-
-    fn set_value(&self, field: &Loc, value: &[u8]) -> AbiResult<()> {
+    /// Replaces a field's whole value.
+    ///
+    /// # Safety
+    /// As for [`Message::field_name`].
+    pub unsafe fn set_field_value(&self, field: TSMLoc, value: &[u8]) -> AbiResult<()> {
         // SAFETY: a live field; the API copies the value. Index -1 replaces the whole value, every
         // comma-separated part of it, so there is nothing to clear first (tslua.so does the same).
         unsafe {
             ok(TSMimeHdrFieldValueStringSet(
                 self.buf(),
                 self.hdr(),
-                field.loc,
+                field,
                 -1,
                 value.as_ptr().cast(),
                 len(value)?,
@@ -96,47 +102,22 @@ impl Message {
         }
     }
 
-    pub fn header_set(&self, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        // Collected first: fields are destroyed while the chain is walked.
-        let mut fields = self.fields(name)?.collect::<Vec<_>>().into_iter();
-        match fields.next() {
-            Some(first) => {
-                self.set_value(&first, value)?;
-                for dup in fields {
-                    // SAFETY: a live field of this header.
-                    ok(unsafe { TSMimeHdrFieldDestroy(self.buf(), self.hdr(), dup.loc) })?;
-                }
-                Ok(())
+    /// Appends every field, name and value, each as a list item, in one walk.
+    pub fn fields_into(&self, out: &mut Vec<u8>) {
+        let mut value = Vec::new();
+        // SAFETY: valid buffer and header; each handle is released by `Loc`.
+        let mut next = unsafe { TSMimeHdrFieldGet(self.buf(), self.hdr(), 0) };
+        while let Some(field) = self.field_loc(next) {
+            // SAFETY: a live field of this header, until `field` is dropped.
+            unsafe {
+                push_item(out, self.field_name(field.loc));
+                value.clear();
+                self.field_value_into(field.loc, &mut value);
             }
-            None => self.header_append(name, value),
+            push_item(out, &value);
+            // SAFETY: a live field of this header.
+            next = unsafe { TSMimeHdrFieldNext(self.buf(), self.hdr(), field.loc) };
         }
-    }
-
-    pub fn header_append(&self, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        let mut loc: TSMLoc = std::ptr::null_mut();
-        // SAFETY: valid buffer, header, name; the new field is released by `Loc`.
-        unsafe {
-            ok(TSMimeHdrFieldCreateNamed(
-                self.buf(),
-                self.hdr(),
-                name.as_ptr().cast(),
-                len(name)?,
-                &mut loc,
-            ))?;
-        }
-        let field = self.field_loc(loc).ok_or(Error::InvalidArgument)?;
-        self.set_value(&field, value)?;
-        // SAFETY: a field created for this header.
-        ok(unsafe { TSMimeHdrFieldAppend(self.buf(), self.hdr(), field.loc) })
-    }
-
-    pub fn header_remove(&self, name: &[u8]) -> AbiResult<usize> {
-        let fields: Vec<Loc> = self.fields(name)?.collect();
-        for field in &fields {
-            // SAFETY: live fields of this header.
-            ok(unsafe { TSMimeHdrFieldDestroy(self.buf(), self.hdr(), field.loc) })?;
-        }
-        Ok(fields.len())
     }
 
     pub fn field_count(&self) -> AbiResult<usize> {
@@ -152,12 +133,10 @@ impl Message {
         self.field_loc(loc).ok_or(Error::NotFound)
     }
 
-    pub fn field_name(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+    pub fn field_name_at(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         let field = self.field_at(index)?;
-        let mut n: c_int = 0;
-        // SAFETY: a live field.
-        let name = unsafe { TSMimeHdrFieldNameGet(self.buf(), self.hdr(), field.loc, &mut n) };
-        out.extend_from_slice(unsafe { bytes(name, n) });
+        // SAFETY: a live field of this header.
+        out.extend_from_slice(unsafe { self.field_name(field.loc) });
         Ok(())
     }
 
@@ -186,9 +165,10 @@ impl Message {
         }
     }
 
-    pub fn field_value(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
+    pub fn field_value_at(&self, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
         let field = self.field_at(index)?;
-        self.value_into(&field, out);
+        // SAFETY: a live field of this header.
+        unsafe { self.field_value_into(field.loc, out) };
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! [`Transaction`] over a Traffic Server transaction (`TSHttpTxn`) at one hook. Every API return
 //! code is checked and turned into the ABI error the guest sees.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::net::SocketAddr;
 
@@ -16,6 +16,7 @@ use crate::config_strings::KEPT;
 use crate::extras::TxnExtras;
 use crate::facts;
 use crate::ffi::*;
+use crate::fields::NamedFields;
 use crate::message::Message as Msg;
 use crate::routing;
 use crate::ts::{bytes, ok, take_string, ts_copy, ts_free, Loc, NULL_MLOC};
@@ -28,10 +29,16 @@ pub struct AtsTxn<'a> {
     /// call ends: the handle stays valid for the whole hook, and a script reads and writes the
     /// same message several times per hook (each fetch and release is two more API calls).
     headers: [Cell<Option<Msg>>; Message::ALL.len()],
+    /// Each message's fields by name, for this hook call.
+    named: [RefCell<Option<NamedFields>>; Message::ALL.len()],
 }
 
 impl Drop for AtsTxn<'_> {
     fn drop(&mut self) {
+        // Field handles go before the headers they belong to.
+        for named in &self.named {
+            named.take();
+        }
         for header in &self.headers {
             if let Some(m) = header.take() {
                 // SAFETY: a header location this view got from the transaction, released once.
@@ -62,6 +69,7 @@ impl<'a> AtsTxn<'a> {
             hook,
             extras,
             headers: Default::default(),
+            named: Default::default(),
         }
     }
 }
@@ -108,6 +116,22 @@ impl AtsTxn<'_> {
     }
 
     /// A message that may be changed: the cached response is read-only.
+    /// Works on the fields of `msg` by name (`edit`: to change them, which the cached response
+    /// refuses).
+    fn named<R>(
+        &self,
+        msg: Message,
+        edit: bool,
+        work: impl FnOnce(&mut NamedFields) -> AbiResult<R>,
+    ) -> AbiResult<R> {
+        let message = match edit {
+            true => self.writable(msg)?,
+            false => self.message(msg)?,
+        };
+        let mut named = self.named[msg.raw() as usize].borrow_mut();
+        work(named.get_or_insert_with(|| NamedFields::new(message)))
+    }
+
     fn writable(&self, msg: Message) -> AbiResult<Msg> {
         let message = self.message(msg)?;
         match msg {
@@ -186,7 +210,7 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn header_count(&self, msg: Message, name: &[u8]) -> AbiResult<usize> {
-        self.message(msg)?.header_count(name)
+        self.named(msg, false, |fields| fields.count(name))
     }
 
     fn header_get(
@@ -196,19 +220,23 @@ impl Transaction for AtsTxn<'_> {
         index: usize,
         out: &mut Vec<u8>,
     ) -> AbiResult<()> {
-        self.message(msg)?.header_get(name, index, out)
+        self.named(msg, false, |fields| fields.value(name, index, out))
+    }
+
+    fn header_values(&self, msg: Message, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
+        self.named(msg, false, |fields| fields.values(name, out))
     }
 
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        self.writable(msg)?.header_set(name, value)
+        self.named(msg, true, |fields| fields.set(name, value))
     }
 
     fn header_append(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
-        self.writable(msg)?.header_append(name, value)
+        self.named(msg, true, |fields| fields.append(name, value))
     }
 
     fn header_remove(&mut self, msg: Message, name: &[u8]) -> AbiResult<usize> {
-        self.writable(msg)?.header_remove(name)
+        self.named(msg, true, |fields| fields.remove(name))
     }
 
     fn field_count(&self, msg: Message) -> AbiResult<usize> {
@@ -216,7 +244,7 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        self.message(msg)?.field_name(index, out)
+        self.message(msg)?.field_name_at(index, out)
     }
 
     fn header_block(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
@@ -225,7 +253,12 @@ impl Transaction for AtsTxn<'_> {
     }
 
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        self.message(msg)?.field_value(index, out)
+        self.message(msg)?.field_value_at(index, out)
+    }
+
+    fn fields(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        self.message(msg)?.fields_into(out);
+        Ok(())
     }
 
     fn method_get(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {

@@ -47,7 +47,7 @@ fn in_memory() -> Vec<(String, String)> {
     }];
     simulator::run(&attached, &mut txn, &mut |_: &Request| origin.clone(), None);
     let response = txn.client_response.expect("answered");
-    answers(response.headers.0.iter().map(|(name, value)| {
+    answers(response.headers.iter().map(|(name, value)| {
         (
             std::str::from_utf8(name).unwrap_or(""),
             String::from_utf8_lossy(value).into_owned(),

@@ -21,6 +21,15 @@ pub fn header_get(
     cx.txn()?.header_get(msg, name, index as usize, out)
 }
 
+pub fn header_values(
+    cx: &mut AbiCtx,
+    msg: Message,
+    name: &[u8],
+    out: &mut Vec<u8>,
+) -> AbiResult<()> {
+    cx.txn()?.header_values(msg, name, out)
+}
+
 pub fn header_set(cx: &mut AbiCtx, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
     let txn = cx.txn_mut(&[name, value])?;
     let (name, value) = field(name, value)?;
@@ -47,6 +56,10 @@ pub fn field_name(cx: &mut AbiCtx, msg: Message, index: u32, out: &mut Vec<u8>) 
 
 pub fn field_value(cx: &mut AbiCtx, msg: Message, index: u32, out: &mut Vec<u8>) -> AbiResult<()> {
     cx.txn()?.field_value(msg, index as usize, out)
+}
+
+pub fn fields_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+    cx.txn()?.fields(msg, out)
 }
 
 pub fn header_block_get(cx: &mut AbiCtx, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {

@@ -161,7 +161,7 @@ fn read<T>(file: &str, parse: fn(&[u8]) -> Result<T>) -> Result<T> {
 
 fn default_origin_response() -> Response {
     let mut response = Response::local(200, b"hello from the origin\n");
-    response.headers = Headers(vec![
+    response.headers = Headers::from_iter([
         (b"Content-Type".to_vec(), b"text/plain".to_vec()),
         (b"Content-Length".to_vec(), b"22".to_vec()),
         (b"Server".to_vec(), b"origin/1.0".to_vec()),
@@ -260,7 +260,6 @@ fn headers_json(headers: &Headers) -> Value {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     Value::Array(
         headers
-            .0
             .iter()
             .map(|(n, v)| json!([text(n), text(v)]))
             .collect(),

@@ -143,10 +143,7 @@ impl Response {
     /// A response made by the proxy itself (local or error response), with a correct Content-Length.
     pub fn local(status: u16, body: &[u8]) -> Response {
         let mut headers = Headers::default();
-        headers.0.push((
-            b"Content-Length".to_vec(),
-            body.len().to_string().into_bytes(),
-        ));
+        headers.append(b"Content-Length", body.len().to_string().as_bytes());
         Response {
             version: "HTTP/1.1".into(),
             status,

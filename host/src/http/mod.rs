@@ -7,6 +7,6 @@ pub mod fields;
 pub mod message;
 pub mod url;
 
-pub use fields::{is_method, is_reason, is_token, valid_field, Headers};
+pub use fields::{is_method, is_reason, is_token, name_hash, valid_field, Headers};
 pub use message::{reason_phrase, Request, Response, Version};
 pub use url::{split_host_port, Url, UrlEdit};

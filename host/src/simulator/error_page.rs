@@ -73,7 +73,7 @@ pub fn attach_body(response: &mut Response, body_type: Option<&[u8]>, method: &s
 /// A response with `status` (and `reason`, else the status's phrase), no fields and no body.
 fn bare(status: u16, reason: &str) -> Response {
     let mut response = Response::local(status, b"");
-    response.headers.0.clear();
+    response.headers.clear();
     if !reason.is_empty() {
         response.reason = reason.into();
     }

@@ -106,10 +106,10 @@ pub fn prepare_local_response(
     if settings.server_enabled != 0 {
         first.append(b"Server", &settings.server);
     }
-    for (name, _) in &first.0 {
+    for (name, _) in first.iter() {
         response.headers.remove(name);
     }
-    first.0.append(&mut response.headers.0);
+    first.extend(std::mem::take(&mut response.headers));
     response.headers = first;
 }
 
@@ -142,25 +142,13 @@ fn connection_field(client: &Request) -> Option<(&'static [u8], &'static [u8])> 
 
 /// Every value of field `name`, joined by `, `.
 fn list(fields: &Headers, name: &[u8]) -> Vec<u8> {
-    let mut joined = Vec::new();
-    for index in 0..fields.count(name) {
-        if index > 0 {
-            joined.extend_from_slice(b", ");
-        }
-        joined.extend_from_slice(fields.get(name, index).unwrap_or_default());
-    }
-    joined
+    fields.values(name).collect::<Vec<_>>().join(&b", "[..])
 }
 
 /// Adds `item` to the comma-separated list in field `name`: to its last field, or as a new one.
 fn append_to_list(fields: &mut Headers, name: &[u8], item: &str) {
-    let last = fields
-        .0
-        .iter_mut()
-        .rev()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name));
-    match last {
-        Some((_, value)) => {
+    match fields.last_value_mut(name) {
+        Some(value) => {
             value.extend_from_slice(b", ");
             value.extend_from_slice(item.as_bytes());
         }

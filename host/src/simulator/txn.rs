@@ -13,8 +13,8 @@ use crate::overridable::{self, Initial};
 
 use crate::http::{reason_phrase, Headers, Request, Response, Url, UrlEdit, Version};
 use crate::txn::{
-    AbiResult, CacheStatus, ClientProtocol, ConfigValue, Error, Intercept, Message, RemapUrl,
-    Transaction,
+    push_item, AbiResult, CacheStatus, ClientProtocol, ConfigValue, Error, Intercept, Message,
+    RemapUrl, Transaction,
 };
 
 /// A transaction held in memory. The driver in [`super::lifecycle`] fills the messages in as the
@@ -231,6 +231,13 @@ impl Transaction for SimTxn {
         Ok(())
     }
 
+    fn header_values(&self, msg: Message, name: &[u8], out: &mut Vec<u8>) -> AbiResult<()> {
+        for value in self.headers(msg)?.values(name) {
+            push_item(out, value);
+        }
+        Ok(())
+    }
+
     fn header_set(&mut self, msg: Message, name: &[u8], value: &[u8]) -> AbiResult<()> {
         self.headers_mut(msg)?.set(name, value);
         Ok(())
@@ -246,11 +253,11 @@ impl Transaction for SimTxn {
     }
 
     fn field_count(&self, msg: Message) -> AbiResult<usize> {
-        Ok(self.headers(msg)?.0.len())
+        Ok(self.headers(msg)?.len())
     }
 
     fn field_name(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        let (name, _) = self.headers(msg)?.0.get(index).ok_or(Error::NotFound)?;
+        let (name, _) = self.headers(msg)?.field(index).ok_or(Error::NotFound)?;
         out.extend_from_slice(field_names::reported(name));
         Ok(())
     }
@@ -262,8 +269,16 @@ impl Transaction for SimTxn {
     }
 
     fn field_value(&self, msg: Message, index: usize, out: &mut Vec<u8>) -> AbiResult<()> {
-        let (_, value) = self.headers(msg)?.0.get(index).ok_or(Error::NotFound)?;
+        let (_, value) = self.headers(msg)?.field(index).ok_or(Error::NotFound)?;
         out.extend_from_slice(value);
+        Ok(())
+    }
+
+    fn fields(&self, msg: Message, out: &mut Vec<u8>) -> AbiResult<()> {
+        for (name, value) in self.headers(msg)?.iter() {
+            push_item(out, field_names::reported(name));
+            push_item(out, value);
+        }
         Ok(())
     }
 

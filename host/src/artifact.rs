@@ -21,6 +21,13 @@ use crate::shared_code::{digest, Digest, SharedCode};
 
 const WASM_MAGIC: &[u8; 4] = b"\0asm";
 
+/// The most a plugin file may hold, by kind: loading reads it whole, and compiling a module
+/// takes time and memory in proportion to its size, on the thread that loads it (Traffic
+/// Server's, at start-up and reload). The built-in Lua guest is about 1 MiB, its `.cwasm` a few.
+const MAX_MODULE_BYTES: u64 = 32 << 20;
+const MAX_PRECOMPILED_BYTES: u64 = 128 << 20;
+const MAX_SCRIPT_BYTES: u64 = 16 << 20;
+
 /// How a module came to be ready.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin {
@@ -87,8 +94,10 @@ fn load_with(
     let file_size = std::fs::metadata(path)
         .with_context(|| format!("{shown}: cannot read the plugin"))?
         .len();
+    let kind = kind_of(path)?;
+    check_size(path, kind, file_size)?;
     let mut source = None;
-    let (module, origin) = match kind_of(path)? {
+    let (module, origin) = match kind {
         Kind::Precompiled => {
             // Read, not mapped: see `deserialize_copy`.
             let bytes =
@@ -191,6 +200,7 @@ pub fn split_precompiled(bytes: &[u8]) -> Result<(&[u8], Option<Source>)> {
 
 const RECOMPILE: &str = "Recompile it with this build's `tswasm compile`";
 
+#[derive(Clone, Copy)]
 enum Kind {
     Wasm,
     Precompiled,
@@ -206,6 +216,24 @@ fn read_script(path: &Path) -> Result<Source> {
         name: name.to_string_lossy().into_owned(),
         text,
     })
+}
+
+/// Refuses a file larger than its kind may be (see [`MAX_MODULE_BYTES`]).
+fn check_size(path: &Path, kind: Kind, size: u64) -> Result<()> {
+    let (most, what) = match kind {
+        Kind::Wasm => (MAX_MODULE_BYTES, "a module to compile"),
+        Kind::Precompiled => (MAX_PRECOMPILED_BYTES, "a precompiled module"),
+        Kind::Lua => (MAX_SCRIPT_BYTES, "a script"),
+    };
+    if size > most {
+        bail!(
+            "{}: {} MiB, more than the {} MiB {what} may be",
+            path.display(),
+            size.div_ceil(1 << 20),
+            most >> 20
+        );
+    }
+    Ok(())
 }
 
 fn kind_of(path: &Path) -> Result<Kind> {

@@ -18,6 +18,7 @@
 mod abi;
 pub mod artifact;
 mod bundle;
+pub mod config_files;
 pub mod connection;
 pub mod counters;
 pub mod engine;

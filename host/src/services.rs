@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tswasm_abi::{Error, LogLevel, ProxyInfo, RecordType, StatKind, TextLogMode};
 
+use crate::config_files::ConfigFiles;
 use crate::counters::Counter;
 use crate::text_log::{self, TextLogFile, TextLogs};
 use crate::txn::{AbiResult, ConfigValue};
@@ -42,7 +43,8 @@ pub trait Services: Send + Sync {
     /// `NotFound` if there is none of that name and type.
     fn record(&self, kind: RecordType, name: &str) -> AbiResult<ConfigValue>;
     /// Attaches configuration file `file` to `parent`, so a reload after `file` changed reloads
-    /// `parent` (names come checked by the ABI layer).
+    /// `parent` (names come checked by the ABI layer): once per pair and process, and
+    /// `LimitReached` past [`crate::config_files::MAX_ATTACHED`] pairs.
     fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()>;
     /// Opens text log `name` (a plain file name, checked by the ABI layer), or finds the open one
     /// of that name; `LimitReached` when the process has [`text_log::MAX_OPEN`] open.
@@ -70,6 +72,7 @@ pub struct LocalServices {
     text_logs: TextLogs<LocalTextLog>,
     text_log_sink: TextLogSink,
     config_dir: String,
+    config_files: ConfigFiles,
 }
 
 struct LocalTextLog {
@@ -131,6 +134,7 @@ impl LocalServices {
             text_logs: TextLogs::default(),
             text_log_sink: sink,
             config_dir: DEBIAN_CONFIG_DIR.into(),
+            config_files: ConfigFiles::default(),
         }
     }
 
@@ -218,8 +222,10 @@ impl Services for LocalServices {
     }
 
     /// In memory there are no configuration files to reload.
-    fn config_file_add(&self, _parent: &str, _file: &str) -> AbiResult<()> {
-        Ok(())
+    /// Nothing reloads here; what Traffic Server would refuse (a new pair past the bound) is
+    /// refused.
+    fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
+        self.config_files.attach(parent, file, || Ok(()))
     }
 
     fn stat_get(&self, id: u32) -> AbiResult<i64> {

@@ -243,6 +243,17 @@ fn truncated_foreign_and_non_plugin_files_are_refused() {
         ])
     };
 
+    // Too large to read and compile on a proxy thread: refused before either (a sparse file).
+    let huge = dir.join("huge.wasm");
+    let file = std::fs::File::create(&huge).unwrap();
+    std::io::Write::write_all(&mut &file, b"\0asm\x01\0\0\0").unwrap();
+    file.set_len(40 << 20).unwrap();
+    assert_refused(
+        &run(&huge),
+        &huge,
+        "40 MiB, more than the 32 MiB a module to compile may be",
+    );
+
     let truncated = dir.join("truncated.cwasm");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     assert_refused(&run(&truncated), &truncated, "truncated or corrupt");

@@ -7,7 +7,7 @@ use mlua::{IntoLuaMulti, Lua, Result, Table, Value, Variadic};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use tswasm_guest_sdk::env::{self, Record, Stat};
-use tswasm_guest_sdk::{LogLevel, ProxyInfo, RecordType, StatKind};
+use tswasm_guest_sdk::{Error as SdkError, LogLevel, ProxyInfo, RecordType, StatKind};
 
 /// tslua's debug tag when a script gives none.
 const DEFAULT_TAG: &str = "ts_lua";
@@ -299,7 +299,15 @@ fn mgmt(lua: &Lua) -> Result<Table> {
         lua.create_function(|lua, args: mlua::MultiValue| {
             if args.len() == 2 {
                 let (parent, file): (String, String) = lua.unpack_multi(args)?;
-                let _ = env::attach_config_file(&parent, &file);
+                if env::attach_config_file(&parent, &file) == Err(SdkError::LimitReached) {
+                    env::log(
+                        LogLevel::Error,
+                        &format!(
+                            "ts.mgmt.add_config_file: `{file}` not attached: the process has \
+                             attached as many files as it may"
+                        ),
+                    );
+                }
             }
             Ok(())
         })?,

@@ -7,6 +7,7 @@ use std::ffi::c_int;
 use std::sync::RwLock;
 
 use tswasm::abi_types::{Error, LogLevel, ProxyInfo, RecordType, StatKind, TextLogMode};
+use tswasm::config_files::ConfigFiles;
 use tswasm::services::Services;
 use tswasm::text_log::{TextLogFile, TextLogs};
 use tswasm::txn::{AbiResult, ConfigValue};
@@ -24,6 +25,7 @@ pub struct AtsServices {
     /// The runtime's own, `plugin.tswasm.*`.
     pub stats: RuntimeStats,
     text_logs: TextLogs<AtsTextLog>,
+    config_files: ConfigFiles,
 }
 
 /// A `TSTextLogObject`, destroyed when dropped.
@@ -63,6 +65,7 @@ impl AtsServices {
             guest_stats: RwLock::default(),
             stats: RuntimeStats::create(),
             text_logs: TextLogs::default(),
+            config_files: ConfigFiles::default(),
         }
     }
 
@@ -149,12 +152,14 @@ impl Services for AtsServices {
     }
 
     fn config_file_add(&self, parent: &str, file: &str) -> AbiResult<()> {
-        let (parent, file) = (cstring(parent), cstring(file));
-        // SAFETY: two valid C strings, which Traffic Server copies.
-        ok(
-            unsafe { TSMgmtConfigFileAdd(parent.as_ptr(), file.as_ptr()) },
-            Error::NotAvailable,
-        )
+        self.config_files.attach(parent, file, || {
+            let (parent, file) = (cstring(parent), cstring(file));
+            // SAFETY: two valid C strings, which Traffic Server copies.
+            ok(
+                unsafe { TSMgmtConfigFileAdd(parent.as_ptr(), file.as_ptr()) },
+                Error::NotAvailable,
+            )
+        })
     }
 
     /// Traffic Server refuses a log it cannot open (a file it cannot write; with no-rename, a

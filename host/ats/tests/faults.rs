@@ -153,22 +153,12 @@ fn what_a_transaction_makes_traffic_server_keep_is_bounded() {
         proxy.diags()
     );
 
-    let rss = |proxy: &mut Proxy| {
-        let pid = proxy.server_pid().expect("traffic_server runs");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-        let kib: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS");
-        kib << 10
-    };
-    let before = rss(&mut proxy);
+    let before = proxy.rss();
     for round in 0..12 {
         let reply = proxy.get("default.test", "/x", &[]);
         assert_eq!(reply.status, 200, "round {round}: {}", reply.body);
     }
-    let grown = rss(&mut proxy).saturating_sub(before);
+    let grown = proxy.rss().saturating_sub(before);
     // Each transaction may make the proxy keep 16 MiB for each of the two plugins, freed when it
     // ends; without the limit each would keep what its hooks can add within their deadlines.
     assert!(

@@ -446,6 +446,18 @@ impl Proxy {
     }
 
     /// The traffic_server process id, to check it did not restart.
+    /// The resident memory of traffic_server, in bytes.
+    pub fn rss(&self) -> u64 {
+        let pid = self.server_pid().expect("traffic_server runs");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status");
+        kib << 10
+    }
+
     pub fn server_pid(&self) -> Option<u32> {
         let out = Command::new("pgrep")
             .args([

@@ -21,6 +21,7 @@ mod bundle;
 pub mod config_files;
 pub mod connection;
 pub mod counters;
+pub mod deadline;
 pub mod engine;
 pub mod error;
 pub mod fault;

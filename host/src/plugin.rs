@@ -20,6 +20,7 @@ use wasmtime::{ExternType, Module};
 
 use crate::artifact::{self, Origin};
 use crate::counters::{Counter, Counts};
+use crate::deadline::{Deadline, Ended};
 use crate::engine::{deadline_ticks, Engine};
 use crate::error::{bail, Context, Result};
 use crate::fault::{Fault, FaultKind};
@@ -44,7 +45,10 @@ pub struct Plugin {
     /// [`tswasm_abi::export::TXN_CLOSE_ON_REQUEST`]).
     close_on_request: bool,
     txn_hooks_apart: bool,
-    deadline_ticks: u64,
+    /// The hooks' deadline, shortened while they keep hitting it.
+    deadline: Deadline,
+    /// Events (`__clean__`, `__reload__`) get the configured deadline whole.
+    event_ticks: u64,
     slots: Vec<Mutex<Option<Instance>>>,
     /// The next instance's [`Instance::generation`].
     generations: AtomicU64,
@@ -208,7 +212,8 @@ impl Plugin {
             declared,
             close_on_request,
             txn_hooks_apart,
-            deadline_ticks: deadline_ticks(blueprint.settings.deadline),
+            deadline: Deadline::new(blueprint.settings.deadline),
+            event_ticks: deadline_ticks(blueprint.settings.deadline),
             blueprint,
             generations: AtomicU64::new(slots.len() as u64),
             slots,
@@ -357,8 +362,11 @@ impl Plugin {
             lost_fault = Some(fault);
         }
         let txn_hook = phase == HookPhase::Txn;
+        let allowed = self.deadline.now();
+        let started = Instant::now();
         let (result, report) =
-            instance.call_hook(txn, hook, txn_hook, self.deadline_ticks, binding.kept);
+            instance.call_hook(txn, hook, txn_hook, deadline_ticks(allowed), binding.kept);
+        let took = started.elapsed();
         binding.added = HookSet(binding.added.0 | report.added.0);
         binding.kept = report.kept;
         let raw = match result {
@@ -368,9 +376,14 @@ impl Plugin {
                 let fault = Fault::classify(
                     &error,
                     instance.take_cap_refusal(),
-                    settings.deadline,
+                    allowed,
                     settings.memory_limit,
                 );
+                let ended = match fault.kind {
+                    FaultKind::Deadline => Ended::AtDeadline,
+                    _ => Ended::Otherwise,
+                };
+                self.deadline.ended(ended, took);
                 *slot = None;
                 // This transaction's own fault is reported once, here: its later hooks run on
                 // the new instance as they are.
@@ -385,23 +398,26 @@ impl Plugin {
                 };
                 // A hook stopped halfway may have left its edits half done (a header it was
                 // to remove still there): such a transaction fails whatever the policy.
-                let (policy, what_next) = match report.edited {
-                    true => (
-                        FailPolicy::Closed,
-                        format!(
-                            "instance {} {rebuilt}; the hook had changed the transaction",
-                            binding.slot
-                        ),
-                    ),
-                    false => (
-                        self.policy(),
-                        format!("instance {} {rebuilt}", binding.slot),
-                    ),
+                let mut what_next = format!("instance {} {rebuilt}", binding.slot);
+                if ended == Ended::AtDeadline && self.deadline.shortened() {
+                    what_next += &format!(
+                        "; the plugin's hooks now get {} ms (back to {} ms as they end in time)",
+                        self.deadline.now().as_millis(),
+                        settings.deadline.as_millis()
+                    );
+                }
+                let policy = match report.edited {
+                    true => {
+                        what_next += "; the hook had changed the transaction";
+                        FailPolicy::Closed
+                    }
+                    false => self.policy(),
                 };
                 self.report(hook, &fault, &what_next, policy);
                 return self.failed(hook, fault, policy);
             }
         };
+        self.deadline.ended(Ended::InTime, took);
         match Reply::from_raw(hook, raw) {
             Some(_) if report.failure.is_some() => {
                 let cause = report.failure.unwrap_or_default();
@@ -455,7 +471,7 @@ impl Plugin {
             let Some(instance) = slot.as_mut() else {
                 continue;
             };
-            if let Err(error) = instance.deliver(event, self.deadline_ticks) {
+            if let Err(error) = instance.deliver(event, self.event_ticks) {
                 let settings = &self.blueprint.settings;
                 let fault = Fault::classify(
                     &error,

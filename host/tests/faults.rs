@@ -310,3 +310,39 @@ fn what_a_transaction_makes_the_host_keep_is_refused_past_its_limit() {
     }
     assert_eq!(plugin.stats().instance_rebuilds, 0);
 }
+
+#[test]
+fn a_plugin_that_keeps_hitting_its_deadline_gets_less_time_until_its_hooks_end_in_time() {
+    let (plugin, _) = load(
+        "faults",
+        Settings {
+            deadline: Duration::from_millis(100),
+            ..faulty("loop", FailPolicy::Open)
+        },
+    );
+    let client = "127.0.0.1:40000".parse().unwrap();
+    let mut id = 0;
+    let mut call = |text: &str| {
+        id += 1;
+        let mut txn = SimTxn::new(id, client, request(text));
+        txn.hook = Hook::ReadRequest;
+        let mut binding = plugin.bind(txn.id);
+        plugin.call(&mut binding, Hook::ReadRequest, HookPhase::Global, &mut txn)
+    };
+    let cause = |call: tswasm::HookCall| {
+        let fault = call.fault.expect("a fault");
+        assert_eq!(fault.kind, FaultKind::Deadline);
+        fault.cause
+    };
+    // A quarter each time, down to two epoch ticks (no hook has ended in time yet).
+    for allowed in [100, 25, 10, 10] {
+        let cause = cause(call(REQUEST));
+        assert!(cause.contains(&format!("after the {allowed} ms deadline")), "{cause}");
+    }
+    // Hooks that end in time double it every hundred, back to the whole deadline.
+    for _ in 0..4 * tswasm::deadline::RECOVERY {
+        assert!(call(SKIP).fault.is_none());
+    }
+    let cause = cause(call(REQUEST));
+    assert!(cause.contains("after the 100 ms deadline"), "{cause}");
+}

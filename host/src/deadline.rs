@@ -78,7 +78,8 @@ impl Deadline {
                 let now = self.now_ns.load(Relaxed);
                 if now < configured && self.in_time.fetch_add(1, Relaxed) + 1 >= RECOVERY {
                     self.in_time.store(0, Relaxed);
-                    self.now_ns.store(now.saturating_mul(2).min(configured), Relaxed);
+                    self.now_ns
+                        .store(now.saturating_mul(2).min(configured), Relaxed);
                 }
             }
             Ended::AtDeadline => {

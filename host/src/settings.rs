@@ -134,6 +134,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 const MAX_STATES: usize = 1024;
+const MAX_SETTINGS_FILE_BYTES: u64 = 1 << 20;
 /// A transaction's host memory is the proxy's, not the instance's: bounded well below what a
 /// process can give.
 const MAX_TXN_MEMORY_MB: usize = 1024;
@@ -193,8 +194,19 @@ impl Settings {
     /// Applies every key of a TOML file, e.g. `states = 8`, `grant = ["none", "/srv/lua"]`,
     /// `args = ["a", "b"]`. Errors name the file and the key.
     pub fn load_toml(&mut self, path: &Path) -> Result<()> {
+        // Read only a regular file of a settings file's size: a device or a FIFO named by
+        // mistake would otherwise hold the proxy's start-up for ever.
+        let shown = path.display();
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("{shown}: cannot read settings file"))?;
+        if !meta.is_file() || meta.len() > MAX_SETTINGS_FILE_BYTES {
+            bail!(
+                "{shown}: not a settings file (a regular file of at most {} KiB)",
+                MAX_SETTINGS_FILE_BYTES >> 10
+            );
+        }
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read settings file", path.display()))?;
+            .with_context(|| format!("{shown}: cannot read settings file"))?;
         let table: toml::Table = text
             .parse::<toml::Table>()
             .with_context(|| format!("{}: not valid TOML", path.display()))?;
@@ -316,6 +328,16 @@ mod tests {
             (2, FailPolicy::Closed, CacheDir::Off)
         );
         assert_eq!(s.args, ["x", "y"]);
+
+        for not_a_file in ["/dev/zero", "/"] {
+            let msg = format!(
+                "{:#}",
+                Settings::default()
+                    .load_toml(Path::new(not_a_file))
+                    .unwrap_err()
+            );
+            assert!(msg.contains("not a settings file"), "{msg}");
+        }
 
         std::fs::write(&file, "states = 0\n").unwrap();
         let msg = format!("{:#}", Settings::default().load_toml(&file).unwrap_err());

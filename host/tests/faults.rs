@@ -337,7 +337,10 @@ fn a_plugin_that_keeps_hitting_its_deadline_gets_less_time_until_its_hooks_end_i
     // A quarter each time, down to two epoch ticks (no hook has ended in time yet).
     for allowed in [100, 25, 10, 10] {
         let cause = cause(call(REQUEST));
-        assert!(cause.contains(&format!("after the {allowed} ms deadline")), "{cause}");
+        assert!(
+            cause.contains(&format!("after the {allowed} ms deadline")),
+            "{cause}"
+        );
     }
     // Hooks that end in time double it every hundred, back to the whole deadline.
     for _ in 0..4 * tswasm::deadline::RECOVERY {

@@ -27,7 +27,12 @@ impl Url {
         if !text.bytes().all(is_url_byte) {
             bail!("`{text}` has spaces or control characters");
         }
-        let (scheme, rest) = match text.split_once("://") {
+        // A target starting with `/` is a path, whatever follows: `/go?to=http://x` has no scheme.
+        let split = match text.starts_with('/') {
+            true => None,
+            false => text.split_once("://"),
+        };
+        let (scheme, rest) = match split {
             Some((scheme, rest))
                 if !scheme.is_empty()
                     && scheme
@@ -210,6 +215,16 @@ pub fn is_url_byte(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_holding_a_url_is_a_path() {
+        // Found by tswasm-fuzz: such a target was refused as an absolute URL with a bad scheme.
+        let url = Url::parse("/go/http://x?to=https://y").unwrap();
+        assert_eq!(
+            (url.scheme.as_str(), url.path.as_str(), url.query.as_deref()),
+            ("", "go/http://x", Some("to=https://y"))
+        );
+    }
 
     #[test]
     fn parses_absolute_and_origin_form() {

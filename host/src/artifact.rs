@@ -91,17 +91,20 @@ fn load_with(
 ) -> Result<Loaded> {
     let started = Instant::now();
     let shown = path.display();
-    let file_size = std::fs::metadata(path)
-        .with_context(|| format!("{shown}: cannot read the plugin"))?
-        .len();
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
+    // A FIFO or a device would hold the loading thread (opening one may wait for a writer).
+    if !meta.is_file() {
+        bail!("{shown}: not a regular file");
+    }
+    let file_size = meta.len();
     let kind = kind_of(path)?;
-    check_size(path, kind, file_size)?;
+    let most = check_size(path, kind, file_size)?;
     let mut source = None;
     let (module, origin) = match kind {
         Kind::Precompiled => {
             // Read, not mapped: see `deserialize_copy`.
-            let bytes =
-                std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
+            let bytes = read_whole(path, most)?;
             let (artifact, bundled) =
                 split_precompiled(&bytes).with_context(|| format!("{shown}: refused"))?;
             source = bundled;
@@ -113,8 +116,7 @@ fn load_with(
             })?
         }
         Kind::Wasm => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("{shown}: cannot read the plugin"))?;
+            let bytes = read_whole(path, most)?;
             // One digest for both the sharing and the compile cache.
             let code = digest(&bytes);
             share(shared, "wasm", code, || {
@@ -210,7 +212,12 @@ enum Kind {
 /// A script is read once at load; its absolute path names it in every error and traceback.
 fn read_script(path: &Path) -> Result<Source> {
     let shown = path.display();
-    let text = std::fs::read(path).with_context(|| format!("{shown}: cannot read the script"))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{shown}: cannot read the script"))?;
+    if !meta.is_file() {
+        bail!("{shown}: cannot read the script: not a regular file");
+    }
+    let text = read_whole(path, MAX_SCRIPT_BYTES)?;
     let name = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     Ok(Source {
         name: name.to_string_lossy().into_owned(),
@@ -218,8 +225,8 @@ fn read_script(path: &Path) -> Result<Source> {
     })
 }
 
-/// Refuses a file larger than its kind may be (see [`MAX_MODULE_BYTES`]).
-fn check_size(path: &Path, kind: Kind, size: u64) -> Result<()> {
+/// Refuses a file larger than its kind may be (see [`MAX_MODULE_BYTES`]); returns that bound.
+fn check_size(path: &Path, kind: Kind, size: u64) -> Result<u64> {
     let (most, what) = match kind {
         Kind::Wasm => (MAX_MODULE_BYTES, "a module to compile"),
         Kind::Precompiled => (MAX_PRECOMPILED_BYTES, "a precompiled module"),
@@ -233,7 +240,22 @@ fn check_size(path: &Path, kind: Kind, size: u64) -> Result<()> {
             most >> 20
         );
     }
-    Ok(())
+    Ok(most)
+}
+
+/// Reads a file whole, refusing it if it holds more than `most` bytes (it may have grown since
+/// it was looked at).
+fn read_whole(path: &Path, most: u64) -> Result<Vec<u8>> {
+    let shown = path.display();
+    let file = std::fs::File::open(path).with_context(|| format!("{shown}: cannot read it"))?;
+    let mut bytes = Vec::new();
+    file.take(most + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{shown}: cannot read it"))?;
+    if bytes.len() as u64 > most {
+        bail!("{shown}: more than the {} MiB it may be", most >> 20);
+    }
+    Ok(bytes)
 }
 
 fn kind_of(path: &Path) -> Result<Kind> {

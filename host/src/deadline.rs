@@ -4,15 +4,18 @@
 //! that thread waited too: a script that loops on one request in a hundred spends a thread's
 //! time at any rate of traffic. So after a hook of a plugin hits the deadline, the plugin's next
 //! hooks get a quarter of the time they had, though never less than [`HEADROOM`] times the
-//! longest hook of the plugin that ran to its end (nor less than two epoch ticks); every
-//! [`RECOVERY`] hooks that end in time double it again, up to the configured deadline. A plugin
-//! that hits its deadline on one hook in a few hundred or more keeps its whole deadline.
+//! longest of its recent hooks that ended in time (nor less than two epoch ticks). It doubles
+//! again after every [`RECOVERY`] hooks that end in time, and after every [`RECOVERY_TIME`]
+//! whatever the hooks did, up to the configured deadline: a plugin whose every hook needs more
+//! than the shortened deadline gets its time back within seconds. "Recent" is kept by halving
+//! the longest in-time hook every [`RECOVERY`] hooks, so one slow hook long ago does not keep
+//! the deadline whole for ever.
 //!
 //! The figures are shared by every thread calling the plugin and updated without locks: what
 //! one call reads may lag another's update by a hook, which changes nothing that matters.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::engine::EPOCH_TICK;
 
@@ -24,6 +27,9 @@ pub const HEADROOM: u64 = 4;
 
 /// Hooks that end in time before a shortened deadline doubles.
 pub const RECOVERY: u64 = 100;
+
+/// Time after which a shortened deadline doubles, whatever the hooks did meanwhile.
+pub const RECOVERY_TIME: Duration = Duration::from_secs(1);
 
 /// How a hook call ended, as far as its deadline is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +52,9 @@ pub struct Deadline {
     longest_ns: AtomicU64,
     /// Hooks that ended in time since the deadline last changed.
     in_time: AtomicU64,
+    /// When the deadline last changed, in nanoseconds since `epoch`.
+    changed_ns: AtomicU64,
+    epoch: Instant,
 }
 
 impl Deadline {
@@ -56,6 +65,8 @@ impl Deadline {
             now_ns: AtomicU64::new(nanos(configured)),
             longest_ns: AtomicU64::new(0),
             in_time: AtomicU64::new(0),
+            changed_ns: AtomicU64::new(0),
+            epoch: Instant::now(),
         }
     }
 
@@ -72,14 +83,19 @@ impl Deadline {
     /// Records how a hook that took `took` ended, adjusting the deadline.
     pub fn ended(&self, ended: Ended, took: Duration) {
         let configured = nanos(self.configured);
+        let now = self.now_ns.load(Relaxed);
+        let clock = nanos(self.epoch.elapsed());
         match ended {
             Ended::InTime => {
                 self.longest_ns.fetch_max(nanos(took), Relaxed);
-                let now = self.now_ns.load(Relaxed);
-                if now < configured && self.in_time.fetch_add(1, Relaxed) + 1 >= RECOVERY {
+                if self.in_time.fetch_add(1, Relaxed) + 1 >= RECOVERY {
                     self.in_time.store(0, Relaxed);
-                    self.now_ns
-                        .store(now.saturating_mul(2).min(configured), Relaxed);
+                    self.longest_ns
+                        .store(self.longest_ns.load(Relaxed) / 2, Relaxed);
+                    if now < configured {
+                        self.set(now.saturating_mul(2).min(configured), clock);
+                        return;
+                    }
                 }
             }
             Ended::AtDeadline => {
@@ -89,12 +105,21 @@ impl Deadline {
                     .saturating_mul(HEADROOM)
                     .max(nanos(EPOCH_TICK) * 2)
                     .min(configured);
-                let now = self.now_ns.load(Relaxed);
-                self.now_ns.store((now / SHORTEN).max(floor), Relaxed);
                 self.in_time.store(0, Relaxed);
+                self.set((now / SHORTEN).max(floor), clock);
+                return;
             }
             Ended::Otherwise => {}
         }
+        let since = clock.saturating_sub(self.changed_ns.load(Relaxed));
+        if now < configured && since >= nanos(RECOVERY_TIME) {
+            self.set(now.saturating_mul(2).min(configured), clock);
+        }
+    }
+
+    fn set(&self, deadline_ns: u64, clock: u64) {
+        self.now_ns.store(deadline_ns, Relaxed);
+        self.changed_ns.store(clock, Relaxed);
     }
 }
 
@@ -128,6 +153,27 @@ mod tests {
         }
         assert_eq!(deadline.now(), 100 * MS);
         assert!(!deadline.shortened());
+    }
+
+    #[test]
+    fn a_slow_hook_long_ago_does_not_keep_it_whole_and_time_restores_it() {
+        let deadline = Deadline::new(100 * MS);
+        deadline.ended(Ended::InTime, 90 * MS);
+        deadline.ended(Ended::AtDeadline, 100 * MS);
+        assert_eq!(deadline.now(), 100 * MS, "the slow hook needs it whole");
+        // After a few hundred quick hooks the slow one no longer counts.
+        for _ in 0..4 * RECOVERY {
+            deadline.ended(Ended::InTime, MS);
+        }
+        deadline.ended(Ended::AtDeadline, 100 * MS);
+        assert_eq!(deadline.now(), 25 * MS);
+        // Hooks that all need more than that get it back as time passes.
+        std::thread::sleep(RECOVERY_TIME);
+        deadline.ended(Ended::AtDeadline, 25 * MS);
+        assert!(deadline.now() < 25 * MS);
+        std::thread::sleep(RECOVERY_TIME);
+        deadline.ended(Ended::Otherwise, MS);
+        assert!(deadline.now() > 10 * MS, "{:?}", deadline.now());
     }
 
     #[test]

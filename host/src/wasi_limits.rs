@@ -32,19 +32,24 @@ pub const MAX_OPEN_FILES: usize = 64;
 /// The streams WASI makes for stdin, stdout and stderr when the guest first uses a descriptor.
 const STDIO_STREAMS: usize = 3;
 
+/// Room kept in the table past the files a guest may open: reading a directory or a file at an
+/// offset makes a stream for the call, and a full table traps the guest instead of failing the
+/// call.
+const CALL_ROOM: usize = 8;
+
 /// Bounds what `ctx`, fresh from its builder with `granted` directories, may open: once the
 /// guest starts, its table of host resources holds a descriptor for each granted directory and
 /// the standard streams, and may hold at most [`MAX_OPEN_FILES`] more.
 pub fn limit_open_files(ctx: &mut WasiP1Ctx, granted: usize) {
     let table = ctx.ctx().table;
     let now = table.iter_mut().count();
-    table.set_max_capacity(now + granted + STDIO_STREAMS + MAX_OPEN_FILES);
+    table.set_max_capacity(now + granted + STDIO_STREAMS + MAX_OPEN_FILES + CALL_ROOM);
 }
 
 /// Whether `ctx` has room for one more open file (see [`limit_open_files`]).
 fn may_open_another(ctx: &mut WasiP1Ctx) -> bool {
     let table = ctx.ctx().table;
-    table.iter_mut().count() < table.max_capacity()
+    table.iter_mut().count() + CALL_ROOM < table.max_capacity()
 }
 
 /// Replaces the blocking calls in `linker`, which already holds WASI's (`project` finds the WASI

@@ -254,6 +254,14 @@ fn truncated_foreign_and_non_plugin_files_are_refused() {
         "40 MiB, more than the 32 MiB a module to compile may be",
     );
 
+    // A FIFO would hold the loading thread until someone writes to it: refused unopened.
+    for name in ["fifo.lua", "fifo.wasm"] {
+        let fifo = dir.join(name);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        assert_refused(&run(&fifo), &fifo, "not a regular file");
+    }
+
     let truncated = dir.join("truncated.cwasm");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     assert_refused(&run(&truncated), &truncated, "truncated or corrupt");

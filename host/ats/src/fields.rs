@@ -8,7 +8,7 @@
 //! the rest of the call uses the index, which the edits made here keep up to date. Nothing
 //! else changes a message's fields while a hook runs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::c_int;
 
 use tswasm::abi_types::Error;
@@ -148,6 +148,7 @@ impl NamedFields {
         }
         if let Some(index) = &mut self.index {
             if let Some(list) = index.get_mut(&name_hash(name)) {
+                let doomed: HashSet<TSMLoc> = doomed.iter().copied().collect();
                 list.retain(|field| !doomed.contains(field));
             }
             for field in doomed {

@@ -2,9 +2,10 @@
 //! file reaches, on the stable toolchain (no coverage feedback: a deterministic generator and
 //! mutations that know the inputs' tokens).
 //!
-//! `tswasm-fuzz TARGET|all [--seconds N] [--seed S]`, targets `http`, `settings`, `artifact`,
-//! `abi`. Each first replays the inputs kept under `host/fuzz/regressions/TARGET/` (what earlier
-//! runs found, fixed since), then runs for N seconds (default 10). A finding (a panic, a failed
+//! `tswasm-fuzz TARGET|all [--seconds N | --inputs N] [--seed S]`, targets `http`, `settings`,
+//! `artifact`, `abi`. Each first replays the inputs kept under `host/fuzz/regressions/TARGET/`
+//! (what earlier runs found, fixed since), then runs for N seconds (default 10) or N inputs: a
+//! run bounded by inputs and seeded is the same on every machine, however loaded. A finding (a panic, a failed
 //! property) is written to `target/fuzz-findings/` with the seed that makes it again, and the run
 //! exits non-zero. `scripts/fuzz` runs every target for longer.
 
@@ -59,7 +60,10 @@ fn main() -> ExitCode {
             .and_then(|i| args.get(i + 1))
             .and_then(|v| v.parse::<u64>().ok())
     };
-    let seconds = value("--seconds").unwrap_or(10);
+    let bound = match (value("--inputs"), value("--seconds")) {
+        (Some(inputs), _) => Bound::Inputs(inputs),
+        (None, seconds) => Bound::Time(Duration::from_secs(seconds.unwrap_or(10))),
+    };
     let seed = value("--seed").unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -70,7 +74,7 @@ fn main() -> ExitCode {
         Some(name) if TARGETS.contains(&name) => vec![name],
         _ => {
             eprintln!(
-                "usage: tswasm-fuzz {}|all [--seconds N] [--seed S]",
+                "usage: tswasm-fuzz {}|all [--seconds N | --inputs N] [--seed S]",
                 TARGETS.join("|")
             );
             return ExitCode::from(2);
@@ -81,7 +85,7 @@ fn main() -> ExitCode {
     let mut failed = false;
     for name in names {
         let mut target = make(name).expect("a known target");
-        failed |= !fuzz(target.as_mut(), Duration::from_secs(seconds), seed);
+        failed |= !fuzz(target.as_mut(), bound, seed);
     }
     match failed {
         true => ExitCode::FAILURE,
@@ -89,8 +93,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Replays the kept inputs, then runs mutated seeds for `time`; false on a finding.
-fn fuzz(target: &mut dyn Target, time: Duration, seed: u64) -> bool {
+/// How long a target runs.
+#[derive(Clone, Copy)]
+enum Bound {
+    Time(Duration),
+    Inputs(u64),
+}
+
+/// Replays the kept inputs, then runs mutated seeds within `bound`; false on a finding.
+fn fuzz(target: &mut dyn Target, bound: Bound, seed: u64) -> bool {
     let name = target.name();
     let kept = repo_root().join("host/fuzz/regressions").join(name);
     let mut replayed = 0;
@@ -113,7 +124,11 @@ fn fuzz(target: &mut dyn Target, time: Duration, seed: u64) -> bool {
     let mut rng = rng::Rng::new(seed);
     let started = Instant::now();
     let mut runs = 0u64;
-    while started.elapsed() < time {
+    let more = |runs: u64| match bound {
+        Bound::Time(time) => started.elapsed() < time,
+        Bound::Inputs(inputs) => runs < inputs,
+    };
+    while more(runs) {
         let input = match runs {
             n if (n as usize) < seeds.len() => seeds[n as usize].clone(),
             _ => {

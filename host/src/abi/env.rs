@@ -92,10 +92,14 @@ pub fn record_get(
     Ok(())
 }
 
+/// The longest configuration file name a plugin may attach (Linux's `PATH_MAX`).
+const MAX_CONFIG_NAME: usize = 4096;
+
 pub fn config_file_add(cx: &mut AbiCtx, parent: &[u8], file: &[u8]) -> AbiResult<()> {
     let name = |bytes| {
         text(bytes).and_then(|name: &str| {
-            if name.is_empty() || name.contains('\0') {
+            // The proxy keeps every attached name for good: a path's length at most.
+            if name.is_empty() || name.len() > MAX_CONFIG_NAME || name.contains('\0') {
                 Err(Error::InvalidArgument)
             } else {
                 Ok(name)

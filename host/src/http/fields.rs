@@ -2,6 +2,8 @@
 //! a value, a method or a reason phrase must follow to be sent.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
+use std::sync::OnceLock;
 
 /// Header fields in order; names compare case-insensitively and keep their spelling.
 ///
@@ -24,11 +26,19 @@ pub struct Headers {
 const GAPS_KEPT: usize = 32;
 
 /// A hash of a field name that is the same for every spelling of it (ASCII case folded), for
-/// the proxies' indexes of fields by name: FNV-1a.
+/// the proxies' indexes of fields by name. Keyed at random per process: a client that could
+/// make thousands of names share a hash would put them all in one list of the index.
 pub fn name_hash(name: &[u8]) -> u64 {
-    name.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
-    })
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    let mut hasher = KEYS.get_or_init(RandomState::new).build_hasher();
+    let mut folded = [0u8; 64];
+    for chunk in name.chunks(folded.len()) {
+        let folded = &mut folded[..chunk.len()];
+        folded.copy_from_slice(chunk);
+        folded.make_ascii_lowercase();
+        hasher.write(folded);
+    }
+    hasher.finish()
 }
 
 impl Headers {

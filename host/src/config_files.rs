@@ -1,8 +1,7 @@
 //! Configuration files plugins attach to the proxy's own (`ts.mgmt.add_config_file`), so that
 //! a change to one reloads its parent. Traffic Server keeps a record for every attachment it is
-//! asked for, the same file again included, and never frees it (measured: about 90 bytes a
-//! call), so a script attaching its file at every request would grow the proxy for as long as
-//! it runs. A pair is passed on once per process, and a process attaches at most
+//! asked for, the same file again included, and never frees it, so a script attaching its file
+//! at every request would grow the proxy for as long as it runs. A pair is passed on once per process, and a process attaches at most
 //! [`MAX_ATTACHED`] pairs.
 
 use std::collections::HashSet;

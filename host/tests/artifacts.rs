@@ -257,7 +257,10 @@ fn truncated_foreign_and_non_plugin_files_are_refused() {
     // A FIFO would hold the loading thread until someone writes to it: refused unopened.
     for name in ["fifo.lua", "fifo.wasm"] {
         let fifo = dir.join(name);
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(made.success());
         assert_refused(&run(&fifo), &fifo, "not a regular file");
     }

@@ -57,7 +57,7 @@ fn a_changed_attached_file_reloads_remap_config() {
 }
 
 /// Traffic Server keeps a record for every attachment it is asked for, the same file again
-/// included (tslua.so's proxy grows by about 1.7 MB for each of these requests): tswasm.so
+/// included (tslua.so's proxy grows with each of these requests): tswasm.so
 /// attaches a pair once, so a script attaching its file at every request costs nothing more.
 #[test]
 fn attaching_the_same_file_at_every_request_does_not_grow_the_proxy() {
